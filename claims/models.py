@@ -1,0 +1,420 @@
+"""The editorial core: who said what, its figures, the verdict, and the public record of changes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from claims import figures
+
+hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+
+
+def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
+    """A slug for `text` not yet used by `model` (suffixes -2, -3, ... on collision)."""
+    max_length = model._meta.get_field("slug").max_length
+    base = (slugify(text) or "item")[: max_length - 6].strip("-")
+    candidate, n = base, 1
+    existing = model._default_manager.filter(slug__startswith=base)
+    if exclude_pk:
+        existing = existing.exclude(pk=exclude_pk)
+    taken = set(existing.values_list("slug", flat=True))
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+class Claimant(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        GOVERNMENT = "government", "Government body"
+        MEDIA = "media", "Media outlet"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    role = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Position when the claims were made, e.g. Home Secretary.",
+    )
+    description = models.TextField(blank=True)
+    same_as = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="URLs identifying the claimant elsewhere (Wikidata, official page).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.validators import URLValidator
+
+        if not isinstance(self.same_as, list):
+            raise ValidationError({"same_as": "Enter a list of URLs."})
+        validate = URLValidator(schemes=["http", "https"])
+        for url in self.same_as:
+            try:
+                validate(url)
+            except ValidationError:
+                raise ValidationError({"same_as": f"Not a valid http(s) URL: {url!r}"}) from None
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Claimant, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claimant_detail", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Topic, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:topic_detail", kwargs={"slug": self.slug})
+
+
+class Rating(models.Model):
+    """One step of the verdict scale; `value` is ordinal, higher = more accurate."""
+
+    class Bucket(models.TextChoices):
+        TRUE = "true", "True"
+        MIXED = "mixed", "Mixed"
+        FALSE = "false", "False"
+        UNVERIFIABLE = "unverifiable", "Unverifiable"
+        NOT_A_CLAIM = "not_a_claim", "Not a claim"
+
+    label = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True)
+    value = models.SmallIntegerField(unique=True, help_text="Ordinal: higher means more accurate.")
+    colour = models.CharField(max_length=7, validators=[hex_colour_validator], default="#57606a")
+    bucket = models.CharField(max_length=20, choices=Bucket.choices)
+
+    class Meta:
+        ordering = ["-value"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_ordinal(self) -> bool:
+        """Whether the rating sits on the accurate..inaccurate line (ClaimReview ratingValue)."""
+        return self.bucket in {self.Bucket.TRUE, self.Bucket.MIXED, self.Bucket.FALSE}
+
+
+class RatingAlias(models.Model):
+    """Maps an outside rating name (ClaimReview `alternateName`) to a step of our scale."""
+
+    name = models.CharField(max_length=120, unique=True, help_text="Compared case-insensitively.")
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "rating aliases"
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.rating}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = self.name.strip().casefold()
+        super().save(*args, **kwargs)
+
+
+class ClaimQuerySet(models.QuerySet):
+    PUBLIC_STATUSES = ("published", "corrected")
+
+    def published(self) -> ClaimQuerySet:
+        """Claims readers may see: published, including those corrected since."""
+        return self.filter(status__in=self.PUBLIC_STATUSES)
+
+    def drafts(self) -> ClaimQuerySet:
+        return self.filter(status=Claim.Status.DRAFT)
+
+    def in_review(self) -> ClaimQuerySet:
+        return self.filter(status=Claim.Status.IN_REVIEW)
+
+    def needing_attention(self) -> ClaimQuerySet:
+        return self.filter(needs_attention=True)
+
+    def by_claimant(self, claimant: Claimant) -> ClaimQuerySet:
+        return self.filter(claimant=claimant)
+
+    def with_public_relations(self) -> ClaimQuerySet:
+        return self.select_related("claimant", "rating").prefetch_related("topics")
+
+    def delete(self):
+        # Published claims are corrected or withdrawn, never deleted (DESIGN.md §4).
+        if self.filter(published_at__isnull=False).exists():
+            from claims.workflow import WorkflowError
+
+            raise WorkflowError("A claim that has been published cannot be deleted; withdraw it.")
+        return super().delete()
+
+
+class Claim(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        CORRECTED = "corrected", "Corrected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    text = models.TextField(help_text="The claim verbatim, as it was made.")
+    title = models.CharField(
+        max_length=75,
+        help_text="Short summary shown in lists and ClaimReview (75 characters at most).",
+    )
+    slug = models.SlugField(max_length=90, unique=True, blank=True)
+    claimant = models.ForeignKey(Claimant, on_delete=models.PROTECT, related_name="claims")
+    stated_on = models.DateField(null=True, blank=True, help_text="When the claim was made.")
+    appearance_url = models.URLField(
+        max_length=2000, blank=True, help_text="Where the claim was made (article, video, post)."
+    )
+    venue = models.CharField(
+        max_length=200, blank=True, help_text="e.g. EPC meeting, Budapest; BBC interview."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    verdict_summary = models.TextField(
+        blank=True, validators=[MaxLengthValidator(600)], help_text="One or two sentences."
+    )
+    analysis = models.TextField(blank=True, help_text="Markdown; raw HTML is removed.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims_created",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims_reviewed",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    needs_attention = models.BooleanField(default=False)
+    attention_reason = models.TextField(blank=True)
+    # Set for claims imported from another publisher's ClaimReview; the import key.
+    review_url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        permissions = [
+            ("publish_claim", "Can publish, correct and withdraw claims"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="claim_public_has_rating_and_date",
+                condition=Q(status__in=["draft", "in_review"])
+                | (Q(rating__isnull=False) & Q(published_at__isnull=False)),
+                violation_error_message="A published claim needs a rating and a publication date.",
+            ),
+            models.CheckConstraint(
+                name="claim_status_valid",
+                condition=Q(
+                    status__in=["draft", "in_review", "published", "corrected", "withdrawn"]
+                ),
+            ),
+        ]
+        indexes = [
+            # Public lists: published claims, newest first.
+            models.Index(fields=["status", "-published_at"], name="claim_status_published_idx"),
+            # The editors' queue: WHERE needs_attention (a small subset).
+            models.Index(
+                fields=["-updated_at"],
+                name="claim_needs_attention_idx",
+                condition=Q(needs_attention=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.published_at is not None:
+            from claims.workflow import WorkflowError
+
+            raise WorkflowError("A claim that has been published cannot be deleted; withdraw it.")
+        return super().delete(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in ClaimQuerySet.PUBLIC_STATUSES
+
+
+class Figure(models.Model):
+    """One quantity in a claim, with an optional comparison that can be checked."""
+
+    class Unit(models.TextChoices):
+        PEOPLE = "people", "people"
+        COUNT = "count", "count"
+        GBP = "GBP", "£ (GBP)"
+        EUR = "EUR", "€ (EUR)"
+        USD = "USD", "$ (USD)"
+        PERCENT = "percent", "%"
+        OTHER = "other", "other"
+
+    class Approximation(models.TextChoices):
+        EXACT = "exact", "exactly"
+        ABOUT = "about", "about"
+        NEARLY = "nearly", "nearly"
+        MORE_THAN = "more_than", "more than"
+        LESS_THAN = "less_than", "less than"
+        UP_TO = "up_to", "up to"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures")
+    label = models.CharField(max_length=200, help_text="What is counted, e.g. returns of people.")
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.COUNT)
+    approximation = models.CharField(
+        max_length=10, choices=Approximation.choices, default=Approximation.EXACT
+    )
+    period = models.CharField(max_length=60, blank=True, help_text="e.g. 2024, year to June 2024.")
+    baseline_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    baseline_period = models.CharField(max_length=60, blank=True)
+    stated_change_pct = models.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Stated change in percent, e.g. 19 for “up 19%”, -5 for “down 5%”.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["claim", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {figures.format_quantity(self.value, self.unit)}"
+
+    @property
+    def implied_baseline(self) -> Decimal | None:
+        """The earlier value the stated change implies (9,400 up 19% → about 7,899)."""
+        if self.stated_change_pct is None:
+            return None
+        return figures.implied_baseline(self.value, self.stated_change_pct)
+
+    @property
+    def actual_change_pct(self) -> Decimal | None:
+        if self.baseline_value is None:
+            return None
+        return figures.change_pct(self.baseline_value, self.value)
+
+    @property
+    def change_is_consistent(self) -> bool | None:
+        """Whether the stated change holds within rounding; None when it cannot be checked."""
+        if self.stated_change_pct is None or self.baseline_value is None:
+            return None
+        return figures.change_is_consistent(self.value, self.baseline_value, self.stated_change_pct)
+
+
+class Correction(models.Model):
+    """A public log entry on a published claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
+    created_at = models.DateTimeField(default=timezone.now)
+    what_changed = models.TextField()
+    reason = models.TextField()
+    previous_rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Correction to “{self.claim}” on {self.created_at:%Y-%m-%d}"
+
+
+class ClaimEvent(models.Model):
+    """Append-only history of a claim's status, rating and attention changes (who and when)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        RATING = "rating", "Rating changed"
+        ATTENTION = "attention", "Flagged for attention"
+        ACKNOWLEDGED = "acknowledged", "Attention acknowledged"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    from_rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["claim", "at"], name="claimevent_claim_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("Claim history is append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,352 @@
+"""Demo records from the seed article (Western Balkans people-smuggling, November 2024).
+
+`load_demo()` is idempotent: every record is keyed (slugs, URL, excerpt), so running it twice
+gives the same rows. It lives in `sources` because it builds claims *and* their evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from claims.models import Claim, Claimant, ClaimEvent, Figure, Rating, Topic
+from sources.extraction import text_hash
+from sources.models import Citation, Snapshot, Source, excerpt_digest
+
+ARTICLE_URL = "https://www.thx.news/uk-pm-calls-for-joint-action-on-western-balkans-smuggling/"
+ARTICLE_TITLE = "UK Prime Minister calls for united European action on smuggling networks"
+STATED_ON = dt.date(2024, 11, 7)
+PUBLISHED_AT = dt.datetime(2024, 11, 12, 9, 30, tzinfo=dt.UTC)
+
+# The seed article verbatim: excerpts below are exact substrings of it.
+ARTICLE_TEXT = (Path(__file__).parent / "demo_data" / "seed-article.txt").read_text(
+    encoding="utf-8"
+)
+
+CLAIMANTS = {
+    "keir-starmer": dict(
+        name="Keir Starmer",
+        kind=Claimant.Kind.PERSON,
+        role="Prime Minister of the United Kingdom",
+        description="Prime Minister since July 2024; speaking at the EPC meeting in Budapest.",
+        same_as=["https://www.gov.uk/government/people/keir-starmer"],
+    ),
+    "yvette-cooper": dict(
+        name="Yvette Cooper",
+        kind=Claimant.Kind.PERSON,
+        role="Home Secretary",
+        description="Home Secretary, responsible for the Border Security Command.",
+        same_as=["https://www.gov.uk/government/people/yvette-cooper"],
+    ),
+    "uk-government": dict(
+        name="UK Government",
+        kind=Claimant.Kind.GOVERNMENT,
+        role="His Majesty's Government",
+        description="Statements made on behalf of the government by departments and No 10.",
+        same_as=["https://www.gov.uk/"],
+    ),
+}
+
+TOPICS = {
+    "migration": "Migration",
+    "border-security": "Border security",
+    "foreign-policy": "Foreign policy",
+}
+
+
+@dataclass
+class DemoFigure:
+    label: str
+    value: str
+    unit: str
+    period: str = ""
+    approximation: str = Figure.Approximation.EXACT
+    baseline_period: str = ""
+    stated_change_pct: str | None = None
+
+
+@dataclass
+class DemoClaim:
+    slug: str
+    claimant: str
+    title: str
+    text: str
+    excerpt: str
+    cited_figure: str
+    status: str
+    rating: str | None
+    verdict_summary: str
+    analysis: str
+    topics: list[str]
+    figures: list[DemoFigure] = field(default_factory=list)
+
+
+CLAIMS = [
+    DemoClaim(
+        slug="9400-returns-up-19-percent-on-2023",
+        claimant="uk-government",
+        title="9,400 people with no right to remain returned this year, up 19% on 2023",
+        text=(
+            "These intensified efforts have already led to the return of 9,400 people with no "
+            "right to remain in the UK this year—a 19% increase from 2023."
+        ),
+        excerpt=(
+            "the return of 9,400 people with no right to remain in the UK this year—a 19% "
+            "increase from 2023"
+        ),
+        cited_figure="9,400",
+        status=Claim.Status.PUBLISHED,
+        rating="mostly-accurate",
+        verdict_summary=(
+            "The 9,400 returns and the 19% rise are the government's own figures; the rise implies "
+            "about 7,900 returns in the same part of 2023. “This year” covers only part of 2024."
+        ),
+        analysis=(
+            "The government said intensified efforts had **already led to the return of 9,400 "
+            "people** with no right to remain, *a 19% increase from 2023*.\n\n"
+            "A 19% rise to 9,400 implies about 7,899 returns in the comparison period. The "
+            "statement does not say which months are compared, so readers should treat the "
+            "comparison as year-to-date against the same period of 2023."
+        ),
+        topics=["migration", "border-security"],
+        figures=[
+            DemoFigure(
+                label="People with no right to remain returned",
+                value="9400",
+                unit=Figure.Unit.PEOPLE,
+                period="2024 (year to date)",
+                baseline_period="2023",
+                stated_change_pct="19",
+            )
+        ],
+    ),
+    DemoClaim(
+        slug="75-million-for-border-security-command",
+        claimant="uk-government",
+        title="An additional £75 million for the Border Security Command",
+        text=(
+            "With an additional £75 million in funding, this command unit will support tech "
+            "advancements and expand staffing to monitor and secure the UK’s borders more effectively."
+        ),
+        excerpt="With an additional £75 million in funding, this command unit will support tech advancements",
+        cited_figure="£75 million",
+        status=Claim.Status.IN_REVIEW,
+        rating="accurate",
+        verdict_summary="The £75 million is new funding announced for the Border Security Command.",
+        analysis="Awaiting the reviewer: check the funding against the departmental announcement.",
+        topics=["border-security"],
+        figures=[
+            DemoFigure(
+                label="Additional funding for the Border Security Command",
+                value="75000000",
+                unit=Figure.Unit.GBP,
+                period="2024-25",
+            )
+        ],
+    ),
+    DemoClaim(
+        slug="nearly-100000-migrants-through-western-balkans",
+        claimant="keir-starmer",
+        title="Nearly 100,000 migrants passed through the Western Balkans last year",
+        text=(
+            "With nearly 100,000 migrants passing through the Western Balkans last year, this "
+            "region remains a major route for illegal migration."
+        ),
+        excerpt="With nearly 100,000 migrants passing through the Western Balkans last year",
+        cited_figure="100,000",
+        status=Claim.Status.PUBLISHED,
+        rating="mostly-accurate",
+        verdict_summary=(
+            "EU border agency figures put irregular crossings on the Western Balkan route at about "
+            "99,000 in 2023, so “nearly 100,000” is fair, but they count crossings, not people."
+        ),
+        analysis=(
+            "Detections of irregular border crossings are counted per crossing: one person "
+            "detected twice counts twice. The figure is a fair description of the route's use "
+            "but not an exact count of migrants."
+        ),
+        topics=["migration"],
+        figures=[
+            DemoFigure(
+                label="Migrants passing through the Western Balkans",
+                value="100000",
+                unit=Figure.Unit.PEOPLE,
+                approximation=Figure.Approximation.NEARLY,
+                period="2023",
+            )
+        ],
+    ),
+    DemoClaim(
+        slug="new-agreements-with-serbia-north-macedonia-kosovo",
+        claimant="keir-starmer",
+        title="New agreements signed with Serbia, North Macedonia and Kosovo",
+        text=(
+            "In Budapest, the Prime Minister announced fresh agreements with Serbia, North "
+            "Macedonia, and Kosovo."
+        ),
+        excerpt="the Prime Minister announced fresh agreements with Serbia, North Macedonia, and Kosovo",
+        cited_figure="",
+        status=Claim.Status.PUBLISHED,
+        rating="accurate",
+        verdict_summary=(
+            "The agreements were announced at the EPC meeting in Budapest on 7 November and cover "
+            "intelligence sharing and joint operations against smuggling gangs."
+        ),
+        analysis="The three partnerships add to the existing work with Albania on illicit finance.",
+        topics=["migration", "foreign-policy"],
+    ),
+    DemoClaim(
+        slug="criminal-empire-operating-on-our-continent",
+        claimant="keir-starmer",
+        title="“A criminal empire operating on our continent”",
+        text=(
+            "There is a criminal empire operating on our continent, exacting a horrendous human "
+            "toll and undermining our national security."
+        ),
+        excerpt="There is a criminal empire operating on our continent",
+        cited_figure="",
+        status=Claim.Status.DRAFT,
+        rating=None,
+        verdict_summary="",
+        analysis="Rhetoric rather than a checkable claim; kept as context for the other claims.",
+        topics=["migration"],
+    ),
+    DemoClaim(
+        slug="western-balkans-partners-absolutely-key",
+        claimant="yvette-cooper",
+        title="Work with Western Balkans partners is “absolutely key”",
+        text=(
+            "Our work with our partners in the Western Balkans is absolutely key to dismantling "
+            "the criminal networks that orchestrate the exploitation of vulnerable people for "
+            "financial gain."
+        ),
+        excerpt="Our work with our partners in the Western Balkans is absolutely key",
+        cited_figure="",
+        status=Claim.Status.DRAFT,
+        rating=None,
+        verdict_summary="",
+        analysis="",
+        topics=["migration", "foreign-policy"],
+    ),
+]
+
+
+def _context(excerpt: str, width: int = 60) -> tuple[str, str]:
+    start = ARTICLE_TEXT.index(excerpt)
+    end = start + len(excerpt)
+    return ARTICLE_TEXT[max(0, start - width) : start], ARTICLE_TEXT[end : end + width]
+
+
+def _upsert_claim(spec: DemoClaim, source: Source) -> tuple[Claim, bool]:
+    rating = Rating.objects.get(slug=spec.rating) if spec.rating else None
+    is_public = spec.status in (Claim.Status.PUBLISHED, Claim.Status.CORRECTED)
+    claim, created = Claim.objects.update_or_create(
+        slug=spec.slug,
+        defaults=dict(
+            claimant=Claimant.objects.get(slug=spec.claimant),
+            title=spec.title,
+            text=spec.text,
+            stated_on=STATED_ON,
+            venue="European Political Community meeting, Budapest",
+            appearance_url=ARTICLE_URL,
+            status=spec.status,
+            rating=rating,
+            verdict_summary=spec.verdict_summary,
+            analysis=spec.analysis,
+            published_at=PUBLISHED_AT if is_public else None,
+        ),
+    )
+    claim.topics.set(Topic.objects.filter(slug__in=spec.topics))
+    for position, fig in enumerate(spec.figures):
+        Figure.objects.update_or_create(
+            claim=claim,
+            label=fig.label,
+            defaults=dict(
+                value=Decimal(fig.value),
+                unit=fig.unit,
+                approximation=fig.approximation,
+                period=fig.period,
+                baseline_period=fig.baseline_period,
+                stated_change_pct=Decimal(fig.stated_change_pct) if fig.stated_change_pct else None,
+                position=position,
+            ),
+        )
+    prefix, suffix = _context(spec.excerpt)
+    Citation.objects.update_or_create(
+        claim=claim,
+        source=source,
+        excerpt_hash=excerpt_digest(spec.excerpt),
+        defaults=dict(
+            role=Citation.Role.ORIGIN,
+            excerpt=spec.excerpt,
+            excerpt_prefix=prefix,
+            excerpt_suffix=suffix,
+            cited_figure=spec.cited_figure,
+            excerpt_state=Citation.ExcerptState.PRESENT,
+            found_text=spec.excerpt,
+            found_figure=spec.cited_figure,
+            excerpt_checked_at=PUBLISHED_AT,
+        ),
+    )
+    if created:
+        _record_history(claim, spec.status, rating)
+    return claim, created
+
+
+def _record_history(claim: Claim, status: str, rating: Rating | None) -> None:
+    steps = [("", Claim.Status.DRAFT)]
+    if status in (Claim.Status.IN_REVIEW, Claim.Status.PUBLISHED):
+        steps.append((Claim.Status.DRAFT, Claim.Status.IN_REVIEW))
+    if status == Claim.Status.PUBLISHED:
+        steps.append((Claim.Status.IN_REVIEW, Claim.Status.PUBLISHED))
+    for from_status, to_status in steps:
+        ClaimEvent.objects.create(
+            claim=claim,
+            kind=ClaimEvent.Kind.CREATED if not from_status else ClaimEvent.Kind.STATUS,
+            from_status=from_status,
+            to_status=to_status,
+            to_rating=rating if to_status == Claim.Status.PUBLISHED else None,
+            at=PUBLISHED_AT
+            if to_status == Claim.Status.PUBLISHED
+            else PUBLISHED_AT - dt.timedelta(days=3),
+            note="Demo data",
+        )
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    """Create or refresh the demo records; returns how many claims were created."""
+    for slug, fields in CLAIMANTS.items():
+        Claimant.objects.update_or_create(slug=slug, defaults=fields)
+    for slug, name in TOPICS.items():
+        Topic.objects.update_or_create(slug=slug, defaults={"name": name})
+
+    source, _ = Source.objects.update_or_create(
+        url=ARTICLE_URL,
+        defaults=dict(title=ARTICLE_TITLE, publisher="THX News", kind=Source.Kind.NEWS_REPORT),
+    )
+    snapshot, _ = Snapshot.objects.get_or_create(
+        source=source,
+        content_hash=text_hash(ARTICLE_TEXT),
+        defaults=dict(
+            title=ARTICLE_TITLE,
+            main_text=ARTICLE_TEXT,
+            full_text=ARTICLE_TEXT,
+            content_type="text/html",
+            final_url=ARTICLE_URL,
+            created_at=PUBLISHED_AT,
+        ),
+    )
+    if source.current_snapshot_id != snapshot.pk:
+        source.current_snapshot = snapshot
+        source.state = Source.State.OK
+        source.last_checked_at = source.last_checked_at or timezone.now()
+        source.save()
+
+    created = sum(_upsert_claim(spec, source)[1] for spec in CLAIMS)
+    return {"claims": len(CLAIMS), "created": created}

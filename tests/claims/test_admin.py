@@ -1,0 +1,305 @@
+"""The editors' admin: every page renders for each role, bad input gets a form error."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from claims.models import Claim, ClaimEvent, Correction, Figure
+from sources.models import Citation, Source
+from tests.factories import (
+    CitationFactory,
+    ClaimantFactory,
+    ClaimFactory,
+    FigureFactory,
+    PublishedClaimFactory,
+    SnapshotFactory,
+    SourceFactory,
+    TopicFactory,
+    rating,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def one_of_everything(reviewer):
+    claim = PublishedClaimFactory()
+    claim.topics.add(TopicFactory())
+    FigureFactory(claim=claim)
+    CitationFactory(claim=claim)
+    SnapshotFactory()
+    from claims import workflow
+
+    workflow.correct(claim, reviewer, workflow.CorrectionNote("Typo fixed", "Reader email"))
+    from sources.models import SourceCheck
+
+    SourceCheck.objects.create(source=Source.objects.first(), outcome="ok", http_status=200)
+    return claim
+
+
+def admin_urls():
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in {"claims", "sources"}:
+            continue
+        yield model, model_admin
+
+
+@pytest.mark.parametrize("role", ["editor_client", "reviewer_client"])
+def test_every_admin_page_renders_for_each_role(request, role, one_of_everything):
+    client = request.getfixturevalue(role)
+    checked = 0
+    for model, model_admin in admin_urls():
+        opts = model._meta
+        perm_user = request.getfixturevalue(role.replace("_client", ""))
+        can_view = perm_user.has_perm(
+            f"{opts.app_label}.view_{opts.model_name}"
+        ) or perm_user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        assert changelist.status_code == (200 if can_view else 403), opts.label
+        add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        can_add = perm_user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+        expected_add = 200 if can_add and model_admin.has_add_permission(add.wsgi_request) else 403
+        assert add.status_code == expected_add, f"add {opts.label}"
+        obj = model._default_manager.first()
+        assert obj is not None, opts.label
+        change = client.get(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+        assert change.status_code == (200 if can_view else 403), f"change {opts.label}"
+        checked += 1
+    assert checked >= 10
+
+
+def test_editor_sees_published_claim_read_only(editor_client):
+    claim = PublishedClaimFactory()
+    response = editor_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert response.status_code == 200
+    assert b'name="title"' not in response.content
+    post = editor_client.post(
+        reverse("admin:claims_claim_change", args=[claim.pk]), {"title": "Hijacked"}
+    )
+    assert post.status_code == 403
+    claim.refresh_from_db()
+    assert claim.title != "Hijacked"
+
+
+def claim_form_data(claimant, **overrides):
+    data = {
+        "title": "9,400 people returned",
+        "text": "the return of 9,400 people with no right to remain",
+        "claimant": claimant.pk,
+        "stated_on": "2024-11-07",
+        "venue": "EPC",
+        "appearance_url": "",
+        "rating": "",
+        "verdict_summary": "",
+        "analysis": "",
+        "figures-TOTAL_FORMS": "0",
+        "figures-INITIAL_FORMS": "0",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_creates_a_draft_through_the_admin_with_history(editor_client, editor):
+    claimant = ClaimantFactory()
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"),
+        claim_form_data(
+            claimant,
+            **{
+                "figures-TOTAL_FORMS": "1",
+                "figures-0-label": "Returns",
+                "figures-0-value": "9400",
+                "figures-0-unit": "people",
+                "figures-0-approximation": "exact",
+                "figures-0-stated_change_pct": "19",
+                "figures-0-baseline_period": "2023",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim = Claim.objects.get()
+    assert claim.status == Claim.Status.DRAFT
+    assert claim.created_by == editor
+    assert claim.figures.get().value == 9400
+    assert claim.events.get().kind == ClaimEvent.Kind.CREATED
+
+
+def test_title_over_75_characters_is_a_form_error(editor_client):
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"), claim_form_data(ClaimantFactory(), title="x" * 80)
+    )
+    assert response.status_code == 200
+    assert "at most 75 characters" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_non_numeric_figure_value_is_a_form_error(editor_client):
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"),
+        claim_form_data(
+            ClaimantFactory(),
+            **{
+                "figures-TOTAL_FORMS": "1",
+                "figures-0-label": "Returns",
+                "figures-0-value": "nine thousand",
+                "figures-0-unit": "people",
+                "figures-0-approximation": "exact",
+            },
+        ),
+    )
+    assert response.status_code == 200
+    assert "Enter a number" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_invalid_source_url_is_a_form_error(editor_client):
+    for bad in [
+        "not a url",
+        "ftp://example.org/file",
+        "http://127.0.0.1/admin",
+        "http://user:pw@example.org/",
+    ]:
+        response = editor_client.post(
+            reverse("admin:sources_source_add"),
+            {
+                "url": bad,
+                "title": "Bad",
+                "kind": "other",
+                "monitoring_enabled": "on",
+                "citations-TOTAL_FORMS": "0",
+                "citations-INITIAL_FORMS": "0",
+                "checks-TOTAL_FORMS": "0",
+                "checks-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 200, bad
+        assert "errornote" in response.content.decode(), bad
+    assert not Source.objects.exists()
+
+
+def test_duplicate_citation_is_a_form_error(editor_client):
+    claim = ClaimFactory()
+    source = SourceFactory()
+    citation = {
+        "source": source.pk,
+        "role": "supports",
+        "excerpt": "the return of 9,400 people",
+        "excerpt_prefix": "",
+        "excerpt_suffix": "",
+        "cited_figure": "9,400",
+        "note": "",
+    }
+    data = claim_form_data(
+        claim.claimant,
+        title=claim.title,
+        **{"citations-TOTAL_FORMS": "2"},
+        **{f"citations-0-{k}": v for k, v in citation.items()},
+        **{f"citations-1-{k}": v for k, v in citation.items()},
+    )
+    response = editor_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
+    assert response.status_code == 200
+    assert "cited twice" in response.content.decode()
+    assert not Citation.objects.exists()
+
+    CitationFactory(claim=claim, source=source, excerpt="the return of 9,400 people")
+    data["citations-TOTAL_FORMS"] = "1"
+    response = editor_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
+    assert response.status_code == 200
+    assert "already cites this excerpt" in response.content.decode()
+    assert Citation.objects.count() == 1
+
+
+def test_rating_change_on_published_claim_needs_correction_in_the_form(reviewer_client):
+    claim = PublishedClaimFactory()
+    data = claim_form_data(
+        claim.claimant,
+        title=claim.title,
+        text=claim.text,
+        rating=rating("misleading").pk,
+        verdict_summary=claim.verdict_summary,
+    )
+    response = reviewer_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
+    assert response.status_code == 200
+    assert "needs a correction" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.rating.slug == "accurate"
+
+    data.update(correction_what="Rating lowered", correction_reason="Revised statistics")
+    response = reviewer_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), data)
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.rating.slug == "misleading"
+    assert Correction.objects.get(claim=claim).reason == "Revised statistics"
+
+
+def test_editor_publish_action_is_refused_and_reviewer_publish_works(
+    editor_client, reviewer_client
+):
+    claim = ClaimFactory(
+        status=Claim.Status.IN_REVIEW, rating=rating("mixed"), verdict_summary="Partly right."
+    )
+    url = reverse("admin:claims_claim_changelist")
+    payload = {"action": "publish_selected", "_selected_action": [claim.pk]}
+    editor_client.post(url, payload)
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.IN_REVIEW
+    reviewer_client.post(url, payload)
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.PUBLISHED
+
+
+def test_published_claim_cannot_be_deleted_through_the_admin(reviewer_client):
+    claim = PublishedClaimFactory()
+    response = reviewer_client.post(
+        reverse("admin:claims_claim_delete", args=[claim.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    bulk = reviewer_client.post(
+        reverse("admin:claims_claim_changelist"),
+        {"action": "delete_selected", "_selected_action": [claim.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 403)
+    assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_withdraw_action_asks_for_a_reason(reviewer_client):
+    claim = PublishedClaimFactory()
+    url = reverse("admin:claims_claim_changelist")
+    page = reviewer_client.post(
+        url, {"action": "withdraw_selected", "_selected_action": [claim.pk]}
+    )
+    assert page.status_code == 200
+    assert "Reason" in page.content.decode()
+    reviewer_client.post(
+        url,
+        {
+            "action": "withdraw_selected",
+            "_selected_action": [claim.pk],
+            "apply": "1",
+            "reason": "Retracted",
+        },
+    )
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.WITHDRAWN
+
+
+def test_figure_arithmetic_is_shown_in_the_admin(reviewer_client):
+    claim = ClaimFactory()
+    Figure.objects.create(
+        claim=claim,
+        label="Returns",
+        value=9400,
+        unit="people",
+        stated_change_pct=19,
+        baseline_period="2023",
+    )
+    response = reviewer_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "implies about 7,899 in 2023" in response.content.decode()

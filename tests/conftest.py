@@ -1,3 +1,4 @@
+import contextlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         missing_dependency("REDIS_URL is not set (real Redis and Celery worker tests)")
     if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         missing_dependency(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Each test starts with an empty cache (pages, throttling counters), Redis or local memory."""
+    from django.core.cache import cache
+
+    # A test that stops Redis on purpose must still run.
+    with contextlib.suppress(Exception):
+        cache.clear()
+    yield

@@ -233,6 +233,17 @@ class Claim(models.Model):
     attention_reason = models.TextField(blank=True)
     # Set for claims imported from another publisher's ClaimReview; the import key.
     review_url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
+    # Lower-cased text with figures spelled one way ("£75m" → "75000000 gbp"): what
+    # similar-claim search compares (trigram index on PostgreSQL, see claims.matching).
+    normalised_text = models.TextField(blank=True, editable=False)
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        help_text="This claim repeats one already fact-checked: link it to that fact check.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -274,6 +285,12 @@ class Claim(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
+        from claims.matching import normalise_claim_text  # matching imports this module
+
+        self.normalised_text = normalise_claim_text(self.text)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "text" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "normalised_text"}
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -332,6 +349,10 @@ class Figure(models.Model):
 
     class Meta:
         ordering = ["claim", "position", "pk"]
+        indexes = [
+            # Similar-claim search looks up claims that state the same number.
+            models.Index(fields=["value"], name="figure_value_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label}: {figures.format_quantity(self.value, self.unit)}"

@@ -1,0 +1,236 @@
+"""Similar-claim search: has the team already checked this claim, perhaps worded differently?
+
+Claims are compared on normalised text (lower case, figures spelled one way, filler words
+dropped), then re-scored with the overlap of their figures and claimant. On PostgreSQL the
+candidates come from a pg_trgm GIN index (`%` operator); on SQLite from a rapidfuzz scan of
+every claim, which is slower but gives the same ranking for the small data sets used there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+
+from claims import figures
+from claims.models import Claim, Figure
+
+# Trigram similarity below which a claim is not even a candidate. Rewordings of one claim
+# typically score 0.3–0.6 on normalised text; unrelated claims on one topic 0.1–0.2.
+CANDIDATE_THRESHOLD = 0.2
+# How many text candidates are re-scored with figures and claimant.
+CANDIDATE_LIMIT = 60
+TEXT_WEIGHT, FIGURE_WEIGHT, CLAIMANT_WEIGHT = 0.7, 0.2, 0.1
+
+# Words that every claim shares: they add trigrams without telling claims apart.
+FILLER_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "but",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "there",
+        "than",
+        "which",
+        "who",
+        "will",
+        "would",
+    ]
+)
+_UNIT_WORDS = {"GBP": "gbp", "EUR": "eur", "USD": "usd", "percent": "percent"}
+
+
+def _figure_token(parsed: figures.ParsedFigure) -> str:
+    number = format(parsed.value, "f")
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    unit = _UNIT_WORDS.get(parsed.unit)
+    return f"{number} {unit}" if unit else number
+
+
+def normalise_claim_text(text: str) -> str:
+    """Text as similar-claim search compares it: "£75m" and "£75 million" read the same."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    pieces, pos = [], 0
+    for parsed in figures.parse_figures(text):
+        pieces.append(text[pos : parsed.start])
+        # The approximation stays, spelled one way ("almost" → "nearly"): it is part of the claim.
+        approx = "" if parsed.approximation == "exact" else parsed.approximation.replace("_", " ")
+        pieces.append(f" {approx} {_figure_token(parsed)} ")
+        pos = parsed.end
+    pieces.append(text[pos:])
+    joined = "".join(pieces)
+    # Numbers the parser folded into another figure ("a 19% increase", "from 7,000").
+    joined = re.sub(r"(?<=\d)\s?(?:%|per\s?cent\b)", " percent", joined, flags=re.IGNORECASE)
+    joined = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", joined)
+    words = re.findall(r"[\w.]+", joined.casefold())
+    return " ".join(w.strip(".") for w in words if w.strip(".") and w not in FILLER_WORDS)
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity() in Python, so both back ends score alike."""
+    ta, tb = _trigrams(a), _trigrams(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def _trigrams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for word in re.findall(r"[0-9a-z]+", text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+@dataclass(frozen=True)
+class SimilarClaim:
+    """An existing claim that may say the same thing, with why it matched."""
+
+    claim: Claim
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    text_similarity: float = 0.0
+    shared_figures: list[str] = field(default_factory=list)
+
+
+def _figure_key(value: Decimal, unit: str) -> tuple[Decimal, str]:
+    # People and plain counts are the same kind of number for matching purposes.
+    return (Decimal(value).normalize(), "count" if unit == "people" else unit)
+
+
+def find_similar_claims(
+    text: str,
+    *,
+    claimant_id: int | None = None,
+    exclude_id: int | None = None,
+    limit: int = 10,
+    queryset: QuerySet[Claim] | None = None,
+) -> list[SimilarClaim]:
+    """Existing claims most likely to repeat `text`, best first (`queryset` narrows the pool)."""
+    normalised = normalise_claim_text(text)
+    if not normalised:
+        return []
+    base = (queryset if queryset is not None else Claim.objects.all()).select_related("claimant")
+    if exclude_id is not None:
+        base = base.exclude(pk=exclude_id)
+    query_figures = [f for f in figures.parse_figures(text) if not f.is_change]
+    figure_keys = {_figure_key(f.value, f.unit) for f in query_figures}
+
+    if connection.vendor == "postgresql":
+        text_scores = _postgres_candidates(base, normalised, figure_keys)
+    else:
+        text_scores = _python_candidates(base, normalised)
+    if not text_scores:
+        return []
+    claims = {c.pk: c for c in base.filter(pk__in=text_scores)}
+    claim_figures: dict[int, set[tuple[Decimal, str]]] = {}
+    for claim_id, value, unit in Figure.objects.filter(claim_id__in=claims).values_list(
+        "claim_id", "value", "unit"
+    ):
+        claim_figures.setdefault(claim_id, set()).add(_figure_key(value, unit))
+
+    results = []
+    for pk, claim in claims.items():
+        text_sim = text_scores[pk]
+        reasons = [f"wording {round(text_sim * 100)}% similar"]
+        own_keys = claim_figures.get(pk)
+        if own_keys is None:
+            # Claims without Figure rows still have numbers in their text.
+            own_keys = {
+                _figure_key(f.value, f.unit)
+                for f in figures.parse_figures(claim.text)
+                if not f.is_change
+            }
+        shared = sorted(figure_keys & own_keys)
+        figure_score = len(shared) / len(figure_keys) if figure_keys else 0.0
+        shared_labels = [figures.format_quantity(v, u) for v, u in shared]
+        if shared:
+            reasons.append("same figures: " + ", ".join(shared_labels))
+        same_claimant = claimant_id is not None and claim.claimant_id == claimant_id
+        if same_claimant:
+            reasons.append(f"same claimant: {claim.claimant}")
+        score = (
+            TEXT_WEIGHT * text_sim
+            + FIGURE_WEIGHT * figure_score
+            + CLAIMANT_WEIGHT * (1.0 if same_claimant else 0.0)
+        )
+        if claim.repeat_of_id:
+            reasons.append("already linked as a repeat")
+        results.append(
+            SimilarClaim(claim, round(score, 4), reasons, round(text_sim, 4), shared_labels)
+        )
+    results.sort(key=lambda r: (-r.score, r.claim.pk))
+    return results[:limit]
+
+
+def _postgres_candidates(
+    base: QuerySet[Claim], normalised: str, figure_keys: set[tuple[Decimal, str]]
+) -> dict[int, float]:
+    """Claims whose normalised text is trigram-similar (GIN index), plus those sharing a figure."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    condition = Q(normalised_text__trigram_similar=normalised)
+    if figure_keys:
+        sharing = Figure.objects.filter(value__in=[v for v, _ in figure_keys]).values("claim_id")
+        condition |= Q(pk__in=sharing[:CANDIDATE_LIMIT])
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL: the lower threshold lasts for this transaction only.
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [CANDIDATE_THRESHOLD])
+        rows = (
+            base.filter(condition)
+            .annotate(text_similarity=TrigramSimilarity("normalised_text", normalised))
+            .order_by("-text_similarity", "pk")
+            .values_list("pk", "text_similarity")[:CANDIDATE_LIMIT]
+        )
+        return {pk: float(sim) for pk, sim in rows}
+
+
+def _python_candidates(base: QuerySet[Claim], normalised: str) -> dict[int, float]:
+    """SQLite: rapidfuzz picks candidates from every claim, then trigram similarity scores them."""
+    from rapidfuzz import fuzz, process
+
+    choices = dict(base.values_list("pk", "normalised_text").iterator())
+    picked = process.extract(
+        normalised, choices, scorer=fuzz.token_set_ratio, limit=CANDIDATE_LIMIT, score_cutoff=40
+    )
+    scores = {}
+    for _choice, _ratio, pk in picked:
+        similarity = trigram_similarity(normalised, choices[pk])
+        if similarity >= CANDIDATE_THRESHOLD:
+            scores[pk] = similarity
+    return scores

@@ -227,6 +227,10 @@ BASELINE_RE = re.compile(
     re.IGNORECASE,
 )
 DOWN_WORDS = set(_DOWN.split("|"))
+# "10 Downing Street" is an address, not a quantity.
+ADDRESS_RE = re.compile(
+    r"\s+(?:[A-Z][a-z]+\s+){1,2}(?:Street|Road|Avenue|Lane|Square|Place|Way|Close)\b"
+)
 SENTENCE_END_RE = re.compile(r"[.!?][\"”’')\]]*(?=\s)|\n")
 
 
@@ -452,6 +456,9 @@ def _scan(text: str) -> list[_Token]:
 
 
 def _is_date_number(text: str, start: int, end: int, digits: str) -> bool:
+    """Dates, ordinals, times and street numbers: numbers that are not quantities."""
+    if ADDRESS_RE.match(text, end):
+        return True
     if not re.fullmatch(r"\d{1,2}", digits):
         return bool(re.match(r"(?:st|nd|rd|th)\b|:\d", text[end : end + 3]))
     if re.match(

@@ -1,14 +1,82 @@
-"""Text from fetched documents, and the normalisation used to compare versions."""
+"""Text from fetched documents, and the normalisation used to compare versions.
+
+Two texts come out of every document: the *main text* (the article, without menus, ads and
+footers; its hash decides "the page changed") and the *full text* (everything a reader can
+see; where citation excerpts are sought, because main-text extractors drop some sentences).
+"""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
+import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "′": "'"})
+import lxml.html
+from lxml import etree
+
+logger = logging.getLogger(__name__)
+
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "′": "'",
+    }
+)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _SPACES = re.compile(r"\s+")
+# A thousands separator between digit groups: 9,400 / 9 400 / 9 400 (NBSP, thin space) / 9'400.
+_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f\u2009' ](?=\d{3}(?!\d))")
+# "19 per cent", "19 percent", "19 pc" -> "19%".
+_PER_CENT = re.compile(r"(?<=\d)\s?(?:per\s?cent|percent|pc)\b|(?<=\d)\s%", re.IGNORECASE)
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
+PDF_TYPES = {"application/pdf", "application/x-pdf"}
+TEXT_TYPES = {"text/plain", "text/markdown", "text/csv"}
+
+# Elements whose text a reader never sees.
+_INVISIBLE_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "head",
+    "nav",
+]
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "ul", "caption", "option",
+}  # fmt: skip
+
+
+class ExtractionError(Exception):
+    """The document could not be read (corrupt PDF, unsupported type); the message says why."""
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    title: str
+    main_text: str
+    full_text: str
+    kind: str  # html, pdf or text
 
 
 def normalise_text(text: str) -> str:
@@ -21,3 +89,262 @@ def normalise_text(text: str) -> str:
 def text_hash(text: str) -> str:
     """SHA-256 of the normalised text: equal hashes mean "the page did not change"."""
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).translate(_QUOTES)
+    return _DASHES.sub("-", folded).casefold()
+
+
+def normalise_for_matching(text: str) -> tuple[str, list[int]]:
+    """Normalised text for excerpt search, with the offset in `text` of every output character.
+
+    Beyond `normalise_text`: case folded, thousands separators dropped (9,400 / 9 400 -> 9400)
+    and "per cent" written "%", so two spellings of the same passage compare equal. The
+    offsets let a match in the folded text be reported as the words on the page.
+    """
+    rewrites: dict[int, tuple[int, str]] = {}
+    for match in _THOUSANDS.finditer(text):
+        rewrites[match.start()] = (match.end(), "")
+    for match in _PER_CENT.finditer(text):
+        rewrites[match.start()] = (match.end(), "%")
+    out: list[str] = []
+    offsets: list[int] = []
+    pending_space = False
+    index, length = 0, len(text)
+    while index < length:
+        if index in rewrites:
+            end, replacement = rewrites[index]
+            if replacement:
+                out.append(replacement)
+                offsets.append(index)
+                pending_space = False
+            index = end
+            continue
+        ch = text[index]
+        folded = ch.lower() if ch.isascii() else _fold_char(ch)
+        for piece in folded:
+            if piece.isspace():
+                pending_space = bool(out)
+                continue
+            if pending_space:
+                out.append(" ")
+                offsets.append(index)
+                pending_space = False
+            out.append(piece)
+            offsets.append(index)
+        index += 1
+    return "".join(out), offsets
+
+
+def matching_form(text: str) -> str:
+    """Only the folded text of `normalise_for_matching`."""
+    return normalise_for_matching(text)[0]
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
+def _known_codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name.strip().strip("'\"")).name
+    except (LookupError, ValueError):
+        return None
+
+
+def decode_body(body: bytes, charset: str = "", *, html: bool = False) -> str:
+    """Bytes to text: BOM, then the declared charset (header, then <meta>), then UTF-8, then a
+    guess; never raises (undecodable bytes become U+FFFD)."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, errors="replace")
+    candidates = [charset] if charset else []
+    if html:
+        match = _META_CHARSET.search(body[:4096])
+        if match:
+            candidates.append(match.group(1).decode("ascii", "ignore"))
+    for name in candidates:
+        codec = _known_codec(name)
+        if codec:
+            # Pages labelled latin-1 are in practice windows-1252 (the HTML standard says so).
+            codec = "cp1252" if codec in {"iso8859-1", "ascii"} else codec
+            try:
+                return body.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body[:200_000]).best()
+        if best is not None:
+            return body.decode(best.encoding, errors="replace")
+    except (
+        ImportError,
+        LookupError,
+    ):  # pragma: no cover - charset_normalizer ships with trafilatura
+        pass
+    return body.decode("cp1252", errors="replace")
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+def _parse_html(html: str) -> lxml.html.HtmlElement | None:
+    # lxml refuses str input that carries an XML encoding declaration.
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _is_hidden(element: etree._Element) -> bool:
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    style = element.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _visible_lines(root: lxml.html.HtmlElement) -> list[str]:
+    """Visible text in reading order, one line per block element."""
+    parts: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if not tag or tag.lower() in _INVISIBLE_TAGS or _is_hidden(element):
+            return
+        block = tag.lower() in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    body = root.find("body")
+    walk(body if body is not None else root)
+    lines = ("".join(parts)).split("\n")
+    return [" ".join(line.split()) for line in lines if line.strip()]
+
+
+def visible_text(html: str) -> str:
+    """Everything a reader can see: scripts, styles, navigation and hidden elements removed."""
+    root = _parse_html(html)
+    if root is None:
+        return ""
+    return "\n".join(_visible_lines(root))
+
+
+def _html_title(root: lxml.html.HtmlElement | None) -> str:
+    if root is None:
+        return ""
+    for xpath in ('//meta[@property="og:title"]/@content', "//title//text()", "//h1//text()"):
+        found = " ".join(" ".join(root.xpath(xpath)).split())
+        if found:
+            return found[:500]
+    return ""
+
+
+def main_text_of_html(html: str) -> str:
+    """The article text (trafilatura, offline), or "" when it finds none."""
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(
+            html,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=True,
+            deduplicate=False,
+            with_metadata=False,
+        )
+    except Exception:  # trafilatura raises assorted errors on broken markup; fall back below.
+        logger.warning("trafilatura failed on a document", exc_info=True)
+        return ""
+    return (text or "").strip()
+
+
+def extract_html(html: str) -> ExtractedText:
+    root = _parse_html(html)
+    full = "\n".join(_visible_lines(root)) if root is not None else ""
+    main = main_text_of_html(html) if full else ""
+    return ExtractedText(
+        title=_html_title(root), main_text=main or full, full_text=full, kind="html"
+    )
+
+
+# --- PDF and plain text ---------------------------------------------------------------------
+
+
+def extract_pdf(body: bytes) -> ExtractedText:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+        raise ExtractionError(f"The PDF could not be read: {error}") from error
+    text = "\n".join(page.strip() for page in pages if page.strip())
+    return ExtractedText(title=title.strip()[:500], main_text=text, full_text=text, kind="pdf")
+
+
+def extract_plain(body: bytes, charset: str = "") -> ExtractedText:
+    text = decode_body(body, charset).replace("\r\n", "\n").strip()
+    first_line = text.split("\n", 1)[0].strip()[:200] if text else ""
+    return ExtractedText(title=first_line, main_text=text, full_text=text, kind="text")
+
+
+def document_kind(content_type: str, body: bytes) -> str | None:
+    """html, pdf or text from the declared type, sniffing when it is missing or generic."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in HTML_TYPES:
+        return "html"
+    if media_type in PDF_TYPES:
+        return "pdf"
+    if media_type in TEXT_TYPES:
+        return "text"
+    if media_type in {"", "application/octet-stream", "binary/octet-stream"}:
+        head = body[:1024].lstrip().lower()
+        if head.startswith(b"%pdf-"):
+            return "pdf"
+        if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+            return "html"
+    return None
+
+
+def extract(body: bytes, content_type: str, charset: str = "") -> ExtractedText:
+    """Title, main text and full visible text of a fetched document.
+
+    Raises ExtractionError for a type it cannot read (images, archives) or a corrupt file.
+    """
+    kind = document_kind(content_type, body)
+    if kind == "html":
+        return extract_html(decode_body(body, charset, html=True))
+    if kind == "pdf":
+        return extract_pdf(body)
+    if kind == "text":
+        return extract_plain(body, charset)
+    raise ExtractionError(f"Content of type {content_type or 'unknown'!r} cannot be read as text.")

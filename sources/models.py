@@ -140,6 +140,8 @@ class Source(models.Model):
     check_interval_seconds = models.PositiveIntegerField(default=3600)
     consecutive_failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField(null=True, blank=True)
+    # Where a permanent redirect leads; the cited URL itself is kept (it is what the claim cites).
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     current_snapshot = models.ForeignKey(
@@ -225,6 +227,8 @@ class Citation(models.Model):
     found_text = models.TextField(blank=True, help_text="The passage as last found on the page.")
     found_figure = models.CharField(max_length=100, blank=True)
     excerpt_checked_at = models.DateTimeField(null=True, blank=True)
+    # excerpt_hash at the last check: an edited excerpt is looked up again even on a 304.
+    checked_excerpt_hash = models.CharField(max_length=64, blank=True, editable=False)
     note = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

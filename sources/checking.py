@@ -1,0 +1,393 @@
+"""Check one source: fetch -> classify -> snapshot -> citations -> state -> flags.
+
+`check_source(source_id)` is what the Celery task, the `checksources` command and the admin's
+"check now" run. Network I/O and text extraction happen outside any transaction; all writes
+happen in one short transaction holding the source's row lock, so two runs of the same check
+(a redelivered task, "check now" racing the scheduler) serialise and leave the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from claims import workflow
+from sources import scheduling
+from sources.excerpts import SearchText, locate_excerpt
+from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
+from sources.models import Citation, Snapshot, Source, SourceCheck
+
+logger = logging.getLogger(__name__)
+
+Outcome = SourceCheck.Outcome
+State = Source.State
+ExcerptState = Citation.ExcerptState
+
+# Outcomes after which the page is alive and readable.
+ALIVE = {Outcome.OK, Outcome.NOT_MODIFIED, Outcome.CHANGED, Outcome.REDIRECTED}
+# Outcomes that count towards "broken" (a blocked address has a state of its own).
+FAILURES = set(Outcome.values) - ALIVE - {Outcome.BLOCKED}
+# Alive outcomes that continue one history row while the text stays the same version.
+SAME_VERSION = {Outcome.OK, Outcome.NOT_MODIFIED, Outcome.CHANGED}
+MOVED_EVIDENCE = {ExcerptState.MISSING, ExcerptState.FIGURE_CHANGED}
+
+# A 200 page that is really an error page. Looked for in the title, or in a short main text
+# (an article that merely mentions "page not found" is long).
+SOFT_404 = re.compile(
+    r"\b(?:page|article|story|content|document|file)s?\s+(?:was\s+|could\s+)?not\s+(?:be\s+)?found\b"
+    r"|\b404\b|\bpage\s+(?:does\s+not|doesn't|no\s+longer)\s+exists?\b"
+    r"|\bno\s+longer\s+available\b|\bcan(?:no|')t\s+find\s+(?:the|that|this)\s+page\b",
+    re.IGNORECASE,
+)
+SOFT_404_MAX_TEXT = 1200
+# What a check writes on the source: an editor's concurrent edit of title or URL is not undone.
+MONITORING_FIELDS = [
+    "state",
+    "state_changed_at",
+    "last_checked_at",
+    "last_outcome",
+    "next_check_at",
+    "check_interval_seconds",
+    "consecutive_failures",
+    "first_failure_at",
+    "final_url",
+    "etag",
+    "last_modified",
+    "current_snapshot",
+    "title",
+]
+
+
+@dataclass(frozen=True)
+class Classified:
+    outcome: str
+    extracted: ExtractedText | None = None
+    error: str = ""
+
+
+def is_soft_404(source_url: str, result, extracted: ExtractedText) -> bool:
+    """A 200 answer that says "not found", or a deep link sent to the site's home page."""
+    if SOFT_404.search(extracted.title):
+        return True
+    if len(extracted.main_text) <= SOFT_404_MAX_TEXT and SOFT_404.search(extracted.main_text):
+        return True
+    if result.redirect_chain:
+        wanted, landed = urlsplit(source_url).path, urlsplit(result.final_url).path
+        return wanted not in ("", "/") and landed in ("", "/")
+    return False
+
+
+def classify(source: Source, result) -> Classified:
+    """What the fetch result means for this source; extracts the text of a readable page."""
+    moved_for_good = result.permanent_redirect and result.final_url.rstrip(
+        "/"
+    ) != source.url.rstrip("/")
+    if result.outcome == Outcome.NOT_MODIFIED:
+        return Classified(Outcome.REDIRECTED if moved_for_good else Outcome.NOT_MODIFIED)
+    if result.outcome != Outcome.OK:
+        return Classified(result.outcome, error=result.error)
+    try:
+        extracted = extract(result.body, result.content_type, result.charset)
+    except ExtractionError as error:
+        return Classified(Outcome.UNSUPPORTED, error=str(error))
+    if not extracted.main_text.strip():
+        return Classified(Outcome.UNSUPPORTED, error="The page has no readable text.")
+    if is_soft_404(source.url, result, extracted):
+        title = extracted.title or extracted.main_text[:80]
+        return Classified(Outcome.SOFT_404, error=f"The page says it is not there: {title!r}")
+    if moved_for_good:
+        return Classified(Outcome.REDIRECTED, extracted)
+    return Classified(Outcome.OK, extracted)
+
+
+def _store_snapshot(source: Source, extracted: ExtractedText, result, now: datetime) -> Snapshot:
+    """The snapshot of this text: an existing one when the text was seen before (restored
+    page), a new row only for a new text."""
+    snapshot, _ = Snapshot.objects.get_or_create(
+        source=source,
+        content_hash=text_hash(extracted.main_text),
+        defaults={
+            "created_at": now,
+            "title": extracted.title[:500],
+            "main_text": extracted.main_text,
+            "full_text": extracted.full_text,
+            "content_type": result.content_type[:100],
+            "final_url": result.final_url[:2000],
+        },
+    )
+    return snapshot
+
+
+def _record_check(
+    source: Source, outcome: str, result, snapshot: Snapshot | None, now: datetime
+) -> SourceCheck:
+    """Continue the latest history row when nothing changed, else add one (DESIGN.md §3).
+
+    One row per version of the page (ok / not modified / changed while the snapshot stays
+    the same) or per run of the same failure; `repeat_count` says how often it was seen.
+    """
+    latest = source.checks.order_by("-last_seen_at", "-pk").first()
+    fields = {
+        "last_seen_at": now,
+        "duration_ms": min(max(0, int(result.elapsed_ms)), 2**31 - 1),
+        "error": result.error[:2000] if outcome not in ALIVE else "",
+        "content_length": len(result.body) if result.body else None,
+    }
+    if latest is not None and _continues(latest, source, outcome, result, snapshot):
+        latest.repeat_count += 1
+        for name, value in fields.items():
+            setattr(latest, name, value)
+        latest.save(update_fields=["repeat_count", *fields])
+        return latest
+    if fields["content_length"] is None and snapshot is not None and latest is not None:
+        fields["content_length"] = latest.content_length
+    return SourceCheck.objects.create(
+        source=source,
+        started_at=now,
+        outcome=outcome,
+        http_status=result.status,
+        final_url=result.final_url[:2000] if result.final_url != source.url else "",
+        redirect_chain=list(result.redirect_chain or []),
+        content_type=result.content_type[:200],
+        snapshot=snapshot,
+        **fields,
+    )
+
+
+def _continues(
+    latest: SourceCheck, source: Source, outcome: str, result, snapshot: Snapshot | None
+) -> bool:
+    final_url = result.final_url if result.final_url != source.url else ""
+    if latest.final_url != final_url:
+        return False
+    if outcome in SAME_VERSION and latest.outcome in SAME_VERSION:
+        return outcome != Outcome.CHANGED and latest.snapshot_id == getattr(snapshot, "pk", None)
+    if outcome == Outcome.REDIRECTED:
+        return latest.outcome == outcome and latest.snapshot_id == getattr(snapshot, "pk", None)
+    return latest.outcome == outcome and latest.http_status == result.status
+
+
+def _relocate_excerpts(
+    source: Source, snapshot: Snapshot, now: datetime, *, only_stale: bool
+) -> list[tuple[Citation, str, str]]:
+    """Look for every citation's excerpt in the snapshot's visible text; returns the
+    citations whose evidence moved at this check, with the previous state and figure."""
+    citations = list(source.citations.select_related("claim"))
+    if only_stale:
+        citations = [
+            c
+            for c in citations
+            if c.excerpt_state == ExcerptState.UNKNOWN or c.checked_excerpt_hash != c.excerpt_hash
+        ]
+    if not citations:
+        return []
+    search = SearchText(snapshot.full_text or snapshot.main_text)
+    moved = []
+    for citation in citations:
+        before = (citation.excerpt_state, citation.found_figure)
+        match = locate_excerpt(
+            citation.excerpt,
+            search,
+            prefix=citation.excerpt_prefix,
+            suffix=citation.excerpt_suffix,
+            cited_figure=citation.cited_figure,
+        )
+        citation.excerpt_state = match.state
+        citation.found_text = match.found_text
+        citation.found_figure = match.found_figure[:100]
+        citation.excerpt_checked_at = now
+        citation.checked_excerpt_hash = citation.excerpt_hash
+        if match.state == ExcerptState.PRESENT:
+            # Record the context (TextQuoteSelector prefix/suffix) to re-anchor later edits.
+            citation.excerpt_prefix = citation.excerpt_prefix or match.prefix[:200]
+            citation.excerpt_suffix = citation.excerpt_suffix or match.suffix[:200]
+        if match.state in MOVED_EVIDENCE and before != (match.state, citation.found_figure):
+            moved.append((citation, match.expected_figure, before[0]))
+    Citation.objects.bulk_update(
+        citations,
+        [
+            "excerpt_state",
+            "found_text",
+            "found_figure",
+            "excerpt_checked_at",
+            "checked_excerpt_hash",
+            "excerpt_prefix",
+            "excerpt_suffix",
+        ],
+    )
+    return moved
+
+
+def _flag_moved_evidence(source: Source, moved: list[tuple[Citation, str, str]]) -> None:
+    for citation, expected_figure, _previous in moved:
+        quote = citation.excerpt if len(citation.excerpt) <= 80 else citation.excerpt[:77] + "..."
+        if citation.excerpt_state == ExcerptState.FIGURE_CHANGED:
+            new = citation.found_figure or "no figure"
+            reason = f"Figure changed on {source.url}: {expected_figure} → {new} in “{quote}”"
+        else:
+            reason = f"Excerpt no longer found on {source.url}: “{quote}”"
+        workflow.flag_for_attention([citation.claim_id], reason)
+
+
+def _flag_source_problem(source: Source, reason: str) -> None:
+    claim_ids = list(source.citations.values_list("claim_id", flat=True).distinct())
+    if claim_ids:
+        workflow.flag_for_attention(claim_ids, reason)
+
+
+def _apply_success(
+    source: Source, classified: Classified, result, now: datetime
+) -> tuple[Snapshot | None, str]:
+    """Snapshot, state and schedule of a readable answer; returns the snapshot and the outcome
+    as recorded (ok becomes changed when the text differs from the current snapshot)."""
+    outcome = classified.outcome
+    if classified.extracted is not None:
+        snapshot = _store_snapshot(source, classified.extracted, result, now)
+    else:
+        snapshot = source.current_snapshot
+    had_text = source.current_snapshot_id is not None
+    changed = had_text and snapshot is not None and snapshot.pk != source.current_snapshot_id
+    if changed and outcome == Outcome.OK:
+        outcome = Outcome.CHANGED
+    if outcome == Outcome.REDIRECTED:
+        new_state = State.REDIRECTED
+        source.final_url = result.final_url[:2000]
+    else:
+        new_state = State.CHANGED if outcome == Outcome.CHANGED else State.OK
+        source.final_url = ""
+    _set_state(source, new_state, now)
+    source.current_snapshot = snapshot
+    source.consecutive_failures = 0
+    source.first_failure_at = None
+    if classified.extracted is not None:
+        source.etag = (result.etag or "")[:500]
+        source.last_modified = (result.last_modified or "")[:100]
+        if not source.title and classified.extracted.title:
+            source.title = classified.extracted.title[:300]
+    plan = scheduling.schedule_after_success(source, changed=changed or not had_text, now=now)
+    source.check_interval_seconds = plan.interval_seconds
+    source.next_check_at = plan.next_check_at
+    return snapshot, outcome
+
+
+def _apply_failure(source: Source, outcome: str, now: datetime) -> str | None:
+    """Counters, state and schedule after a failed check; returns a reason to flag the claims
+    when the source just became broken or blocked. The last good snapshot is kept."""
+    source.consecutive_failures += 1
+    source.first_failure_at = source.first_failure_at or now
+    reason = None
+    if outcome == Outcome.BLOCKED:
+        if source.state != State.BLOCKED:
+            reason = f"Source can no longer be checked safely (blocked address): {source.url}"
+        _set_state(source, State.BLOCKED, now)
+    elif source.state != State.BROKEN and is_broken(source, now):
+        _set_state(source, State.BROKEN, now)
+        reason = (
+            f"Source broken: {source.url} failed {source.consecutive_failures} checks in a row "
+            f"since {source.first_failure_at:%Y-%m-%d %H:%M} (last: {outcome})"
+        )
+    plan = scheduling.schedule_after_failure(source, now=now)
+    source.check_interval_seconds = plan.interval_seconds
+    source.next_check_at = plan.next_check_at
+    return reason
+
+
+def is_broken(source: Source, now: datetime) -> bool:
+    """Enough consecutive failures, spread over enough time: one flaky answer is not a death."""
+    if source.consecutive_failures < settings.SOURCES_BROKEN_AFTER_FAILURES:
+        return False
+    first = source.first_failure_at or now
+    return now - first >= timedelta(hours=settings.SOURCES_BROKEN_AFTER_HOURS)
+
+
+def _set_state(source: Source, state: str, now: datetime) -> None:
+    if source.state != state:
+        source.state = state
+        source.state_changed_at = now
+
+
+def _fetch(source: Source):
+    from sources.fetching import fetch
+
+    # Validators only when the text they stand for is still here to compare against.
+    if source.current_snapshot_id:
+        return fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+    return fetch(source.url)
+
+
+def check_source(
+    source_id: int, *, now: datetime | None = None, polite: bool = True
+) -> SourceCheck | None:
+    """Check one source and record the result; returns its history row (None: no such source).
+
+    1. Load the source; take one of its host's politeness slots (`polite`; raises
+       scheduling.HostBusy when the host is at its limit, so the caller can retry later).
+    2. Fetch with the stored validators, outside any transaction (no lock held on the network).
+    3. Classify the answer and extract the text (still outside the transaction).
+    4. In one transaction, lock the source row (concurrent runs of this check wait here), and:
+       a. store a Snapshot only if the normalised main text's hash is new for the source;
+       b. update the latest SourceCheck row if the outcome did not change, else add one;
+       c. re-locate every citation's excerpt in the new text;
+       d. update the source's state, validators, failure counters and next check time;
+       e. flag the claims whose evidence moved or whose source became broken.
+    A failed check never touches the snapshots or the excerpt states.
+    """
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        logger.info("Source %s no longer exists; nothing to check", source_id)
+        return None
+    started = time.monotonic()
+    if polite:
+        with scheduling.host_slot(source.host):
+            result = _fetch(source)
+    else:
+        result = _fetch(source)
+    classified = classify(source, result)
+    now = now or timezone.now()
+    if not result.elapsed_ms:
+        elapsed = int((time.monotonic() - started) * 1000)
+        result = _with_elapsed(result, elapsed)
+
+    with transaction.atomic():
+        source = (
+            Source.objects.select_for_update()
+            .select_related("current_snapshot")
+            .filter(pk=source_id)
+            .first()
+        )
+        if source is None:
+            return None
+        outcome = classified.outcome
+        if outcome in ALIVE:
+            snapshot, outcome = _apply_success(source, classified, result, now)
+            reason = None
+        else:
+            snapshot = None
+            reason = _apply_failure(source, outcome, now)
+        check = _record_check(source, outcome, result, snapshot, now)
+        source.last_checked_at = now
+        source.last_outcome = outcome
+        source.save(update_fields=MONITORING_FIELDS)
+        if snapshot is not None:
+            fresh_text = classified.extracted is not None
+            moved = _relocate_excerpts(source, snapshot, now, only_stale=not fresh_text)
+            _flag_moved_evidence(source, moved)
+        if reason:
+            _flag_source_problem(source, reason)
+    return check
+
+
+def _with_elapsed(result, elapsed_ms: int):
+    import dataclasses
+
+    if dataclasses.is_dataclass(result):
+        return dataclasses.replace(result, elapsed_ms=elapsed_ms)
+    return result

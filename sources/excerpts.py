@@ -1,0 +1,306 @@
+"""Find a citation's excerpt in a new version of its source, and notice a changed figure.
+
+The search runs from strict to loose, like re-anchoring a W3C TextQuoteSelector:
+1. the exact words;
+2. the words after normalisation (case, quotes, dashes, spacing, thousands separators);
+3. fuzzily: the best-matching window of sentences (rapidfuzz partial ratio, with digits masked
+   so a changed number does not hide its sentence), helped by the stored prefix/suffix context.
+Then the figures of the excerpt and of the passage found are compared as values
+(`claims.figures.parse_figures`): "9,400" = "9400" = "9 400", "£75m" = "£75 million".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from sources.extraction import normalise_for_matching
+
+PRESENT = "present"
+MOVED = "moved"
+FIGURE_CHANGED = "figure_changed"
+MISSING = "missing"
+
+# Below this similarity (0-100, digits masked) the passage found is not the excerpt.
+MATCH_THRESHOLD = 80.0
+# Context that agrees with the stored prefix/suffix adds at most this much to a candidate.
+CONTEXT_WEIGHT = 15.0
+CONTEXT_CHARS = 64
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+_DIGIT = re.compile(r"\d")
+# parse_figures' unit for a bare number: it says nothing about what is counted.
+GENERIC_UNITS = {"", "count"}
+
+
+@dataclass(frozen=True)
+class ExcerptMatch:
+    """Where an excerpt stands in the new text."""
+
+    state: str  # present, moved, figure_changed or missing (Citation.ExcerptState values)
+    found_text: str = ""  # the passage as it is on the page now
+    found_figure: str = ""  # the watched figure as written there now ("9,450")
+    score: float = 0.0  # similarity 0-100 of the passage to the excerpt
+    expected_figure: str = ""  # the figure the citation relies on ("9,400")
+    prefix: str = ""  # text just before the passage, to re-anchor it next time
+    suffix: str = ""
+
+
+def _figures(text: str) -> list:
+    from claims.figures import parse_figures
+
+    return list(parse_figures(text))
+
+
+def _same_quantity(a, b) -> bool:
+    if Decimal(a.value) != Decimal(b.value):
+        return False
+    unit_a, unit_b = _unit(a), _unit(b)
+    # An unstated unit ("9,400") matches any ("9,400 people"); two stated ones must agree.
+    return not unit_a or not unit_b or unit_a == unit_b
+
+
+def _unit(figure) -> str:
+    unit = figure.unit or ""
+    return "" if unit in GENERIC_UNITS else unit
+
+
+def _canonical(text: str) -> str:
+    """The text with every figure replaced by its value, for "respelled, not reworded"."""
+    pieces, position = [], 0
+    for figure in sorted(_figures(text), key=lambda f: f.start):
+        pieces.append(text[position : figure.start])
+        pieces.append(f" <{Decimal(figure.value).normalize()}> ")
+        position = figure.end
+    pieces.append(text[position:])
+    return normalise_for_matching("".join(pieces))[0]
+
+
+class SearchText:
+    """A text prepared once for many excerpt searches (one source, many citations)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def _folded(self) -> tuple[str, list[int]]:
+        return normalise_for_matching(self.text)
+
+    @property
+    def folded(self) -> str:
+        return self._folded[0]
+
+    @cached_property
+    def masked(self) -> str:
+        return _DIGIT.sub("0", self.folded)
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans in the folded text."""
+        spans, start = [], 0
+        for match in _SENTENCE_END.finditer(self.folded):
+            if match.start() > start:
+                spans.append((start, match.start()))
+            start = match.end()
+        if start < len(self.folded):
+            spans.append((start, len(self.folded)))
+        return spans
+
+    def original(self, start: int, end: int) -> str:
+        """The page's own words for the folded span [start, end)."""
+        offsets = self._folded[1]
+        if start >= end or not offsets:
+            return ""
+        return self.text[offsets[start] : offsets[end - 1] + 1].strip()
+
+    def context(self, start: int, end: int) -> tuple[str, str]:
+        offsets = self._folded[1]
+        if start >= end or not offsets:
+            return "", ""
+        begin, finish = offsets[start], offsets[end - 1] + 1
+        prefix = " ".join(self.text[max(0, begin - CONTEXT_CHARS) : begin].split())
+        suffix = " ".join(self.text[finish : finish + CONTEXT_CHARS].split())
+        return prefix[-CONTEXT_CHARS:], suffix[:CONTEXT_CHARS]
+
+    def windows(self, length: int) -> list[tuple[int, int]]:
+        """Runs of consecutive sentences at least `length` long, and one sentence longer."""
+        spans = self.sentences
+        found = []
+        for i in range(len(spans)):
+            j = i
+            while j < len(spans) - 1 and spans[j][1] - spans[i][0] < length:
+                j += 1
+            found.append((spans[i][0], spans[j][1]))
+            if j + 1 < len(spans):
+                found.append((spans[i][0], spans[j + 1][1]))
+        return found
+
+
+def _context_score(search: SearchText, start: int, end: int, prefix: str, suffix: str) -> float:
+    """0-100: how well the text around [start, end) agrees with the stored context."""
+    scores = []
+    if prefix.strip():
+        wanted = normalise_for_matching(prefix)[0][-CONTEXT_CHARS:]
+        before = search.folded[max(0, start - len(wanted) - 16) : start]
+        scores.append(fuzz.partial_ratio(wanted, before) if before else 0.0)
+    if suffix.strip():
+        wanted = normalise_for_matching(suffix)[0][:CONTEXT_CHARS]
+        after = search.folded[end : end + len(wanted) + 16]
+        scores.append(fuzz.partial_ratio(wanted, after) if after else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def _exact_occurrences(haystack: str, needle: str) -> list[int]:
+    found, position = [], haystack.find(needle)
+    while position != -1 and len(found) < 50:
+        found.append(position)
+        position = haystack.find(needle, position + 1)
+    return found
+
+
+def _word_bounds(folded: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and folded[start - 1].isalnum() and folded[start].isalnum():
+        start -= 1
+    while end < len(folded) and folded[end - 1].isalnum() and folded[end].isalnum():
+        end += 1
+    return start, end
+
+
+def _fuzzy_candidate(
+    search: SearchText, excerpt_masked: str, prefix: str, suffix: str
+) -> tuple[int, int, float] | None:
+    """The best passage (folded span) and its score, or None when nothing comes close."""
+    windows = search.windows(len(excerpt_masked))
+    if not windows:
+        return None
+    choices = [search.masked[a:b] for a, b in windows]
+    shortlist = process.extract(
+        excerpt_masked, choices, scorer=fuzz.partial_ratio, limit=5, score_cutoff=50
+    )
+    best = None
+    for _choice, _score, index in shortlist:
+        window_start = windows[index][0]
+        alignment = fuzz.partial_ratio_alignment(excerpt_masked, choices[index])
+        if alignment is None:
+            continue
+        start, end = _word_bounds(
+            search.folded, window_start + alignment.dest_start, window_start + alignment.dest_end
+        )
+        score = fuzz.ratio(excerpt_masked, search.masked[start:end])
+        score = max(score, alignment.score)
+        if prefix or suffix:
+            score = min(
+                100.0,
+                score + CONTEXT_WEIGHT * _context_score(search, start, end, prefix, suffix) / 100,
+            )
+        if best is None or score > best[2]:
+            best = (start, end, score)
+    return best
+
+
+def _watched_figures(excerpt: str, cited_figure: str) -> list:
+    if cited_figure.strip():
+        cited = _figures(cited_figure)
+        in_excerpt = _figures(excerpt)
+        # A cited figure the excerpt does not contain cannot be watched in it.
+        if cited and (not in_excerpt or any(_same_quantity(cited[0], f) for f in in_excerpt)):
+            return cited[:1]
+        return in_excerpt
+    return _figures(excerpt)
+
+
+def _figure_text_in(found: list, wanted) -> str:
+    for figure in found:
+        if _same_quantity(figure, wanted):
+            return figure.text
+    return ""
+
+
+def _replacement_figure(excerpt_figures: list, found: list, wanted) -> str:
+    """The figure standing where `wanted` stood: same position if the counts agree, else the
+    first figure of the same unit that is not one of the excerpt's."""
+    for index, figure in enumerate(excerpt_figures):
+        if _same_quantity(figure, wanted) and len(found) == len(excerpt_figures):
+            return found[index].text
+    unchanged = [f for f in found if any(_same_quantity(f, e) for e in excerpt_figures)]
+    for figure in found:
+        if figure not in unchanged and (not _unit(wanted) or _unit(figure) in ("", _unit(wanted))):
+            return figure.text
+    return found[0].text if found else ""
+
+
+def _judge(
+    search: SearchText,
+    start: int,
+    end: int,
+    score: float,
+    excerpt: str,
+    cited_figure: str,
+    exact: bool,
+) -> ExcerptMatch:
+    found_text = search.original(start, end)
+    prefix, suffix = search.context(start, end)
+    watched = _watched_figures(excerpt, cited_figure)
+    expected = watched[0].text if watched else cited_figure
+    found_figures = _figures(found_text)
+    missing_figure = next(
+        (w for w in watched if not any(_same_quantity(f, w) for f in found_figures)), None
+    )
+    if missing_figure is not None:
+        return ExcerptMatch(
+            state=FIGURE_CHANGED,
+            found_text=found_text,
+            found_figure=_replacement_figure(_figures(excerpt), found_figures, missing_figure),
+            score=round(score, 1),
+            expected_figure=missing_figure.text,
+            prefix=prefix,
+            suffix=suffix,
+        )
+    same_words = exact or _canonical(found_text) == _canonical(excerpt)
+    return ExcerptMatch(
+        state=PRESENT if same_words else MOVED,
+        found_text=found_text,
+        found_figure=_figure_text_in(found_figures, watched[0]) if watched else "",
+        score=100.0 if same_words else round(score, 1),
+        expected_figure=expected,
+        prefix=prefix,
+        suffix=suffix,
+    )
+
+
+def locate_excerpt(
+    excerpt: str,
+    text: str | SearchText,
+    *,
+    prefix: str = "",
+    suffix: str = "",
+    cited_figure: str = "",
+) -> ExcerptMatch:
+    """Where `excerpt` stands in `text`: present, moved, figure_changed or missing."""
+    search = text if isinstance(text, SearchText) else SearchText(text)
+    wanted = normalise_for_matching(excerpt)[0]
+    if not wanted or not search.folded:
+        return ExcerptMatch(state=MISSING, expected_figure=cited_figure)
+
+    occurrences = _exact_occurrences(search.folded, wanted)
+    if occurrences:
+        # Several copies: the one whose surroundings match the stored context.
+        start = max(
+            occurrences,
+            key=lambda at: _context_score(search, at, at + len(wanted), prefix, suffix),
+        )
+        return _judge(search, start, start + len(wanted), 100.0, excerpt, cited_figure, True)
+
+    candidate = _fuzzy_candidate(search, _DIGIT.sub("0", wanted), prefix, suffix)
+    if candidate is None or candidate[2] < MATCH_THRESHOLD:
+        return ExcerptMatch(
+            state=MISSING,
+            score=round(candidate[2], 1) if candidate else 0.0,
+            expected_figure=cited_figure,
+        )
+    start, end, score = candidate
+    return _judge(search, start, end, score, excerpt, cited_figure, False)

@@ -176,7 +176,7 @@ _SEP = "[,\u00a0\u202f\u2009 ]"
 
 NUMBER_RE = re.compile(
     rf"""
-    (?<![\w.,£€$/-])(?<![A-Za-z]-)
+    (?<![\w.,:£€$/-])(?<![A-Za-z]-)
     (?P<cur>US\$|£|€|\$|(?:GBP|EUR|USD)\s?)?
     (?:
         (?P<digits>\d{{1,3}}(?:{_SEP}\d{{3}})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?|\.\d+)
@@ -338,7 +338,7 @@ def _approximation_before(text: str, start: int) -> tuple[str, int]:
 def _unit_after(text: str, end: int) -> tuple[str, str]:
     m = re.match(
         rf"\s+(?:(?:more|additional|extra|new|other|fewer|illegal|irregular|small[- ]boat|"
-        rf"foreign|failed|enforced|voluntary|young|older|British|UK)\s+){{0,2}}(?P<noun>{PEOPLE_NOUNS})\b",
+        rf"foreign|failed|enforced|police|frontline|front-line|care|voluntary|young|older|British|UK)\s+){{0,2}}(?P<noun>{PEOPLE_NOUNS})\b",
         text[end : end + 60],
         re.IGNORECASE,
     )

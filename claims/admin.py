@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from claims import workflow
+from claims.admin_intake import IntakeAdminMixin
 from claims.models import (
     Claim,
     Claimant,
@@ -202,7 +203,7 @@ class WithdrawForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(IntakeAdminMixin, admin.ModelAdmin):
     form = ClaimAdminForm
     list_display = [
         "title",

@@ -191,7 +191,9 @@ NUMBER_RE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 RATIO_RE = re.compile(
-    rf"\b(?P<num>one|two|three|four|\d+)\s+in\s+(?P<den>{_WORD}|\d+)\b", re.IGNORECASE
+    rf"(?<![\d,.])\b(?P<num>one|two|three|four|[1-9])\s+in\s+(?P<den>{_WORD}|[1-9]\d?)\b"
+    r"(?![,.]?\d|\s*%)",
+    re.IGNORECASE,
 )
 FRACTION_RE = re.compile(
     r"\b(?P<num>a|one|two|three|four|nine)[- ](?P<frac>half|thirds?|quarters?|fifths?|tenths?)"
@@ -202,31 +204,44 @@ CHANGE_WORD_RE = re.compile(
     r"\b(?:(?P<more>more\s+than\s+)?(?P<word>doubled|halved|tripled|trebled|quadrupled))\b",
     re.IGNORECASE,
 )
+_MONTH_NAMES = (
+    "(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
 PERIOD_RE = re.compile(
     rf"""\b(?:(?:in|during|for|throughout|over|of)\s+)?(?P<period>
         (?:the\s+)?(?:financial\s+|calendar\s+|academic\s+|tax\s+)?year\s+(?:to|ending)\s+
             (?:(?:\d{{1,2}}\s+)?(?:{MONTHS})\s+)?(?:19|20)\d{{2}}
+      | between\s+(?:{_MONTH_NAMES}\s+)?(?:19|20)\d{{2}}\s+and\s+(?:{_MONTH_NAMES}\s+)?(?:19|20)\d{{2}}
+      | between\s+{_MONTH_NAMES}(?:\s+(?:19|20)\d{{2}})?\s+and\s+{_MONTH_NAMES}(?:\s+(?:19|20)\d{{2}})?
       | (?:19|20)\d{{2}}(?:\s?[/-]\s?\d{{2,4}})?(?!\d)
       | so\s+far\s+this\s+year
+      | the\s+same\s+(?:period|time|month|quarter)\s+(?:a\s+year\s+(?:earlier|before|ago)|last\s+year)
+      | (?:a|one)\s+year\s+(?:earlier|before|ago)
       | (?:this|last|next|the\s+past|the\s+last|the\s+previous)\s+
             (?:year|month|week|decade|quarter|parliament|(?:\d+|twelve|six|three)\s+(?:months|years))
       | (?:{MONTHS})\s+(?:19|20)\d{{2}}
+      | (?<=\bin\s){_MONTH_NAMES}
     )\b""",
     re.VERBOSE | re.IGNORECASE,
 )
 _UP = r"up|rose|risen|rising|rises|increased|increases|increasing|grew|grown|growing|jumped|climbed|higher|more|increase|rise|jump|growth|surge|surged"
 _DOWN = r"down|fell|fallen|falling|falls|decreased|decreasing|dropped|declined|cut|reduced|lower|fewer|less|decrease|fall|drop|decline|reduction|cuts"
 CHANGE_BEFORE_RE = re.compile(
-    rf"\b(?P<dir>{_UP}|{_DOWN})\s+(?:by\s+)?(?:(?:nearly|almost|about|around|more\s+than|over|some|roughly)\s+)?$",
+    rf"\b(?P<dir>{_UP}|{_DOWN})\s+(?:by\s+|of\s+)?(?:(?:nearly|almost|about|around|more\s+than|over|some|roughly)\s+)?$",
     re.IGNORECASE,
 )
 CHANGE_AFTER_RE = re.compile(rf"^[\s-]*(?P<dir>{_UP}|{_DOWN})\b", re.IGNORECASE)
 BASELINE_RE = re.compile(
     r"^[\s,]*(?:(?:increase|rise|jump|growth|decrease|fall|drop|decline|reduction|higher|lower|more|fewer|less)\s+)?"
-    r"(?:(?:from|on|compared\s+(?:with|to)|than|since|over|versus|vs\.?)\s+)(?:(?:in|the)\s+)?",
+    r"(?:(?:from|on|compared\s+(?:with|to)|than|since|over|versus|vs\.?)\s+)(?:in\s+)?",
     re.IGNORECASE,
 )
 DOWN_WORDS = set(_DOWN.split("|"))
+BASELINE_GAP_RE = re.compile(
+    r"(?:\s+in\s+[\w ]{3,20}?)?,?\s*(?:(?:up|down|rising|falling|an?\s+(?:increase|rise|fall|drop))\s+)?"
+    r"(?:from|compared\s+(?:with|to)|against|versus|vs\.?)\s+",
+    re.IGNORECASE,
+)
 # "10 Downing Street" is an address, not a quantity.
 ADDRESS_RE = re.compile(
     r"\s+(?:[A-Z][a-z]+\s+){1,2}(?:Street|Road|Avenue|Lane|Square|Place|Way|Close)\b"
@@ -353,8 +368,12 @@ def _unit_after(text: str, end: int) -> tuple[str, str]:
 
 def _scan(text: str) -> list[_Token]:
     tokens: list[_Token] = []
+    # "1 in 5" is one ratio, not two counts.
+    ratio_spans = [m.span() for m in RATIO_RE.finditer(text)]
     for m in NUMBER_RE.finditer(text):
         start, end = m.start(), m.end()
+        if any(rs <= start < re_ for rs, re_ in ratio_spans):
+            continue
         cur = (m.group("cur") or "").strip().upper()
         curword = (m.group("curword") or "").strip().lower()
         pct = (m.group("pct") or "").strip().lower()
@@ -579,6 +598,23 @@ def parse_figures(text: str) -> list[ParsedFigure]:
             tok.is_change = True
             tok.value = tok.change
 
+    # "7.4 million in June, down from 7.6 million in March": the second is the first's baseline.
+    for i, tok in enumerate(tokens):
+        if tok.kind != "quantity" or tok.absorbed or tok.baseline_value is not None:
+            continue
+        nxt = next((t for t in tokens[i + 1 :] if t.kind != "year"), None)
+        if nxt is None or nxt.kind != "quantity" or (nxt.unit != tok.unit and nxt.unit != "count"):
+            continue
+        gap = BASELINE_GAP_RE.fullmatch(text, tok.end, nxt.start)
+        if gap:
+            tok.baseline_value = nxt.value
+            s_end = sentence_of(nxt.start)[1]
+            following = next(
+                (t.start for t in tokens if t.start > nxt.end and t.kind != "year"), s_end
+            )
+            tok.baseline_period = _period_in(text, nxt.end, min(following, s_end))
+            nxt.absorbed = True
+
     # "rose from 7,000 to 9,400": the second level's baseline is the first.
     for i, tok in enumerate(tokens):
         if tok.kind != "quantity" or tok.absorbed:
@@ -620,7 +656,9 @@ def parse_figures(text: str) -> list[ParsedFigure]:
                 period=period,
                 stated_change_pct=None if tok.change is None else _clean_value(tok.change),
                 baseline_period=tok.baseline_period,
-                baseline_value=tok.baseline_value,
+                baseline_value=(
+                    None if tok.baseline_value is None else _clean_value(tok.baseline_value)
+                ),
                 is_change=tok.is_change,
                 points=tok.points,
                 noun=tok.noun,

@@ -25,6 +25,22 @@ from claims.models import Claim, Claimant, Figure
 # Sent after `create_draft_claims` with source_url, article_text, user and
 # drafts=[(claim, candidate), ...]. sources.intake_citations adds the origin citations.
 drafts_created_from_article = Signal()
+# Sent with `url`; a receiver (sources.articles, through the safe fetcher) returns the
+# article's main text or raises ArticleUnavailable. claims cannot import sources itself.
+article_text_requested = Signal()
+
+
+class ArticleUnavailable(Exception):
+    """The article at a URL could not be fetched or read; the message is shown to the editor."""
+
+
+def fetch_article_text(url: str) -> str:
+    """The main text of the article at `url`, from whichever app can fetch it."""
+    for _receiver, text in article_text_requested.send(sender=Claim, url=url):
+        if text:
+            return text
+    raise ArticleUnavailable("Fetching articles is not available here: paste the text instead.")
+
 
 ABBREVIATIONS = frozenset(
     [
@@ -83,7 +99,8 @@ SPEECH_VERBS = (
 _NAME = r"[A-Z][\w’'.-]*"
 _SPEAKER = rf"(?:[Tt]he\s+)?(?:{_NAME}\s+){{0,5}}{_NAME}"
 ACCORDING_RE = re.compile(
-    rf"\b[Aa]ccording\s+to\s+(?P<who>(?:the\s+)?(?:{_NAME}\s+|[a-z]+\s+){{0,5}}?(?:{_NAME}|government|minister|department|office|figures|data|police))\b"
+    rf"\b[Aa]ccording\s+to\s+(?P<who>(?:the\s+)?(?:{_NAME}\s+)*{_NAME}|the\s+(?:[a-z]+\s+){{0,2}}"
+    r"(?:government|minister|department|office|council|police|regulator|authorities|figures|data))\b"
 )
 QUOTE_THEN_SPEAKER_RE = re.compile(
     rf"[”\"’],?\s*(?:(?P<who>{_SPEAKER}|he|she|they)\s+(?:{SPEECH_VERBS})|(?:{SPEECH_VERBS})\s+(?P<who2>{_SPEAKER}))\b"

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class SourcesConfig(AppConfig):
     name = "sources"
     verbose_name = "Sources and monitoring"
+
+    def ready(self) -> None:
+        # Receivers for claims.intake signals (claims cannot import sources).
+        from sources import articles, intake_citations  # noqa: F401

@@ -187,18 +187,23 @@ def _fuzzy_candidate(
         alignment = fuzz.partial_ratio_alignment(excerpt_masked, choices[index])
         if alignment is None:
             continue
-        start, end = _word_bounds(
-            search.folded, window_start + alignment.dest_start, window_start + alignment.dest_end
+        # The alignment may leave out the excerpt's first or last characters where they
+        # differ; widen it by as much, so a changed figure at either end stays inside.
+        start = max(0, window_start + alignment.dest_start - alignment.src_start)
+        end = min(
+            len(search.folded),
+            window_start + alignment.dest_end + (len(excerpt_masked) - alignment.src_end),
         )
+        start, end = _word_bounds(search.folded, start, end)
         score = fuzz.ratio(excerpt_masked, search.masked[start:end])
         score = max(score, alignment.score)
         if prefix or suffix:
-            score = min(
-                100.0,
-                score + CONTEXT_WEIGHT * _context_score(search, start, end, prefix, suffix) / 100,
-            )
+            # Ranked above 100 on purpose: equal passages are told apart by their context.
+            score += CONTEXT_WEIGHT * _context_score(search, start, end, prefix, suffix) / 100
         if best is None or score > best[2]:
             best = (start, end, score)
+    if best is not None:
+        best = (best[0], best[1], min(100.0, best[2]))
     return best
 
 

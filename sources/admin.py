@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.utils.html import format_html
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from claims.admin import ClaimAdmin
 from claims.models import Claim
@@ -104,6 +112,19 @@ class SourceCheckInline(admin.TabularInline):
     verbose_name_plural = "Check history (one row per change of outcome)"
 
 
+def snapshot_diff_table(older: Snapshot, newer: Snapshot) -> str:
+    """Side-by-side HTML diff of two snapshots' main text (difflib escapes the text itself)."""
+    table = difflib.HtmlDiff(wrapcolumn=80).make_table(
+        older.main_text.splitlines(),
+        newer.main_text.splitlines(),
+        fromdesc=escape(f"{older.created_at:%Y-%m-%d %H:%M} ({older.content_hash[:10]})"),
+        todesc=escape(f"{newer.created_at:%Y-%m-%d %H:%M} ({newer.content_hash[:10]})"),
+        context=True,
+        numlines=2,
+    )
+    return mark_safe(table)  # noqa: S308 - HtmlDiff escapes every line; descriptions escaped above
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = [
@@ -111,12 +132,14 @@ class SourceAdmin(admin.ModelAdmin):
         "publisher",
         "kind",
         "state_label",
+        "last_outcome",
         "last_checked_at",
         "next_check_at",
         "consecutive_failures",
     ]
-    list_filter = ["state", "kind", "monitoring_enabled"]
+    list_filter = ["state", "last_outcome", "kind", "monitoring_enabled"]
     search_fields = ["url", "title", "publisher"]
+    actions = ["check_now"]
     readonly_fields = [
         "host",
         "state",
@@ -127,9 +150,11 @@ class SourceAdmin(admin.ModelAdmin):
         "check_interval_seconds",
         "consecutive_failures",
         "first_failure_at",
+        "final_url",
         "etag",
         "last_modified",
         "current_snapshot",
+        "snapshot_links",
         "created_at",
     ]
     fieldsets = [
@@ -141,6 +166,106 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="State", ordering="state")
     def state_label(self, obj: Source) -> str:
         return state_badge(obj)
+
+    @admin.display(description="Archived versions")
+    def snapshot_links(self, obj: Source) -> str:
+        if not obj.pk:
+            return "-"
+        count = obj.snapshots.count()
+        url = reverse("admin:sources_source_snapshots", args=[obj.pk])
+        return format_html('<a href="{}">{} version(s): text and differences</a>', url, count)
+
+    @admin.action(description="Check now (queued for the worker)")
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        from sources.tasks import check_source
+
+        ids = list(queryset.values_list("pk", flat=True))
+        # Enqueue after commit: the worker must see the same rows this request sees.
+        transaction.on_commit(lambda: [check_source.delay(pk) for pk in ids])
+        self.message_user(
+            request, f"{len(ids)} check(s) queued; refresh in a moment.", messages.SUCCESS
+        )
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:source_id>/snapshots/",
+                self.admin_site.admin_view(self.snapshots_view),
+                name="sources_source_snapshots",
+            ),
+            path(
+                "<int:source_id>/snapshots/<int:snapshot_id>/",
+                self.admin_site.admin_view(self.snapshot_text_view),
+                name="sources_source_snapshot_text",
+            ),
+            path(
+                "<int:source_id>/snapshots/diff/",
+                self.admin_site.admin_view(self.snapshot_diff_view),
+                name="sources_source_snapshot_diff",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def _source_for(self, request: HttpRequest, source_id: int) -> Source:
+        source = get_object_or_404(Source, pk=source_id)
+        if not self.has_view_permission(request, source):
+            raise PermissionDenied
+        return source
+
+    def _context(self, request: HttpRequest, source: Source, title: str, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "source": source,
+            "title": title,
+            **extra,
+        }
+
+    def snapshots_view(self, request: HttpRequest, source_id: int) -> HttpResponse:
+        source = self._source_for(request, source_id)
+        snapshots = list(
+            source.snapshots.order_by("-created_at", "-pk").only(
+                "pk", "created_at", "content_hash", "title", "content_type", "final_url"
+            )
+        )
+        rows = [
+            {"snapshot": snap, "previous": snapshots[i + 1] if i + 1 < len(snapshots) else None}
+            for i, snap in enumerate(snapshots)
+        ]
+        context = self._context(request, source, f"Archived versions of {source}", rows=rows)
+        return TemplateResponse(request, "admin/sources/source/snapshots.html", context)
+
+    def snapshot_text_view(
+        self, request: HttpRequest, source_id: int, snapshot_id: int
+    ) -> HttpResponse:
+        source = self._source_for(request, source_id)
+        snapshot = get_object_or_404(Snapshot, pk=snapshot_id, source=source)
+        context = self._context(
+            request,
+            source,
+            f"Text of {source} on {snapshot.created_at:%Y-%m-%d %H:%M}",
+            snapshot=snapshot,
+        )
+        return TemplateResponse(request, "admin/sources/source/snapshot_text.html", context)
+
+    def snapshot_diff_view(self, request: HttpRequest, source_id: int) -> HttpResponse:
+        source = self._source_for(request, source_id)
+        try:
+            older_id, newer_id = int(request.GET["from"]), int(request.GET["to"])
+        except (KeyError, ValueError):
+            raise Http404("Choose two versions to compare.") from None
+        older = get_object_or_404(Snapshot, pk=older_id, source=source)
+        newer = get_object_or_404(Snapshot, pk=newer_id, source=source)
+        context = self._context(
+            request,
+            source,
+            f"Changes to {source}",
+            older=older,
+            newer=newer,
+            diff_table=snapshot_diff_table(older, newer),
+            identical=older.content_hash == newer.content_hash,
+        )
+        return TemplateResponse(request, "admin/sources/source/snapshot_diff.html", context)
 
 
 @admin.register(Citation)

@@ -41,7 +41,8 @@ def test_urls_are_normalised(raw, normalised):
         "http://exa mple.org/",
     ],
 )
-def test_unsafe_or_malformed_urls_are_refused_with_a_message(bad):
+def test_unsafe_or_malformed_urls_are_refused_with_a_message(bad, settings):
+    settings.SOURCES_FETCH_ALLOW = []  # production: no exception for local test servers
     with pytest.raises(ValidationError) as error:
         validate_source_url(bad)
     assert error.value.messages[0]
@@ -88,3 +89,14 @@ def test_due_sources_queryset():
     SourceFactory(next_check_at=now + timedelta(hours=1))
     SourceFactory(next_check_at=now - timedelta(hours=1), monitoring_enabled=False)
     assert list(Source.objects.due(now)) == [due]
+
+
+def test_fetch_allow_list_admits_local_test_servers_only_when_configured(settings):
+    settings.SOURCES_FETCH_ALLOW = ["127.0.0.1", "localhost"]
+    validate_source_url("http://127.0.0.1:8123/page")
+    validate_source_url("http://localhost:8123/page")
+    with pytest.raises(ValidationError):
+        validate_source_url("http://10.0.0.1/")
+    settings.SOURCES_FETCH_ALLOW = []
+    with pytest.raises(ValidationError):
+        validate_source_url("http://127.0.0.1:8123/page")

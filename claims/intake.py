@@ -281,8 +281,11 @@ def _claimant_index(claimants: Iterable[Claimant]) -> list[tuple[re.Pattern, Cla
         if claimant.kind == Claimant.Kind.GOVERNMENT:
             names.add(claimant.name.split()[-1])  # "UK Government" → "the government"
         for name in names:
-            if len(name) >= 3:
-                index.append((re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE), claimant, name))
+            if len(name) < 2:
+                continue
+            # "PM" only in capitals (not "4 pm"); names in any case.
+            flags = 0 if name.isupper() else re.IGNORECASE
+            index.append((re.compile(rf"\b{re.escape(name)}\b", flags), claimant, name))
     return index
 
 

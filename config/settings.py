@@ -152,6 +152,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A redelivered task (worker killed mid-check) comes back after this many seconds.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    # How often workers sweep for such abandoned tasks (kombu's defaults: every ~100 s).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

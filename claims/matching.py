@@ -24,7 +24,11 @@ from claims.models import Claim, Figure
 CANDIDATE_THRESHOLD = 0.2
 # How many text candidates are re-scored with figures and claimant.
 CANDIDATE_LIMIT = 60
-TEXT_WEIGHT, FIGURE_WEIGHT, CLAIMANT_WEIGHT = 0.7, 0.2, 0.1
+# A shared specific number (9,400) is strong evidence of the same claim even when the
+# wording differs; claims on one topic share much of their wording but not their numbers.
+TEXT_WEIGHT, FIGURE_WEIGHT, CLAIMANT_WEIGHT = 0.6, 0.3, 0.1
+# A stated change ("up 19%") is shared by unrelated claims more often than a level.
+CHANGE_KEY_WEIGHT = 0.5
 
 # Words that every claim shares: they add trigrams without telling claims apart.
 FILLER_WORDS = frozenset(
@@ -128,9 +132,47 @@ class SimilarClaim:
     shared_figures: list[str] = field(default_factory=list)
 
 
-def _figure_key(value: Decimal, unit: str) -> tuple[Decimal, str]:
+FigureKey = tuple[Decimal, str]
+
+
+def _figure_key(value: Decimal, unit: str) -> FigureKey:
     # People and plain counts are the same kind of number for matching purposes.
     return (Decimal(value).normalize(), "count" if unit == "people" else unit)
+
+
+def _keys_of_parsed(parsed: list[figures.ParsedFigure]) -> set[FigureKey]:
+    keys = set()
+    for f in parsed:
+        if f.is_change:
+            keys.add((Decimal(f.value).normalize(), "change"))
+            continue
+        keys.add(_figure_key(f.value, f.unit))
+        if f.stated_change_pct is not None:
+            keys.add((Decimal(f.stated_change_pct).normalize(), "change"))
+    return keys
+
+
+def _key_weight(key: FigureKey) -> float:
+    return CHANGE_KEY_WEIGHT if key[1] == "change" else 1.0
+
+
+def _key_label(key: FigureKey) -> str:
+    value, unit = key
+    if unit == "change":
+        return f"{value:+f}%".replace(".0%", "%")
+    return figures.format_quantity(value, unit)
+
+
+def _figure_tokens(keys: set[FigureKey]) -> list[str]:
+    """Figure values as they appear in normalised text; short ones ("19") match too much."""
+    tokens = set()
+    for value, unit in keys:
+        if unit == "change":
+            continue
+        token = _figure_token(figures.ParsedFigure("", 0, 0, value, unit)).split()[0]
+        if len(token) >= 3:
+            tokens.add(token)
+    return sorted(tokens)
 
 
 def find_similar_claims(
@@ -148,37 +190,37 @@ def find_similar_claims(
     base = (queryset if queryset is not None else Claim.objects.all()).select_related("claimant")
     if exclude_id is not None:
         base = base.exclude(pk=exclude_id)
-    query_figures = [f for f in figures.parse_figures(text) if not f.is_change]
-    figure_keys = {_figure_key(f.value, f.unit) for f in query_figures}
+    figure_keys = _keys_of_parsed(figures.parse_figures(text))
+    tokens = _figure_tokens(figure_keys)
 
     if connection.vendor == "postgresql":
-        text_scores = _postgres_candidates(base, normalised, figure_keys)
+        text_scores = _postgres_candidates(base, normalised, tokens)
     else:
-        text_scores = _python_candidates(base, normalised)
+        text_scores = _python_candidates(base, normalised, tokens)
     if not text_scores:
         return []
     claims = {c.pk: c for c in base.filter(pk__in=text_scores)}
-    claim_figures: dict[int, set[tuple[Decimal, str]]] = {}
-    for claim_id, value, unit in Figure.objects.filter(claim_id__in=claims).values_list(
-        "claim_id", "value", "unit"
+    claim_keys: dict[int, set[FigureKey]] = {}
+    for claim_id, value, unit, change in Figure.objects.filter(claim_id__in=claims).values_list(
+        "claim_id", "value", "unit", "stated_change_pct"
     ):
-        claim_figures.setdefault(claim_id, set()).add(_figure_key(value, unit))
+        keys = claim_keys.setdefault(claim_id, set())
+        keys.add(_figure_key(value, unit))
+        if change is not None:
+            keys.add((Decimal(change).normalize(), "change"))
 
+    total_weight = sum(_key_weight(k) for k in figure_keys)
     results = []
     for pk, claim in claims.items():
         text_sim = text_scores[pk]
         reasons = [f"wording {round(text_sim * 100)}% similar"]
-        own_keys = claim_figures.get(pk)
+        own_keys = claim_keys.get(pk)
         if own_keys is None:
             # Claims without Figure rows still have numbers in their text.
-            own_keys = {
-                _figure_key(f.value, f.unit)
-                for f in figures.parse_figures(claim.text)
-                if not f.is_change
-            }
-        shared = sorted(figure_keys & own_keys)
-        figure_score = len(shared) / len(figure_keys) if figure_keys else 0.0
-        shared_labels = [figures.format_quantity(v, u) for v, u in shared]
+            own_keys = _keys_of_parsed(figures.parse_figures(claim.text))
+        shared = sorted(figure_keys & own_keys, key=lambda k: (k[1] == "change", k))
+        figure_score = sum(_key_weight(k) for k in shared) / total_weight if shared else 0.0
+        shared_labels = [_key_label(k) for k in shared]
         if shared:
             reasons.append("same figures: " + ", ".join(shared_labels))
         same_claimant = claimant_id is not None and claim.claimant_id == claimant_id
@@ -199,28 +241,44 @@ def find_similar_claims(
 
 
 def _postgres_candidates(
-    base: QuerySet[Claim], normalised: str, figure_keys: set[tuple[Decimal, str]]
+    base: QuerySet[Claim], normalised: str, tokens: list[str]
 ) -> dict[int, float]:
-    """Claims whose normalised text is trigram-similar (GIN index), plus those sharing a figure."""
+    """Claims whose normalised text is trigram-similar, and those stating the same numbers.
+
+    Both conditions can use the GIN trigram index (`%` and `~`); the figure query is separate
+    so that a repeat worded unlike the original is not crowded out by claims that share
+    only the topic's wording.
+    """
     from django.contrib.postgres.search import TrigramSimilarity
 
-    condition = Q(normalised_text__trigram_similar=normalised)
-    if figure_keys:
-        sharing = Figure.objects.filter(value__in=[v for v, _ in figure_keys]).values("claim_id")
-        condition |= Q(pk__in=sharing[:CANDIDATE_LIMIT])
+    similarity = TrigramSimilarity("normalised_text", normalised)
     with transaction.atomic(), connection.cursor() as cursor:
         # SET LOCAL: the lower threshold lasts for this transaction only.
         cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [CANDIDATE_THRESHOLD])
-        rows = (
-            base.filter(condition)
-            .annotate(text_similarity=TrigramSimilarity("normalised_text", normalised))
+        by_text = (
+            base.filter(normalised_text__trigram_similar=normalised)
+            .annotate(text_similarity=similarity)
             .order_by("-text_similarity", "pk")
             .values_list("pk", "text_similarity")[:CANDIDATE_LIMIT]
         )
-        return {pk: float(sim) for pk, sim in rows}
+        scores = {pk: float(sim) for pk, sim in by_text}
+    if tokens:
+        same_numbers = Q()
+        for token in tokens:
+            same_numbers |= Q(normalised_text__regex=rf"\m{re.escape(token)}\M")
+        by_figures = (
+            base.filter(same_numbers)
+            .annotate(text_similarity=similarity)
+            .order_by("-text_similarity", "pk")
+            .values_list("pk", "text_similarity")[:CANDIDATE_LIMIT]
+        )
+        scores.update({pk: float(sim) for pk, sim in by_figures})
+    return scores
 
 
-def _python_candidates(base: QuerySet[Claim], normalised: str) -> dict[int, float]:
+def _python_candidates(
+    base: QuerySet[Claim], normalised: str, tokens: list[str]
+) -> dict[int, float]:
     """SQLite: rapidfuzz picks candidates from every claim, then trigram similarity scores them."""
     from rapidfuzz import fuzz, process
 
@@ -233,4 +291,9 @@ def _python_candidates(base: QuerySet[Claim], normalised: str) -> dict[int, floa
         similarity = trigram_similarity(normalised, choices[pk])
         if similarity >= CANDIDATE_THRESHOLD:
             scores[pk] = similarity
+    if tokens:
+        wanted = set(tokens)
+        same_numbers = [pk for pk, text in choices.items() if wanted & set(text.split())]
+        for pk in same_numbers[: CANDIDATE_LIMIT * 4]:
+            scores.setdefault(pk, trigram_similarity(normalised, choices[pk]))
     return scores

@@ -2,8 +2,8 @@
 
 Claims are compared on normalised text (lower case, figures spelled one way, filler words
 dropped), then re-scored with the overlap of their figures and claimant. On PostgreSQL the
-candidates come from a pg_trgm GIN index (`%` operator); on SQLite from a rapidfuzz scan of
-every claim, which is slower but gives the same ranking for the small data sets used there.
+candidates come from pg_trgm indexes (GiST nearest neighbours, GIN for numbers); on SQLite
+from a rapidfuzz scan of every claim, slower but ranking alike on the small sets used there.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from claims import figures
@@ -243,32 +243,30 @@ def find_similar_claims(
 def _postgres_candidates(
     base: QuerySet[Claim], normalised: str, tokens: list[str]
 ) -> dict[int, float]:
-    """Claims whose normalised text is trigram-similar, and those stating the same numbers.
+    """The most similar claims by text, and those stating the same numbers.
 
-    Both conditions can use the GIN trigram index (`%` and `~`); the figure query is separate
+    Text: nearest neighbours by trigram distance (`<->`, GiST index, no full scan). Numbers:
+    a word-bounded regex on the normalised text (`~`, GIN index). The figure query is separate
     so that a repeat worded unlike the original is not crowded out by claims that share
     only the topic's wording.
     """
-    from django.contrib.postgres.search import TrigramSimilarity
+    from django.contrib.postgres.search import TrigramDistance, TrigramSimilarity
 
-    similarity = TrigramSimilarity("normalised_text", normalised)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL: the lower threshold lasts for this transaction only.
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [CANDIDATE_THRESHOLD])
-        by_text = (
-            base.filter(normalised_text__trigram_similar=normalised)
-            .annotate(text_similarity=similarity)
-            .order_by("-text_similarity", "pk")
-            .values_list("pk", "text_similarity")[:CANDIDATE_LIMIT]
-        )
-        scores = {pk: float(sim) for pk, sim in by_text}
+    by_text = (
+        base.annotate(distance=TrigramDistance("normalised_text", normalised))
+        .order_by("distance")
+        .values_list("pk", "distance")[:CANDIDATE_LIMIT]
+    )
+    scores = {
+        pk: 1.0 - distance for pk, distance in by_text if 1.0 - distance >= CANDIDATE_THRESHOLD
+    }
     if tokens:
         same_numbers = Q()
         for token in tokens:
             same_numbers |= Q(normalised_text__regex=rf"\m{re.escape(token)}\M")
         by_figures = (
             base.filter(same_numbers)
-            .annotate(text_similarity=similarity)
+            .annotate(text_similarity=TrigramSimilarity("normalised_text", normalised))
             .order_by("-text_similarity", "pk")
             .values_list("pk", "text_similarity")[:CANDIDATE_LIMIT]
         )

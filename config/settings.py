@@ -251,3 +251,103 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# === Production hardening (issue 7: security headers, login throttling, fail-soft cache, ops) ===
+# Everything below is env-driven; README "Running in production" lists the variables.
+
+# Fail fast, like SECRET_KEY: a production process that answers any Host header is a
+# cache-poisoning and password-reset-link risk.
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Editors' sessions end after a working day (seconds); the admin is the only session user.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+
+# Content-Security-Policy and Permissions-Policy (config/middleware.py). No 'unsafe-inline' for
+# scripts: the admin has none, Swagger UI's one init script carries the per-request nonce
+# (templates/drf_spectacular/swagger_ui.html); inline *styles* stay allowed (admin, Swagger UI and
+# ReDoc set style attributes). ReDoc runs its search in a blob: worker.
+CSP_POLICY = env.str(
+    "CSP_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+)
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default="camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+)
+MIDDLEWARE.insert(1, "config.middleware.SecurityHeadersMiddleware")
+# First, so that its duration covers every other middleware and the view.
+MIDDLEWARE.insert(0, "config.logging.RequestLogMiddleware")
+
+# Admin login throttling: django-axes (jazzband; failed attempts kept in the database, so the
+# lock holds across gunicorn workers and hosts and does not depend on Redis being up).
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Lock the (username, address) pair: a guesser cannot lock a real editor out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind PROXY_COUNT reverse proxies the client address is read from X-Forwarded-For
+# (config/middleware.client_address); 0 = REMOTE_ADDR, which a client cannot forge.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
+AXES_VERBOSE = False
+
+# Redis down must not take the site down: short socket timeouts, and every cache error is
+# logged and treated as a miss (config/cache.py), so pages render, sessions (database) work and
+# DRF throttling lets requests through.
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "config.cache.FailSoftRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+    }
+
+# Enqueueing gives up quickly when the broker is down (config/celery.py logs it and moves on;
+# the dispatcher's lease expires and the source is due again).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_timeout", 5)
+CELERY_WORKER_SEND_TASK_EVENTS = False
+
+# Operations endpoints (config/health.py, config/metrics.py).
+# readyz answers 503 when one of these is down; the cache and broker are reported but not
+# required by default, because the site keeps serving without Redis.
+READYZ_REQUIRED = env.list("READYZ_REQUIRED", default=["database"])
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=300)
+# Empty = /metrics answers 404; otherwise send "Authorization: Bearer <token>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+CELERY_QUEUE_NAME = env.str("CELERY_QUEUE_NAME", default="celery")
+
+# One JSON object per line on stdout: per request (claimwatch.requests) and per check
+# (claimwatch.checks); LOG_FORMAT=text for humans.
+LOGGING["formatters"] = {
+    "json": {"()": "config.logging.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+}
+LOGGING["handlers"]["console"]["formatter"] = env.str(
+    "LOG_FORMAT", default="text" if DEBUG else "json"
+)

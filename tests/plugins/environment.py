@@ -9,3 +9,5 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.setdefault("SOURCES_FETCH_ALLOW", "127.0.0.1,::1,localhost")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# Required with DEBUG off, like SECRET_KEY; Django's test client sends Host: testserver.
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

@@ -240,10 +240,15 @@ def test_python_fallback_finds_reworded_repeat_first_among_a_thousand_claims(mon
 
 @on_postgresql
 @pytest.mark.django_db
-def test_trigram_index_exists_on_postgresql():
+@pytest.mark.parametrize(
+    ("index", "opclass"),
+    [
+        ("claim_normalised_text_trgm_idx", "gin_trgm_ops"),
+        ("claim_normalised_text_gist_idx", "gist_trgm_ops"),
+    ],
+)
+def test_trigram_indexes_exist_on_postgresql(index, opclass):
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'claim_normalised_text_trgm_idx'"
-        )
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
         (definition,) = cursor.fetchone()
-    assert "gin_trgm_ops" in definition
+    assert opclass in definition

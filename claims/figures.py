@@ -181,6 +181,8 @@ NUMBER_RE = re.compile(
     (?:
         (?P<digits>\d{{1,3}}(?:{_SEP}\d{{3}})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?|\.\d+)
         (?:(?P<abbr>bn|mn|tn|m|k)\b|\s+(?P<mult>thousand|million|billion|trillion)\b)?
+        # "10am", "5G", "4x4" are not quantities (but "3pp" and "5percent" are).
+        (?!(?!pp\b|per\s?cent|percent)[A-Za-z\d])
       |
         (?P<words>(?:{_WORD})(?:[- ](?:{_UNITS_WORD}))?|an?|half\s+a)
         \s+(?P<wmult>hundred|thousand|million|billion|trillion)\b(?!\s+of\b)
@@ -240,6 +242,13 @@ DOWN_WORDS = set(_DOWN.split("|"))
 BASELINE_GAP_RE = re.compile(
     r"(?:\s+in\s+[\w ]{3,20}?)?,?\s*(?:(?:up|down|rising|falling|an?\s+(?:increase|rise|fall|drop))\s+)?"
     r"(?:from|compared\s+(?:with|to)|against|versus|vs\.?)\s+",
+    re.IGNORECASE,
+)
+# "aged 16", "Section 21", "number 10": a label's number, not a quantity.
+LABEL_BEFORE_RE = re.compile(
+    r"\b(?:aged|ages?|article|section|clause|chapter|part|page|paragraph|schedule|level|stage|"
+    r"phase|tier|band|grade|room|platform|gate|junction|flight|volume|vol\.|no\.|number|"
+    r"key\s+stage|year|covid|category|type|class|step|item|question|ward)\s+$",
     re.IGNORECASE,
 )
 # "10 Downing Street" is an address, not a quantity.
@@ -398,6 +407,8 @@ def _scan(text: str) -> list[_Token]:
         elif cur in {"$", "US$", "USD"} or "dollar" in curword:
             unit = "USD"
         bare = m.group("digits") and not (cur or curword or pct or mult)
+        if bare and len(m.group("digits")) <= 3 and LABEL_BEFORE_RE.search(text, 0, start):
+            continue
         if bare and _is_date_number(text, start, end, m.group("digits")):
             continue
         if bare and re.fullmatch(r"(1[89]|20)\d{2}", m.group("digits")):

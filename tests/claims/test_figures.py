@@ -136,6 +136,13 @@ def test_phrasing_table_has_at_least_sixty_rows():
         "for the 3rd time",
         "10 Downing Street said",
         "since 2010 and until 2015",
+        "at 10am today",
+        "new 5G masts",
+        "people aged 16 and over",
+        "Section 21 evictions",
+        "Number 10 said",
+        "Year 6 pupils",
+        "the M25 at junction 10",
     ],
 )
 def test_non_quantities_are_not_figures(text):

@@ -358,7 +358,7 @@ def check_source(
 
     with transaction.atomic():
         source = (
-            Source.objects.select_for_update()
+            Source.objects.select_for_update(of=("self",))
             .select_related("current_snapshot")
             .filter(pk=source_id)
             .first()

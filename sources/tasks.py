@@ -30,7 +30,8 @@ TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError
 def check_source(self, source_id: int) -> str | None:
     """Check one source; when its host is at the politeness limit, come back later."""
     try:
-        check = checking.check_source(source_id)
+        # In-process (eager) runs have no worker to hand the wait to: they go straight ahead.
+        check = checking.check_source(source_id, polite=not self.request.is_eager)
     except scheduling.HostBusy as busy:
         # Not an error: wait without holding a worker, and without using up the retries.
         countdown = busy.retry_after + random.uniform(0, busy.retry_after)  # noqa: S311

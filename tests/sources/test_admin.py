@@ -1,0 +1,132 @@
+"""The monitoring screens of the admin: source list, check history, snapshots, diff, check now."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sources import tasks
+from sources.models import Source, SourceCheck
+from tests.factories import SnapshotFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def checked_source():
+    source = SourceFactory(title="Returns press release", state=Source.State.BROKEN)
+    old = SnapshotFactory(
+        source=source,
+        main_text="Returns rose to 9,400 people.\nThe minister spoke.",
+        created_at=timezone.now() - timezone.timedelta(days=2),
+    )
+    new = SnapshotFactory(
+        source=source,
+        main_text="Returns rose to 9,450 people.\nThe minister spoke.\n<script>alert(1)</script>",
+    )
+    source.current_snapshot = new
+    source.save()
+    SourceCheck.objects.create(source=source, outcome="server_error", http_status=503)
+    return source, old, new
+
+
+def test_source_list_shows_state_badges_and_filters_by_state(editor_client, checked_source):
+    SourceFactory(title="Healthy page", state=Source.State.OK)
+    url = reverse("admin:sources_source_changelist")
+    page = editor_client.get(url).content.decode()
+    assert "Broken" in page and "Returns press release" in page and "Healthy page" in page
+    filtered = editor_client.get(url, {"state__exact": "broken"}).content.decode()
+    assert "Returns press release" in filtered and "Healthy page" not in filtered
+
+
+def test_source_page_has_check_history_and_a_link_to_its_versions(editor_client, checked_source):
+    source, _, _ = checked_source
+    page = editor_client.get(reverse("admin:sources_source_change", args=[source.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Check history" in html and "Server error" in html
+    assert reverse("admin:sources_source_snapshots", args=[source.pk]) in html
+
+
+def test_snapshot_list_links_text_and_differences(editor_client, checked_source):
+    source, old, new = checked_source
+    html = editor_client.get(
+        reverse("admin:sources_source_snapshots", args=[source.pk])
+    ).content.decode()
+    assert reverse("admin:sources_source_snapshot_text", args=[source.pk, new.pk]) in html
+    assert f"?from={old.pk}&amp;to={new.pk}" in html
+    assert "(current)" in html
+
+
+def test_snapshot_text_is_shown_escaped(editor_client, checked_source):
+    source, _, new = checked_source
+    url = reverse("admin:sources_source_snapshot_text", args=[source.pk, new.pk])
+    html = editor_client.get(url).content.decode()
+    assert "9,450 people" in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_diff_between_two_snapshots_highlights_the_change_escaped(editor_client, checked_source):
+    source, old, new = checked_source
+    url = reverse("admin:sources_source_snapshot_diff", args=[source.pk])
+    response = editor_client.get(url, {"from": old.pk, "to": new.pk})
+    html = response.content.decode()
+    assert response.status_code == 200
+    text = re.sub(r"<[^>]+>", "", html)  # highlighting splits the changed characters
+    assert "9,400" in text and "9,450" in text and "diff_chg" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_diff_with_bad_or_foreign_snapshot_ids_is_a_404_not_a_500(editor_client, checked_source):
+    source, old, _ = checked_source
+    other = SnapshotFactory()
+    url = reverse("admin:sources_source_snapshot_diff", args=[source.pk])
+    assert editor_client.get(url, {"from": "x", "to": old.pk}).status_code == 404
+    assert editor_client.get(url).status_code == 404
+    assert editor_client.get(url, {"from": old.pk, "to": other.pk}).status_code == 404
+
+
+def test_snapshot_views_need_a_staff_login(client, checked_source):
+    source, _, _ = checked_source
+    response = client.get(reverse("admin:sources_source_snapshots", args=[source.pk]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_check_now_enqueues_after_commit(
+    editor_client, checked_source, monkeypatch, django_capture_on_commit_callbacks
+):
+    source, _, _ = checked_source
+    queued = []
+    monkeypatch.setattr(tasks.check_source, "delay", lambda pk: queued.append(pk))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = editor_client.post(
+            reverse("admin:sources_source_changelist"),
+            {"action": "check_now", "_selected_action": [source.pk]},
+            follow=True,
+        )
+        assert queued == []  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert queued == [source.pk]
+    assert "1 check(s) queued" in response.content.decode()
+
+
+def test_invalid_source_url_is_refused_in_the_admin_with_a_message(editor_client, settings):
+    settings.SOURCES_FETCH_ALLOW = []
+    response = editor_client.post(
+        reverse("admin:sources_source_add"),
+        {
+            "url": "http://169.254.169.254/latest/meta-data/",
+            "title": "Metadata",
+            "kind": "other",
+            "monitoring_enabled": "on",
+            "citations-TOTAL_FORMS": "0",
+            "citations-INITIAL_FORMS": "0",
+            "checks-TOTAL_FORMS": "0",
+            "checks-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "private or local address" in response.content.decode()
+    assert not Source.objects.filter(title="Metadata").exists()

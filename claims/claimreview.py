@@ -11,20 +11,27 @@ so the scale is read once.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
-from claims.models import Claim, Claimant, Rating
+from claims.models import Claim, Claimant, Rating, RatingAlias
 
 SCHEMA_CONTEXT = "https://schema.org"
 # Google: "claimReviewed ... try to keep this less than 75 characters".
 CLAIM_REVIEWED_MAX = 75
 ORIGIN_ROLE = "origin"  # sources.models.Citation.Role.ORIGIN; claims does not import sources.
 PERSON_KINDS = {Claimant.Kind.PERSON}
+_url_validator = URLValidator(schemes=["http", "https"])
 
 
 def claimreview_queryset(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
@@ -158,3 +165,249 @@ def json_ld_script_text(data: dict[str, Any]) -> str:
     such as `</script>` inside a claim cannot end the script element."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --- Import: reading other publishers' ClaimReview ------------------------------------------
+# Parsing and rating mapping live here; writing rows (claims, and the origin sources, which
+# belong to the `sources` app) is `sources.claimreview_import.import_claim_reviews`.
+
+
+class ClaimReviewError(ValueError):
+    """An item that cannot be imported; `reasons` says why, for the import report."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class ReviewedClaimant:
+    name: str
+    is_person: bool
+    job_title: str = ""
+    same_as: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedReview:
+    """One ClaimReview, validated and reduced to what a Claim stores."""
+
+    url: str
+    claim_reviewed: str
+    date_published: dt.date
+    rating_name: str
+    rating_value: Decimal | None
+    best_rating: Decimal | None
+    worst_rating: Decimal | None
+    explanation: str
+    claimant: ReviewedClaimant
+    stated_on: dt.date | None
+    appearances: list[str]
+    publisher_name: str = ""
+
+
+def claim_review_items(payload: Any) -> list[Any]:
+    """The items of a single ClaimReview, a list of them, or a schema.org DataFeed.
+
+    DataFeed elements may be ClaimReviews or DataFeedItems wrapping one in `item`.
+    Raises ClaimReviewError when the payload is none of these.
+    """
+    if isinstance(payload, list):
+        return payload
+    if not isinstance(payload, dict):
+        raise ClaimReviewError(["Expected a ClaimReview, a list of them or a DataFeed."])
+    kind = _types(payload)
+    if "DataFeed" in kind:
+        elements = payload.get("dataFeedElement", [])
+        if not isinstance(elements, list):
+            raise ClaimReviewError(["dataFeedElement must be a list."])
+        return [
+            element["item"]
+            if isinstance(element, dict)
+            and "DataFeedItem" in _types(element)
+            and isinstance(element.get("item"), dict)
+            else element
+            for element in elements
+        ]
+    if "@graph" in payload and isinstance(payload["@graph"], list):
+        return payload["@graph"]
+    return [payload]
+
+
+def _types(data: dict) -> set[str]:
+    value = data.get("@type", "")
+    values = value if isinstance(value, list) else [value]
+    # "schema:ClaimReview" and "https://schema.org/ClaimReview" name the same type.
+    return {str(v).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for v in values}
+
+
+def _text(value: Any, limit: int = 5000) -> str:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return " ".join(str(value).split())[:limit]
+    return ""
+
+
+def _url(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("@id")
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        _url_validator(value)
+    except ValidationError:
+        return None
+    return value if len(value) <= 2000 else None
+
+
+def _urls(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    found = []
+    for item in values[:50]:
+        url = _url(item)
+        if url and url not in found:
+            found.append(url)
+    return found
+
+
+def _date(value: Any, field_name: str, reasons: list[str], *, required: bool) -> dt.date | None:
+    if value in (None, ""):
+        if required:
+            reasons.append(f"{field_name} is missing.")
+        return None
+    if not isinstance(value, str):
+        reasons.append(f"{field_name} must be a date string (YYYY-MM-DD).")
+        return None
+    try:
+        moment = parse_datetime(value.strip())
+        day = parse_date(value.strip()) if moment is None else None
+    except ValueError:
+        moment = day = None
+    if moment is not None:
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    if day is None or not (1000 <= day.year <= 9999):
+        reasons.append(f"{field_name} is not a valid date: {value[:40]!r}.")
+        return None
+    return day
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and abs(number) < 10**9 else None
+
+
+def parse_claim_review(item: Any) -> ParsedReview:
+    """Validate one ClaimReview item; raises ClaimReviewError listing every problem found."""
+    if not isinstance(item, dict):
+        raise ClaimReviewError(["Item is not a JSON object."])
+    if "ClaimReview" not in _types(item):
+        raise ClaimReviewError([f"@type must be ClaimReview, not {item.get('@type')!r}."])
+    reasons: list[str] = []
+    url = _url(item.get("url"))
+    if url is None:
+        reasons.append("url is missing or not an http(s) URL.")
+    claim_reviewed = _text(item.get("claimReviewed"))
+    if not claim_reviewed:
+        reasons.append("claimReviewed is missing.")
+    date_published = _date(item.get("datePublished"), "datePublished", reasons, required=True)
+    rating = item.get("reviewRating")
+    rating = rating[0] if isinstance(rating, list) and rating else rating
+    if not isinstance(rating, dict):
+        reasons.append("reviewRating is missing.")
+        rating = {}
+    rating_name = _text(rating.get("alternateName") or rating.get("name"), 120)
+    rating_value = _number(rating.get("ratingValue"))
+    if not rating_name and rating_value is None:
+        reasons.append("reviewRating has neither alternateName nor ratingValue.")
+    reviewed = item.get("itemReviewed")
+    reviewed = reviewed if isinstance(reviewed, dict) else {}
+    author = reviewed.get("author")
+    author = author[0] if isinstance(author, list) and author else author
+    if isinstance(author, str):
+        author = {"@type": "Person", "name": author}
+    author = author if isinstance(author, dict) else {}
+    claimant_name = _text(author.get("name"), 200)
+    if not claimant_name:
+        reasons.append("itemReviewed.author.name (the claimant) is missing.")
+    stated_on = _date(
+        reviewed.get("datePublished"), "itemReviewed.datePublished", reasons, required=False
+    )
+    publisher = item.get("author")
+    publisher = publisher[0] if isinstance(publisher, list) and publisher else publisher
+    if reasons:
+        raise ClaimReviewError(reasons)
+    return ParsedReview(
+        url=url,
+        claim_reviewed=claim_reviewed,
+        date_published=date_published,
+        rating_name=rating_name,
+        rating_value=rating_value,
+        best_rating=_number(rating.get("bestRating")),
+        worst_rating=_number(rating.get("worstRating")),
+        explanation=_text(rating.get("ratingExplanation"), 600),
+        claimant=ReviewedClaimant(
+            name=claimant_name,
+            is_person="Person" in _types(author) or not _types(author) - {""},
+            job_title=_text(author.get("jobTitle"), 200),
+            same_as=_urls(author.get("sameAs", [])),
+        ),
+        stated_on=stated_on,
+        appearances=_urls(reviewed.get("appearance", []))
+        + [u for u in _urls(reviewed.get("firstAppearance")) if u],
+        publisher_name=_text(publisher.get("name"), 200) if isinstance(publisher, dict) else "",
+    )
+
+
+@dataclass
+class RatingMatch:
+    rating: Rating
+    how: str  # "alias", "label", "value" or "fallback"
+
+
+class RatingMapper:
+    """Maps an outside rating to our scale: alias table, our own labels, scaled value, fallback.
+
+    Loads the aliases and the scale once (two queries) for a whole import.
+    """
+
+    def __init__(self) -> None:
+        self.scale = list(Rating.objects.order_by("value"))
+        self.by_name = {r.label.casefold(): r for r in self.scale}
+        self.by_name.update({r.slug: r for r in self.scale})
+        by_pk = {r.pk: r for r in self.scale}
+        # Aliases are the editable table; they win over our labels.
+        for name, rating_id in RatingAlias.objects.values_list("name", "rating_id"):
+            self.by_name[name.casefold()] = by_pk[rating_id]
+        self.ordinal = [r for r in self.scale if r.is_ordinal]
+        self.fallback = next(
+            (r for r in self.scale if r.bucket == Rating.Bucket.UNVERIFIABLE), None
+        )
+
+    def match(self, review: ParsedReview) -> RatingMatch | None:
+        name = " ".join(review.rating_name.split()).casefold()
+        if name in self.by_name:
+            return RatingMatch(self.by_name[name], "alias")
+        scaled = self._by_value(review)
+        if scaled is not None:
+            return RatingMatch(scaled, "value")
+        if self.fallback is not None:
+            return RatingMatch(self.fallback, "fallback")
+        return None
+
+    def _by_value(self, review: ParsedReview) -> Rating | None:
+        value, best, worst = review.rating_value, review.best_rating, review.worst_rating
+        if value is None or not self.ordinal:
+            return None
+        best = best if best is not None else Decimal(5)
+        worst = worst if worst is not None else Decimal(1)
+        if best == worst or not (min(best, worst) <= value <= max(best, worst)):
+            return None
+        fraction = (value - worst) / (best - worst)
+        low, high = self.ordinal[0].value, self.ordinal[-1].value
+        target = Decimal(low) + fraction * (high - low)
+        return min(self.ordinal, key=lambda r: (abs(Decimal(r.value) - target), -r.value))

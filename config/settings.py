@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimantKindEnum": "claims.models.Claimant.Kind",
+        "SourceKindEnum": "sources.models.Source.Kind",
+    },
 }
 
 # Public, read-only cross-origin access to the API.

@@ -13,5 +13,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
     path("", include("claims.urls")),
 ]

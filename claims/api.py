@@ -1,0 +1,713 @@
+"""REST API for the editorial core: claims, figures, claimants, ratings, topics.
+
+Views are thin: visibility comes from `Claim.objects.published()` unless the client is an
+editor, and every state change goes through `claims.workflow`. Citations and sources are
+served by `sources.api` (claims never imports sources); here they are read through the
+reverse relation `claim.citations`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection, transaction
+from django.db.models import Count, IntegerField, Max, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import workflow
+from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from claims.api_http import (
+    ApiCursorPagination,
+    ConditionalRetrieveMixin,
+    LimitedJSONParser,
+    ReadOrEditorial,
+    sees_unpublished,
+)
+from claims.claimreview import claim_review
+from claims.models import Claim, Claimant, ClaimQuerySet, Correction, Figure, Rating, Topic
+
+# --- Read-only building blocks -------------------------------------------------------------
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    is_ordinal = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["id", "label", "slug", "value", "colour", "bucket", "description", "is_ordinal"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "description"]
+
+
+class ClaimantSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Claimant
+        fields = ["id", "name", "slug", "kind", "role", "same_as"]
+
+
+class CitedSourceSerializer(serializers.Serializer):
+    """The cited source and its live monitoring state (full record at /api/v1/sources/{id}/)."""
+
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    publisher = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True, help_text="unchecked, ok, changed, redirected, …")
+    last_checked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ClaimCitationSerializer(serializers.Serializer):
+    """A citation as shown with its claim; edit citations at /api/v1/citations/."""
+
+    id = serializers.IntegerField(read_only=True)
+    role = serializers.CharField(read_only=True)
+    excerpt = serializers.CharField(read_only=True)
+    cited_figure = serializers.CharField(read_only=True)
+    excerpt_state = serializers.CharField(
+        read_only=True, help_text="present, moved, missing, figure_changed, unknown"
+    )
+    found_text = serializers.CharField(read_only=True)
+    found_figure = serializers.CharField(read_only=True)
+    excerpt_checked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    source = CitedSourceSerializer(read_only=True)
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    previous_rating = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    new_rating = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Correction
+        fields = ["id", "created_at", "what_changed", "reason", "previous_rating", "new_rating"]
+
+
+class FigureSerializer(serializers.ModelSerializer):
+    """A quantity with its arithmetic check: the baseline a stated change implies."""
+
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+    implied_baseline = serializers.DecimalField(
+        max_digits=24, decimal_places=2, read_only=True, allow_null=True
+    )
+    actual_change_pct = serializers.DecimalField(
+        max_digits=24, decimal_places=2, read_only=True, allow_null=True
+    )
+    change_is_consistent = serializers.BooleanField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Figure
+        fields = [
+            "id",
+            "claim",
+            "label",
+            "value",
+            "unit",
+            "approximation",
+            "period",
+            "baseline_value",
+            "baseline_period",
+            "stated_change_pct",
+            "position",
+            "implied_baseline",
+            "actual_change_pct",
+            "change_is_consistent",
+        ]
+
+    def validate_claim(self, claim: Claim) -> Claim:
+        request = self.context["request"]
+        if not sees_unpublished(request) and not claim.is_public:
+            raise serializers.ValidationError("No such claim.")
+        if self.instance is not None and self.instance.claim_id != claim.pk:
+            raise serializers.ValidationError("A figure cannot move to another claim.")
+        return claim
+
+
+class NestedFigureSerializer(FigureSerializer):
+    class Meta(FigureSerializer.Meta):
+        fields = [f for f in FigureSerializer.Meta.fields if f != "claim"]
+        read_only_fields = fields
+
+
+# --- Claims --------------------------------------------------------------------------------
+
+
+class CorrectionNoteSerializer(serializers.Serializer):
+    what_changed = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim with everything a reader needs to judge it; writes go through the workflow."""
+
+    claimant = ClaimantSummarySerializer(read_only=True)
+    rating = RatingSerializer(read_only=True)
+    topics = TopicSerializer(many=True, read_only=True)
+    figures = NestedFigureSerializer(many=True, read_only=True)
+    citations = ClaimCitationSerializer(many=True, read_only=True)
+    corrections = CorrectionSerializer(many=True, read_only=True)
+    page_url = serializers.SerializerMethodField()
+
+    claimant_id = serializers.PrimaryKeyRelatedField(
+        source="claimant", queryset=Claimant.objects.all(), write_only=True
+    )
+    rating_id = serializers.PrimaryKeyRelatedField(
+        source="rating",
+        queryset=Rating.objects.all(),
+        write_only=True,
+        allow_null=True,
+        required=False,
+    )
+    topic_ids = serializers.PrimaryKeyRelatedField(
+        source="topics", queryset=Topic.objects.all(), many=True, write_only=True, required=False
+    )
+    correction = CorrectionNoteSerializer(
+        write_only=True,
+        required=False,
+        help_text="Required when a reviewer changes the rating of a published claim.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "text",
+            "claimant",
+            "claimant_id",
+            "stated_on",
+            "appearance_url",
+            "venue",
+            "topics",
+            "topic_ids",
+            "status",
+            "rating",
+            "rating_id",
+            "verdict_summary",
+            "analysis",
+            "published_at",
+            "updated_at",
+            "needs_attention",
+            "attention_reason",
+            "review_url",
+            "page_url",
+            "figures",
+            "citations",
+            "corrections",
+            "correction",
+        ]
+        read_only_fields = [
+            "slug",
+            "status",
+            "published_at",
+            "updated_at",
+            "needs_attention",
+            "attention_reason",
+            "review_url",
+        ]
+
+    def get_page_url(self, claim: Claim) -> str:
+        return settings.SITE_URL + claim.get_absolute_url()
+
+    def create(self, validated_data: dict) -> Claim:
+        user = self.context["request"].user
+        topics = validated_data.pop("topics", None)
+        validated_data.pop("correction", None)
+        with transaction.atomic():
+            claim = workflow.create_claim(Claim(**validated_data), user)
+            if topics is not None:
+                claim.topics.set(topics)
+        return claim
+
+    def update(self, claim: Claim, validated_data: dict) -> Claim:
+        user = self.context["request"].user
+        topics = validated_data.pop("topics", None)
+        note = validated_data.pop("correction", None)
+        for field, value in validated_data.items():
+            setattr(claim, field, value)
+        correction = workflow.CorrectionNote(**note) if note else None
+        with transaction.atomic():
+            workflow.save_claim(claim, user, correction=correction)
+            if topics is not None:
+                claim.topics.set(topics)
+        return claim
+
+
+class ClaimFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Claim.Status.choices)
+    rating = filters.ModelMultipleChoiceFilter(
+        field_name="rating__slug", to_field_name="slug", queryset=Rating.objects.all()
+    )
+    rating_bucket = filters.MultipleChoiceFilter(
+        field_name="rating__bucket", choices=Rating.Bucket.choices
+    )
+    claimant = filters.ModelChoiceFilter(queryset=Claimant.objects.all())
+    claimant_slug = filters.CharFilter(field_name="claimant__slug")
+    topic = filters.CharFilter(method="filter_topic", help_text="Topic slug.")
+    stated_on = filters.DateFromToRangeFilter()
+    published_at = filters.DateFromToRangeFilter(field_name="published_at__date")
+    needs_attention = filters.BooleanFilter()
+    source_state = filters.CharFilter(
+        method="filter_source_state",
+        help_text="Claims citing at least one source in this state (e.g. broken).",
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_topic(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        # A subquery, not a join, so a claim in two topics is not listed twice.
+        through = Claim.topics.through.objects.filter(topic__slug=value)
+        return queryset.filter(pk__in=through.values("claim_id"))
+
+    def filter_source_state(
+        self, queryset: QuerySet[Claim], name: str, value: str
+    ) -> QuerySet[Claim]:
+        citing = Claim.objects.filter(citations__source__state=value).values("pk")
+        return queryset.filter(pk__in=citing)
+
+
+def search_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
+    """Claims matching `query`, annotated with an integer `search_rank` (higher = better).
+
+    PostgreSQL: full-text search over title, text, verdict and claimant with ranking;
+    elsewhere (SQLite) a plain `icontains` on the same fields with rank 0.
+    """
+    query = query.strip()[:200]
+    if not query:
+        return queryset.annotate(search_rank=Value(0))
+    if connection.vendor == "postgresql":
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("text", weight="B", config="english")
+            + SearchVector("claimant__name", weight="B", config="english")
+            + SearchVector("verdict_summary", weight="C", config="english")
+        )
+        search_query = SearchQuery(query, search_type="websearch", config="english")
+        # An integer rank, so cursor pagination compares exact values, not rounded floats.
+        rank = Cast(SearchRank(vector, search_query) * 1_000_000, output_field=IntegerField())
+        return queryset.annotate(search_vector=vector, search_rank=rank).filter(
+            search_vector=search_query
+        )
+    matches = (
+        Q(title__icontains=query)
+        | Q(text__icontains=query)
+        | Q(verdict_summary__icontains=query)
+        | Q(claimant__name__icontains=query)
+    )
+    return queryset.filter(matches).annotate(search_rank=Value(0))
+
+
+class ClaimSearchFilter(BaseFilterBackend):
+    """`?search=` full-text search; results are ordered by relevance unless `ordering` is given."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet:
+        query = request.query_params.get("search", "")
+        if not query.strip():
+            return queryset
+        return search_claims(queryset, query)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": "search",
+                "required": False,
+                "in": "query",
+                "description": "Full-text search in title, text, verdict and claimant.",
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+def claim_list_queryset(request: Request) -> QuerySet[Claim]:
+    """Claims the client may see, with everything the representation reads prefetched."""
+    queryset = Claim.objects.all() if sees_unpublished(request) else Claim.objects.published()
+    return (
+        queryset.select_related("claimant", "rating")
+        .prefetch_related(
+            "topics",
+            Prefetch("figures", queryset=Figure.objects.order_by("position", "pk")),
+            "citations__source",
+            Prefetch(
+                "corrections",
+                queryset=Correction.objects.select_related("previous_rating", "new_rating"),
+            ),
+        )
+        .annotate(publication_date=Coalesce("published_at", "created_at"))
+    )
+
+
+class WorkflowNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List claims (published only, unless you are an editor)",
+        responses={200: ClaimSerializer(many=True), **error_responses(*READ_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="A claim with its figures, citations and corrections (ETag, Last-Modified)",
+        responses={200: ClaimSerializer, 304: None, **error_responses(*READ_ERRORS)},
+    ),
+    create=extend_schema(
+        summary="Create a draft claim (editors)",
+        responses={201: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    update=extend_schema(
+        summary="Edit a claim through the workflow",
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a claim through the workflow",
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+)
+class ClaimViewSet(
+    ConditionalRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims. Published claims are never deleted: withdraw them."""
+
+    serializer_class = ClaimSerializer
+    permission_classes = [ReadOrEditorial]
+    parser_classes = [LimitedJSONParser]
+    pagination_class = ApiCursorPagination
+    filter_backends = [filters.DjangoFilterBackend, ClaimSearchFilter, OrderingFilter]
+    filterset_class = ClaimFilter
+    ordering_fields = ["created_at", "updated_at", "publication_date", "title", "id"]
+
+    @property
+    def ordering(self) -> list[str]:
+        if self.request is not None and self.request.query_params.get("search", "").strip():
+            return ["-search_rank", "-publication_date"]
+        return ["-publication_date"]
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return claim_list_queryset(self.request)
+
+    def last_modified(self, claim: Claim):
+        stamps = [claim.updated_at]
+        for citation in claim.citations.all():
+            stamps += [
+                citation.excerpt_checked_at,
+                citation.created_at,
+                citation.source.last_checked_at,
+                citation.source.state_changed_at,
+            ]
+        stamps += [correction.created_at for correction in claim.corrections.all()]
+        return max(stamp for stamp in stamps if stamp is not None)
+
+    def _act(self, request: Request, change, serializer_class=None) -> Response:
+        claim = self.get_object()
+        params = {}
+        if serializer_class is not None:
+            body = serializer_class(data=request.data)
+            body.is_valid(raise_exception=True)
+            params = body.validated_data
+        change(claim, request.user, **params)
+        claim = self.get_queryset().get(pk=claim.pk)
+        return Response(self.get_serializer(claim).data)
+
+    @extend_schema(
+        summary="Send a draft to review (editors)",
+        request=None,
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk=None) -> Response:
+        return self._act(request, workflow.submit_for_review)
+
+    @extend_schema(
+        summary="Send a claim in review back to draft",
+        request=WorkflowNoteSerializer,
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["post"], url_path="return-to-draft")
+    def return_to_draft(self, request: Request, pk=None) -> Response:
+        return self._act(request, workflow.return_to_draft, WorkflowNoteSerializer)
+
+    @extend_schema(
+        summary="Publish a claim (reviewers only; editors get 403)",
+        request=None,
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk=None) -> Response:
+        return self._act(request, workflow.publish)
+
+    @extend_schema(
+        summary="Withdraw a published claim, with the reason (reviewers only)",
+        request=WithdrawSerializer,
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk=None) -> Response:
+        return self._act(request, workflow.withdraw, WithdrawSerializer)
+
+    @extend_schema(
+        summary="The claim's ClaimReview JSON-LD (published claims only)",
+        responses={200: OpenApiTypes.OBJECT, **error_responses(*READ_ERRORS)},
+    )
+    @action(detail=True, methods=["get"], url_path="claimreview")
+    def claimreview(self, request: Request, pk=None) -> Response:
+        claim = self.get_object()
+        if not claim.is_public:
+            raise NotFound("This claim is not published, so it has no ClaimReview.")
+        return Response(claim_review(claim))
+
+    @extend_schema(
+        summary="Acknowledge moved evidence and clear the attention flag (editors)",
+        request=WorkflowNoteSerializer,
+        responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk=None) -> Response:
+        return self._act(request, workflow.acknowledge_attention, WorkflowNoteSerializer)
+
+
+# --- Figures -------------------------------------------------------------------------------
+
+
+class FigureFilter(filters.FilterSet):
+    claim = filters.ModelChoiceFilter(queryset=Claim.objects.all())
+    unit = filters.MultipleChoiceFilter(choices=Figure.Unit.choices)
+
+    class Meta:
+        model = Figure
+        fields: list[str] = []
+
+
+def touch_claim(claim_id: int) -> None:
+    """A figure or citation changed: the claim's representation did too (Last-Modified)."""
+    Claim.objects.filter(pk=claim_id).update(updated_at=timezone.now())
+
+
+def require_editable(request: Request, claim: Claim) -> None:
+    if not workflow.can_edit_claim(request.user, claim):
+        raise workflow.NotAllowed("Only reviewers can change the evidence of a published claim.")
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: FigureSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(responses={200: FigureSerializer, **error_responses(*READ_ERRORS)}),
+    create=extend_schema(responses={201: FigureSerializer, **error_responses(*WRITE_ERRORS)}),
+    update=extend_schema(responses={200: FigureSerializer, **error_responses(*WRITE_ERRORS)}),
+    partial_update=extend_schema(
+        responses={200: FigureSerializer, **error_responses(*WRITE_ERRORS)}
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(*WRITE_ERRORS)}),
+)
+class FigureViewSet(viewsets.ModelViewSet):
+    """Figures of claims; editors change those of drafts, reviewers also of published claims."""
+
+    serializer_class = FigureSerializer
+    permission_classes = [ReadOrEditorial]
+    parser_classes = [LimitedJSONParser]
+    filterset_class = FigureFilter
+    ordering_fields = ["position", "id", "value"]
+    ordering = ["claim_id", "position", "id"]
+
+    def get_queryset(self) -> QuerySet[Figure]:
+        claims = (
+            Claim.objects.all() if sees_unpublished(self.request) else Claim.objects.published()
+        )
+        return Figure.objects.filter(claim__in=claims.values("pk"))
+
+    def perform_create(self, serializer) -> None:
+        require_editable(self.request, serializer.validated_data["claim"])
+        with transaction.atomic():
+            figure = serializer.save()
+            touch_claim(figure.claim_id)
+
+    def perform_update(self, serializer) -> None:
+        require_editable(self.request, serializer.instance.claim)
+        with transaction.atomic():
+            figure = serializer.save()
+            touch_claim(figure.claim_id)
+
+    def perform_destroy(self, figure: Figure) -> None:
+        require_editable(self.request, figure.claim)
+        with transaction.atomic():
+            figure.delete()
+            touch_claim(figure.claim_id)
+
+
+# --- Claimants, ratings, topics -------------------------------------------------------------
+
+
+class ScoreSerializer(serializers.Serializer):
+    rating = serializers.CharField(help_text="Rating slug.")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ClaimantSerializer(serializers.ModelSerializer):
+    """A claimant with a scorecard: published claims per rating (annotated, no N+1)."""
+
+    same_as = serializers.ListField(child=serializers.URLField(max_length=2000), required=False)
+    published_claims = serializers.IntegerField(read_only=True)
+    scorecard = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claimant
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "role",
+            "description",
+            "same_as",
+            "published_claims",
+            "scorecard",
+            "updated_at",
+        ]
+        read_only_fields = ["slug", "updated_at"]
+
+    @extend_schema_field(ScoreSerializer(many=True))
+    def get_scorecard(self, claimant: Claimant) -> list[dict]:
+        return [
+            {"rating": rating.slug, "label": rating.label, "count": getattr(claimant, key, 0)}
+            for key, rating in self.context.get("scale", [])
+        ]
+
+
+def score_key(rating: Rating) -> str:
+    return f"score_{rating.pk}"
+
+
+def claimants_with_scorecard(scale: list[Rating]) -> QuerySet[Claimant]:
+    """Claimants annotated with published claims per rating: one query for any page size."""
+    public = Q(claims__status__in=ClaimQuerySet.PUBLIC_STATUSES)
+    annotations = {
+        score_key(rating): Count("claims", filter=public & Q(claims__rating=rating))
+        for rating in scale
+    }
+    return Claimant.objects.annotate(
+        published_claims=Count("claims", filter=public),
+        last_published_at=Max("claims__published_at", filter=public),
+        **annotations,
+    )
+
+
+class ClaimantFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Claimant.Kind.choices)
+    name = filters.CharFilter(lookup_expr="icontains")
+    slug = filters.CharFilter()
+
+    class Meta:
+        model = Claimant
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ClaimantSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: ClaimantSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+    create=extend_schema(responses={201: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}),
+    update=extend_schema(responses={200: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}),
+    partial_update=extend_schema(
+        responses={200: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}
+    ),
+)
+class ClaimantViewSet(
+    ConditionalRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ClaimantSerializer
+    permission_classes = [ReadOrEditorial]
+    parser_classes = [LimitedJSONParser]
+    filterset_class = ClaimantFilter
+    ordering_fields = ["name", "published_claims", "id"]
+    ordering = ["name", "id"]
+
+    def get_scale(self) -> list[tuple[str, Rating]]:
+        if not hasattr(self, "_scale"):
+            self._scale = [(score_key(r), r) for r in Rating.objects.order_by("-value")]
+        return self._scale
+
+    def get_queryset(self) -> QuerySet[Claimant]:
+        return claimants_with_scorecard([rating for _, rating in self.get_scale()])
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "scale": self.get_scale()}
+
+    def perform_create(self, serializer) -> None:
+        claimant = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=claimant.pk)
+
+    def perform_update(self, serializer) -> None:
+        claimant = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=claimant.pk)
+
+    def last_modified(self, claimant: Claimant):
+        return max(filter(None, [claimant.updated_at, claimant.last_published_at]))
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: RatingSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: RatingSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+)
+class RatingViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """The verdict scale, most accurate first (edited in the admin)."""
+
+    queryset = Rating.objects.all()
+    serializer_class = RatingSerializer
+    pagination_class = None
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_fields = {"bucket": ["exact"]}
+
+    def last_modified(self, obj):
+        return None
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: TopicSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: TopicSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+)
+class TopicViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Topic.objects.all()
+    serializer_class = TopicSerializer
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+    filterset_fields = {"slug": ["exact"]}
+
+    def last_modified(self, obj):
+        return None

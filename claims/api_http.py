@@ -1,0 +1,90 @@
+"""HTTP behaviour shared by the API's views: pagination, body limits, conditional GET, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
+from rest_framework import permissions
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims.api_errors import PayloadTooLarge
+from claims.workflow import can_edit
+
+
+class ApiCursorPagination(CursorPagination):
+    """Stable pages over large, changing lists; `page_size` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-created_at"
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; DRF reads the stream past Django's check."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and stream is not None:
+            body = stream.read(limit + 1)
+            if len(body) > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        return super().parse(stream, media_type, parser_context)
+
+
+class ReadOrEditorial(permissions.DjangoModelPermissionsOrAnonReadOnly):
+    """Anyone reads (views narrow what); writing needs the model permission of the role."""
+
+
+def sees_unpublished(request: Request) -> bool:
+    """Editors and reviewers see drafts and claims in review; everyone else, published only."""
+    return can_edit(request.user)
+
+
+def _etag_for(data) -> str:
+    payload = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return '"' + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+class ConditionalRetrieveMixin:
+    """ETag (hash of the representation) and Last-Modified on detail views; 304 when unchanged.
+
+    If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2). Views define
+    `last_modified(obj)` returning the newest timestamp that the representation depends on.
+    """
+
+    def last_modified(self, obj) -> datetime | None:
+        return getattr(obj, "updated_at", None)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        etag = _etag_for(JSONRenderer().render(data).decode("utf-8"))
+        modified = self.last_modified(instance)
+        if_none_match = request.headers.get("If-None-Match")
+        if_modified_since = request.headers.get("If-Modified-Since")
+        not_modified = False
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            not_modified = etag in tags or "*" in tags
+        elif if_modified_since and modified is not None:
+            since = parse_http_date_safe(if_modified_since)
+            not_modified = since is not None and int(modified.timestamp()) <= since
+        response = Response(status=304) if not_modified else Response(data)
+        response["ETag"] = etag
+        if modified is not None:
+            response["Last-Modified"] = http_date(modified.timestamp())
+        # The representation depends on who asks (editors see more).
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response

@@ -1,0 +1,45 @@
+"""Routes of the REST API, mounted at /api/v1/ (routing only; views live in the apps)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from claims import api as claims_api
+from claims import api_exchange
+from claims.api_errors import api_not_found
+from sources import api as sources_api
+
+
+class Router(DefaultRouter):
+    # `/claims/similar?text=` and `/claims/similar/?text=` both work, without a redirect.
+    trailing_slash = "/?"
+
+
+router = Router()
+router.register("claims", claims_api.ClaimViewSet, basename="claim")
+router.register("figures", claims_api.FigureViewSet, basename="figure")
+router.register("claimants", claims_api.ClaimantViewSet, basename="claimant")
+router.register("ratings", claims_api.RatingViewSet, basename="rating")
+router.register("topics", claims_api.TopicViewSet, basename="topic")
+router.register("sources", sources_api.SourceViewSet, basename="source")
+router.register("citations", sources_api.CitationViewSet, basename="citation")
+router.register("checks", sources_api.SourceCheckViewSet, basename="sourcecheck")
+router.register("snapshots", sources_api.SnapshotViewSet, basename="snapshot")
+
+app_name = "api"
+
+urlpatterns = [
+    path("claims:search", api_exchange.FactCheckSearchView.as_view(), name="claims-search"),
+    path("claimreview/", api_exchange.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
+    path(
+        "claimreview/import/",
+        sources_api.ClaimReviewImportView.as_view(),
+        name="claimreview-import",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
+    # Anything else under /api/v1/ answers a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", api_not_found),
+]

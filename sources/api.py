@@ -1,0 +1,528 @@
+"""REST API for evidence: sources, citations, check history, snapshots, ClaimReview import.
+
+Anonymous clients see only what published claims cite; editors see everything.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import workflow
+from claims.api import require_editable, touch_claim
+from claims.api_errors import READ_ERRORS, WRITE_ERRORS, PayloadTooLarge, error_responses
+from claims.api_http import (
+    ApiCursorPagination,
+    ConditionalRetrieveMixin,
+    LimitedJSONParser,
+    ReadOrEditorial,
+    sees_unpublished,
+)
+from claims.claimreview import ClaimReviewError, claim_review_items
+from claims.models import Claim, ClaimQuerySet
+from sources.claimreview_import import import_claim_reviews
+from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
+
+
+def visible_sources(request: Request) -> QuerySet[Source]:
+    """All sources for editors; for everyone else, those cited by a published claim."""
+    if sees_unpublished(request):
+        return Source.objects.all()
+    cited = Citation.objects.filter(
+        source=OuterRef("pk"), claim__status__in=ClaimQuerySet.PUBLIC_STATUSES
+    )
+    return Source.objects.filter(Exists(cited))
+
+
+# --- Sources -------------------------------------------------------------------------------
+
+
+class LatestCheckSerializer(serializers.Serializer):
+    outcome = serializers.CharField(allow_null=True)
+    http_status = serializers.IntegerField(allow_null=True)
+    checked_at = serializers.DateTimeField(allow_null=True)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A source with its monitoring state; the URL is validated and normalised on write."""
+
+    url = serializers.CharField(max_length=2000)
+    latest_check = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "url",
+            "host",
+            "title",
+            "publisher",
+            "kind",
+            "monitoring_enabled",
+            "state",
+            "state_changed_at",
+            "last_checked_at",
+            "next_check_at",
+            "consecutive_failures",
+            "current_snapshot",
+            "latest_check",
+            "created_at",
+        ]
+        read_only_fields = [
+            "host",
+            "state",
+            "state_changed_at",
+            "last_checked_at",
+            "next_check_at",
+            "consecutive_failures",
+            "current_snapshot",
+            "created_at",
+        ]
+
+    def validate_url(self, value: str) -> str:
+        try:
+            url = normalise_url(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        clash = Source.objects.filter(url=url)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("A source with this URL already exists.")
+        return url
+
+    @extend_schema_field(LatestCheckSerializer(allow_null=True))
+    def get_latest_check(self, source: Source) -> dict | None:
+        if getattr(source, "latest_outcome", None) is None:
+            return None
+        return {
+            "outcome": source.latest_outcome,
+            "http_status": source.latest_http_status,
+            "checked_at": source.latest_checked_at,
+        }
+
+
+def with_latest_check(queryset: QuerySet[Source]) -> QuerySet[Source]:
+    """Annotate the newest check's outcome (served by sourcecheck_history_idx), no N+1."""
+    latest = SourceCheck.objects.filter(source=OuterRef("pk")).order_by("-last_seen_at", "-pk")
+    return queryset.annotate(
+        latest_outcome=Subquery(latest.values("outcome")[:1]),
+        latest_http_status=Subquery(latest.values("http_status")[:1]),
+        latest_checked_at=Subquery(latest.values("last_seen_at")[:1]),
+    )
+
+
+class SourceFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(choices=Source.State.choices)
+    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices)
+    host = filters.CharFilter()
+    monitoring_enabled = filters.BooleanFilter()
+    claim = filters.NumberFilter(method="filter_claim", help_text="Sources cited by this claim.")
+    search = filters.CharFilter(method="filter_search", help_text="In URL, title and publisher.")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+    def filter_claim(self, queryset, name, value):
+        if value is None or abs(value) > 2**62:
+            return queryset.none()
+        return queryset.filter(pk__in=Citation.objects.filter(claim_id=int(value)).values("source"))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()[:200]
+        return queryset.filter(
+            Q(url__icontains=value) | Q(title__icontains=value) | Q(publisher__icontains=value)
+        )
+
+
+class SourceCheckRequestSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    source = serializers.IntegerField()
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: SourceSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: SourceSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+    create=extend_schema(responses={201: SourceSerializer, **error_responses(*WRITE_ERRORS)}),
+    update=extend_schema(responses={200: SourceSerializer, **error_responses(*WRITE_ERRORS)}),
+    partial_update=extend_schema(
+        responses={200: SourceSerializer, **error_responses(*WRITE_ERRORS)}
+    ),
+)
+class SourceViewSet(
+    ConditionalRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = SourceSerializer
+    permission_classes = [ReadOrEditorial]
+    parser_classes = [LimitedJSONParser]
+    pagination_class = ApiCursorPagination
+    filterset_class = SourceFilter
+    ordering_fields = ["created_at", "id", "next_check_at"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self) -> QuerySet[Source]:
+        return with_latest_check(visible_sources(self.request))
+
+    def last_modified(self, source: Source):
+        stamps = [source.created_at, source.last_checked_at, source.state_changed_at]
+        return max(stamp for stamp in stamps if stamp is not None)
+
+    def perform_create(self, serializer) -> None:
+        source = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=source.pk)
+
+    def perform_update(self, serializer) -> None:
+        source = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=source.pk)
+
+    @extend_schema(
+        summary="Check this source now (queued after commit; 202)",
+        request=None,
+        responses={202: SourceCheckRequestSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["post"])
+    def check(self, request: Request, pk=None) -> Response:
+        source = self.get_object()
+        if not request.user.has_perm("sources.change_source"):
+            raise workflow.NotAllowed("You cannot check sources.")
+        source_id = source.pk
+
+        def enqueue() -> None:
+            # Imported here: the tasks module loads Celery, which the API does not need otherwise.
+            from sources.tasks import check_source
+
+            check_source.delay(source_id)
+
+        transaction.on_commit(enqueue)
+        return Response({"status": "queued", "source": source_id}, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Citations -----------------------------------------------------------------------------
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    """A claim citing a source with the exact excerpt; the excerpt state is set by the monitor."""
+
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    source_url = serializers.URLField(source="source.url", read_only=True)
+    source_state = serializers.CharField(source="source.state", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "claim",
+            "source",
+            "source_url",
+            "source_state",
+            "role",
+            "excerpt",
+            "excerpt_prefix",
+            "excerpt_suffix",
+            "cited_figure",
+            "excerpt_state",
+            "found_text",
+            "found_figure",
+            "excerpt_checked_at",
+            "note",
+            "position",
+            "created_at",
+        ]
+        read_only_fields = [
+            "excerpt_state",
+            "found_text",
+            "found_figure",
+            "excerpt_checked_at",
+            "created_at",
+        ]
+        validators: list = []  # the model's clean() says it better (see validate)
+
+    def validate_claim(self, claim: Claim) -> Claim:
+        if not sees_unpublished(self.context["request"]) and not claim.is_public:
+            raise serializers.ValidationError("No such claim.")
+        if self.instance is not None and self.instance.claim_id != claim.pk:
+            raise serializers.ValidationError("A citation cannot move to another claim.")
+        return claim
+
+    def validate(self, attrs: dict) -> dict:
+        citation = Citation(**{**self._current(), **attrs})
+        try:
+            citation.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                error.message_dict if hasattr(error, "error_dict") else error.messages
+            ) from None
+        return attrs
+
+    def _current(self) -> dict:
+        if self.instance is None:
+            return {}
+        names = ["claim", "source", "role", "excerpt", "excerpt_prefix", "excerpt_suffix"]
+        current = {name: getattr(self.instance, name) for name in names}
+        current["pk"] = self.instance.pk
+        return current
+
+
+class CitationFilter(filters.FilterSet):
+    claim = filters.ModelChoiceFilter(queryset=Claim.objects.all())
+    source = filters.ModelChoiceFilter(queryset=Source.objects.all())
+    role = filters.MultipleChoiceFilter(choices=Citation.Role.choices)
+    excerpt_state = filters.MultipleChoiceFilter(choices=Citation.ExcerptState.choices)
+
+    class Meta:
+        model = Citation
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CitationSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(responses={200: CitationSerializer, **error_responses(*READ_ERRORS)}),
+    create=extend_schema(responses={201: CitationSerializer, **error_responses(*WRITE_ERRORS)}),
+    update=extend_schema(responses={200: CitationSerializer, **error_responses(*WRITE_ERRORS)}),
+    partial_update=extend_schema(
+        responses={200: CitationSerializer, **error_responses(*WRITE_ERRORS)}
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(*WRITE_ERRORS)}),
+)
+class CitationViewSet(viewsets.ModelViewSet):
+    serializer_class = CitationSerializer
+    permission_classes = [ReadOrEditorial]
+    parser_classes = [LimitedJSONParser]
+    filterset_class = CitationFilter
+    ordering_fields = ["id", "position", "created_at"]
+    ordering = ["claim_id", "position", "id"]
+
+    def get_queryset(self) -> QuerySet[Citation]:
+        citations = Citation.objects.select_related("source")
+        if sees_unpublished(self.request):
+            return citations
+        return citations.filter(claim__status__in=ClaimQuerySet.PUBLIC_STATUSES)
+
+    def perform_create(self, serializer) -> None:
+        require_editable(self.request, serializer.validated_data["claim"])
+        with transaction.atomic():
+            citation = serializer.save()
+            touch_claim(citation.claim_id)
+
+    def perform_update(self, serializer) -> None:
+        require_editable(self.request, serializer.instance.claim)
+        with transaction.atomic():
+            citation = serializer.save()
+            touch_claim(citation.claim_id)
+
+    def perform_destroy(self, citation: Citation) -> None:
+        require_editable(self.request, citation.claim)
+        with transaction.atomic():
+            citation.delete()
+            touch_claim(citation.claim_id)
+
+
+# --- Check history and snapshots -------------------------------------------------------------
+
+
+class SourceCheckSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SourceCheck
+        fields = [
+            "id",
+            "source",
+            "started_at",
+            "last_seen_at",
+            "repeat_count",
+            "duration_ms",
+            "outcome",
+            "http_status",
+            "final_url",
+            "redirect_chain",
+            "content_type",
+            "content_length",
+            "error",
+            "snapshot",
+        ]
+
+
+class SourceCheckFilter(filters.FilterSet):
+    source = filters.ModelChoiceFilter(queryset=Source.objects.all())
+    outcome = filters.MultipleChoiceFilter(choices=SourceCheck.Outcome.choices)
+    last_seen_at = filters.DateFromToRangeFilter(field_name="last_seen_at__date")
+
+    class Meta:
+        model = SourceCheck
+        fields: list[str] = []
+
+
+class CheckPagination(ApiCursorPagination):
+    ordering = "-last_seen_at"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Check history (one row per run of the same outcome), newest first",
+        responses={200: SourceCheckSerializer(many=True), **error_responses(400, 429)},
+    ),
+    retrieve=extend_schema(responses={200: SourceCheckSerializer, **error_responses(*READ_ERRORS)}),
+)
+class SourceCheckViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SourceCheckSerializer
+    pagination_class = CheckPagination
+    filterset_class = SourceCheckFilter
+    ordering_fields = ["last_seen_at", "started_at", "id"]
+    ordering = ["-last_seen_at"]
+
+    def get_queryset(self) -> QuerySet[SourceCheck]:
+        return SourceCheck.objects.filter(source__in=visible_sources(self.request).values("pk"))
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "source",
+            "created_at",
+            "content_hash",
+            "title",
+            "content_type",
+            "final_url",
+        ]
+
+
+class SnapshotTextSerializer(SnapshotSerializer):
+    class Meta(SnapshotSerializer.Meta):
+        fields = [*SnapshotSerializer.Meta.fields, "main_text", "full_text"]
+
+
+class SnapshotFilter(filters.FilterSet):
+    source = filters.ModelChoiceFilter(queryset=Source.objects.all())
+
+    class Meta:
+        model = Snapshot
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Archived versions of sources (text in the detail)",
+        responses={200: SnapshotSerializer(many=True), **error_responses(400, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="One archived version with its extracted text",
+        responses={200: SnapshotTextSerializer, 304: None, **error_responses(*READ_ERRORS)},
+    ),
+)
+class SnapshotViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    filterset_class = SnapshotFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_serializer_class(self):
+        return SnapshotTextSerializer if self.action == "retrieve" else SnapshotSerializer
+
+    def get_queryset(self) -> QuerySet[Snapshot]:
+        snapshots = Snapshot.objects.filter(source__in=visible_sources(self.request).values("pk"))
+        if self.action != "retrieve":
+            # Lists never carry the (large) texts.
+            snapshots = snapshots.defer("main_text", "full_text")
+        return snapshots
+
+    def last_modified(self, snapshot: Snapshot):
+        return snapshot.created_at
+
+
+# --- ClaimReview import --------------------------------------------------------------------
+
+
+class ImportItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
+    url = serializers.CharField()
+    claim_id = serializers.IntegerField(allow_null=True)
+    errors = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ImportReportSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    items = ImportItemSerializer(many=True)
+
+
+def max_import_items() -> int:
+    return getattr(settings, "CLAIMREVIEW_IMPORT_MAX_ITEMS", 10_000)
+
+
+class ClaimReviewImportView(APIView):
+    """Import ClaimReview JSON: one ClaimReview, a list of them, or a schema.org DataFeed.
+
+    Reviewers' imports are published; editors' imports are drafts for review. Each item is
+    reported as created, updated, unchanged or rejected (with reasons).
+    """
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [LimitedJSONParser]
+
+    @extend_schema(
+        summary="Import ClaimReview (editors: drafts; reviewers: published)",
+        request=OpenApiTypes.OBJECT,
+        responses={200: ImportReportSerializer, **error_responses(*WRITE_ERRORS, 413)},
+        examples=[
+            OpenApiExample(
+                "One ClaimReview",
+                value={
+                    "@context": "https://schema.org",
+                    "@type": "ClaimReview",
+                    "url": "https://factchecker.example/checks/1",
+                    "claimReviewed": "Crime has doubled",
+                    "datePublished": "2024-11-12",
+                    "reviewRating": {"@type": "Rating", "alternateName": "False"},
+                    "itemReviewed": {
+                        "@type": "Claim",
+                        "author": {"@type": "Person", "name": "A Politician"},
+                    },
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        if not workflow.can_edit(request.user):
+            raise workflow.NotAllowed("Only editors and reviewers can import ClaimReview.")
+        try:
+            items = claim_review_items(request.data)
+        except ClaimReviewError as error:
+            raise serializers.ValidationError({"non_field_errors": error.reasons}) from None
+        if len(items) > max_import_items():
+            raise PayloadTooLarge(
+                f"{len(items)} items: at most {max_import_items()} per request; "
+                "split the file or use `manage.py importclaimreview`."
+            )
+        report = import_claim_reviews(items, request.user)
+        return Response(report.as_dict())

@@ -1,0 +1,291 @@
+"""Import other publishers' ClaimReview: claimants, claims and their origin sources.
+
+Lives in `sources` because it writes Sources and Citations (claims never imports sources);
+parsing and rating mapping are `claims.claimreview`.
+
+Decisions (README "REST API"):
+- An imported review is keyed by its `url` (Claim.review_url); importing it again updates the
+  claim, or reports it unchanged.
+- Imported reviews are other publishers' verdicts. They become published claims only when the
+  importing user is a reviewer (who may publish), through `workflow.publish`; an editor's
+  import creates drafts for review.
+- A rating name unknown to the alias table and our labels is mapped by its ratingValue on the
+  publisher's scale; failing that it is stored as Unverifiable, flagged for attention and
+  reported as a warning.
+- Each appearance URL becomes a Source cited with role "origin"; the excerpt is the reviewed
+  claim as the publisher wrote it (the page's exact words are not in ClaimReview), so the
+  citation starts in state "unknown" until the monitor has looked.
+- Each item runs in its own savepoint: a bad item leaves no rows and does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from claims import workflow
+from claims.claimreview import (
+    ClaimReviewError,
+    ParsedReview,
+    RatingMapper,
+    claim_review_items,
+    parse_claim_review,
+    truncate,
+)
+from claims.models import Claim, Claimant
+from sources.models import Citation, Source, excerpt_digest, normalise_url
+
+# Items per outer transaction: savepoints inside, one commit per batch.
+BATCH_SIZE = 500
+IMPORT_NOTE = "Imported from the publisher's ClaimReview."
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: str  # created, updated, unchanged, rejected
+    url: str = ""
+    claim_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    items: list[ItemResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": len(self.items),
+            "created": self.count("created"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "rejected": self.count("rejected"),
+            "items": [asdict(item) for item in self.items],
+        }
+
+
+class _Importer:
+    """Caches claimants, claims and sources per batch so 10,000 items cost few lookups each."""
+
+    def __init__(self, user: workflow.User) -> None:
+        self.user = user
+        self.publish = workflow.can_publish(user)
+        self.ratings = RatingMapper()
+        self.claimants: dict[str, Claimant] = {}
+        self.claims: dict[str, Claim] = {}
+        self.sources: dict[str, Source] = {}
+        # Cache entries created or changed by the current item, dropped if it rolls back.
+        self.touched: list[tuple[dict, str]] = []
+
+    def preload(self, reviews: Iterable[ParsedReview]) -> None:
+        reviews = list(reviews)
+        urls = {r.url for r in reviews} - set(self.claims)
+        for claim in Claim.objects.filter(review_url__in=urls).select_related("claimant"):
+            self.claims[claim.review_url] = claim
+        names = {r.claimant.name.casefold() for r in reviews} - set(self.claimants)
+        if names:
+            for claimant in Claimant.objects.filter(name__in={r.claimant.name for r in reviews}):
+                self.claimants.setdefault(claimant.name.casefold(), claimant)
+        wanted = set()
+        for review in reviews:
+            wanted.update(self._normalised(review.appearances))
+        for source in Source.objects.filter(url__in=wanted - set(self.sources)):
+            self.sources[source.url] = source
+
+    @staticmethod
+    def _normalised(urls: list[str]) -> list[str]:
+        found = []
+        for url in urls:
+            try:
+                normal = normalise_url(url)
+            except ValidationError:
+                continue
+            if normal not in found:
+                found.append(normal)
+        return found
+
+    def claimant_for(self, review: ParsedReview) -> Claimant:
+        """The claimant by name (cached), created if new; new sameAs URLs are added."""
+        spec = review.claimant
+        key = spec.name.casefold()
+        claimant = self.claimants.get(key) or Claimant.objects.filter(name=spec.name).first()
+        if claimant is None:
+            claimant = Claimant(
+                name=spec.name,
+                kind=Claimant.Kind.PERSON if spec.is_person else Claimant.Kind.ORGANISATION,
+                role=spec.job_title,
+                same_as=spec.same_as,
+            )
+            claimant.save()
+        else:
+            known = list(claimant.same_as or [])
+            merged = known + [url for url in spec.same_as if url not in known]
+            if merged != known:
+                claimant.same_as = merged
+                claimant.save(update_fields=["same_as", "updated_at"])
+        self.claimants[key] = claimant
+        self.touched.append((self.claimants, key))
+        return claimant
+
+    def import_one(self, index: int, review: ParsedReview) -> ItemResult:
+        self.touched = []
+        result = ItemResult(index=index, status="created", url=review.url)
+        match = self.ratings.match(review)
+        if match is None:
+            raise ClaimReviewError(
+                ["The rating cannot be mapped and no Unverifiable rating exists."]
+            )
+        appearances = self._normalised(review.appearances)
+        dropped = len(review.appearances) - len(appearances)
+        if dropped:
+            result.warnings.append(f"{dropped} appearance URL(s) could not be monitored; skipped.")
+        attention = ""
+        if match.how == "fallback":
+            attention = (
+                f"Imported rating {review.rating_name or review.rating_value!s} is not on our "
+                f"scale; stored as {match.rating.label}. Map it in Rating aliases."
+            )
+            result.warnings.append(attention)
+        elif match.how == "value":
+            result.warnings.append(
+                f"Rating {review.rating_name!r} mapped by its value to {match.rating.label}."
+            )
+        fields = {
+            "title": truncate(review.claim_reviewed, 75),
+            "text": review.claim_reviewed,
+            "claimant": self.claimant_for(review),
+            "stated_on": review.stated_on,
+            "appearance_url": appearances[0] if appearances else "",
+            "rating": match.rating,
+            "verdict_summary": review.explanation
+            or f"{review.publisher_name or 'The publisher'} rated this claim "
+            f"“{review.rating_name or match.rating.label}”.",
+        }
+        claim = self.claims.get(review.url)
+        if claim is None:
+            claim = self._create(review, fields, attention)
+        else:
+            result.status = self._update(claim, review, fields)
+        self._cite_origins(claim, appearances)
+        result.claim_id = claim.pk
+        return result
+
+    def _create(self, review: ParsedReview, fields: dict, attention: str) -> Claim:
+        claim = Claim(
+            review_url=review.url,
+            needs_attention=bool(attention),
+            attention_reason=attention,
+            **fields,
+        )
+        workflow.create_claim(claim, self.user)
+        if self.publish:
+            # Noon local time keeps the review's date whatever the time zone of the reader.
+            claim.published_at = timezone.make_aware(
+                dt.datetime.combine(review.date_published, dt.time(12))
+            )
+            workflow.publish(claim, self.user)
+        self.claims[review.url] = claim
+        self.touched.append((self.claims, review.url))
+        return claim
+
+    def _update(self, claim: Claim, review: ParsedReview, fields: dict) -> str:
+        changed = {k: v for k, v in fields.items() if getattr(claim, k) != v}
+        if not changed:
+            return "unchanged"
+        old_rating = claim.rating
+        for name, value in changed.items():
+            setattr(claim, name, value)
+        correction = None
+        if claim.is_public and "rating" in changed:
+            correction = workflow.CorrectionNote(
+                what_changed=f"Rating changed from {old_rating} to {claim.rating} on re-import.",
+                reason=f"The publisher's ClaimReview at {review.url} changed its verdict.",
+            )
+        workflow.save_claim(claim, self.user, correction=correction)
+        return "updated"
+
+    def _cite_origins(self, claim: Claim, urls: list[str]) -> None:
+        digest = excerpt_digest(claim.text)
+        for url in urls:
+            source = self.sources.get(url)
+            if source is None:
+                source, _ = Source.objects.get_or_create(url=url)
+                self.sources[url] = source
+                self.touched.append((self.sources, url))
+            Citation.objects.get_or_create(
+                claim=claim,
+                source=source,
+                excerpt_hash=digest,
+                defaults={"role": Citation.Role.ORIGIN, "excerpt": claim.text, "note": IMPORT_NOTE},
+            )
+
+
+def import_claim_reviews(payload: Any, user: workflow.User) -> ImportReport:
+    """Create or update claims from ClaimReview JSON (one, a list, or a DataFeed).
+
+    Raises ClaimReviewError when the payload itself is not ClaimReview JSON; problems with
+    single items are reported per item and never stop the rest.
+    """
+    workflow_user_check(user)
+    items = claim_review_items(payload)
+    importer = _Importer(user)
+    report = ImportReport()
+    for start in range(0, len(items), BATCH_SIZE):
+        batch = list(enumerate(items[start : start + BATCH_SIZE], start=start))
+        parsed: list[tuple[int, ParsedReview | ClaimReviewError]] = []
+        for index, item in batch:
+            try:
+                parsed.append((index, parse_claim_review(item)))
+            except ClaimReviewError as error:
+                parsed.append((index, error))
+        with transaction.atomic():
+            importer.preload(r for _, r in parsed if isinstance(r, ParsedReview))
+            seen: set[str] = set()
+            for index, review in parsed:
+                report.items.append(_import_item(importer, index, review, seen))
+    return report
+
+
+def workflow_user_check(user: workflow.User) -> None:
+    if not workflow.can_edit(user):
+        raise workflow.NotAllowed("Only editors and reviewers can import ClaimReview.")
+
+
+def _import_item(
+    importer: _Importer, index: int, review: ParsedReview | ClaimReviewError, seen: set[str]
+) -> ItemResult:
+    if isinstance(review, ClaimReviewError):
+        return ItemResult(index=index, status="rejected", errors=review.reasons)
+    if review.url in seen:
+        return ItemResult(
+            index=index,
+            status="rejected",
+            url=review.url,
+            errors=["The same review url appears earlier in this import."],
+        )
+    seen.add(review.url)
+    try:
+        with transaction.atomic():
+            return importer.import_one(index, review)
+    except ClaimReviewError as error:
+        reasons = error.reasons
+    except workflow.WorkflowError as error:
+        reasons = [str(error)]
+    except ValidationError as error:
+        reasons = error.messages
+    except (IntegrityError, DatabaseError) as error:
+        reasons = [f"The database refused the item: {str(error).splitlines()[0][:200]}"]
+    # Rolled back to the savepoint: forget what the item created or changed in the caches.
+    for cache, key in importer.touched:
+        cache.pop(key, None)
+    return ItemResult(index=index, status="rejected", url=review.url, errors=reasons)

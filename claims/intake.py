@@ -354,10 +354,16 @@ def extract_candidates(
     candidates = []
     last_named = ""
     for span in split_sentences(text):
-        if span.kind != "sentence":
+        if span.kind == "table":
             continue
         excerpt = text[span.start : span.end]
         sentence = re.sub(r"\s+", " ", excerpt).strip()
+        if span.kind == "heading":
+            # A headline with a number is a claim too ("Returns up 19% to 9,400"), but the
+            # article body usually states it better; headings without numbers are dropped.
+            parsed = figures.parse_figures(excerpt)
+            if not parsed:
+                continue
         speaker = find_speaker(sentence)
         if speaker.lower() in PRONOUNS:
             # "…,” he added.": the last person named as a speaker.
@@ -367,6 +373,9 @@ def extract_candidates(
         claimant, claimant_name = _match_claimant(sentence, speaker, index)
         parsed = figures.parse_figures(excerpt)
         points, reasons = score_sentence(sentence, parsed, speaker, claimant_name)
+        if span.kind == "heading":
+            points -= 1.0
+            reasons.append("heading")
         score = round(1 / (1 + math.exp(-(points - 2.0))), 4)
         candidates.append(
             Candidate(

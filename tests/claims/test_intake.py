@@ -237,6 +237,15 @@ def test_article_sentences_with_figures_outrank_those_without(name):
     assert max(with_figures) < min(without)
 
 
+def test_headline_with_a_figure_is_a_candidate_ranked_below_the_body_sentence():
+    text = (ARTICLES / "flood-defences.txt").read_text(encoding="utf-8")
+    candidates = extract_candidates(text, claimants=NO_CLAIMANTS)
+    headline = candidate_with(candidates, "66,500 homes")
+    assert "heading" in headline.reasons
+    assert headline.figures[0].value == 66_500
+    assert rank_of(candidates, "66,500 homes") > rank_of(candidates, "£2.4 billion")
+
+
 def test_article_table_rows_are_not_candidates():
     text = (ARTICLES / "flood-defences.txt").read_text(encoding="utf-8")
     sentences = [c.sentence for c in extract_candidates(text, claimants=NO_CLAIMANTS)]

@@ -1,0 +1,378 @@
+"""The one safe HTTP fetcher: every outbound request of the project goes through `fetch`.
+
+DESIGN.md §4. The host of every hop is resolved once, here; every answer is checked against
+sources.addresses; the connection goes to a checked address (a custom httpcore network
+backend), so a second, different DNS answer can never be used (DNS rebinding). Redirects are
+followed by hand and each hop is checked again. One deadline covers DNS, connect, TLS and
+every read; the body is decoded piece by piece and cut at SOURCES_MAX_BYTES.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import socket
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+from django.conf import settings
+
+from sources.addresses import IPAddress, address_refusal, allowed_by_setting, url_refusal
+from sources.decoding import BodyDecoder, DecodingError
+from sources.models import SourceCheck, _literal_ip
+
+logger = logging.getLogger(__name__)
+Outcome = SourceCheck.Outcome
+
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+PERMANENT_REDIRECTS = {301, 308}
+ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
+ACCEPT_ENCODING = "gzip, deflate, br"  # exactly what sources.decoding can undo
+# getaddrinfo cannot be given a timeout; lookups run here so the deadline still holds.
+_dns_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-dns")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    outcome: str  # a SourceCheck.Outcome value
+    url: str  # as requested
+    final_url: str  # after redirects (the hop that failed, for failures mid-chain)
+    status: int | None  # final HTTP status
+    redirect_chain: list[dict] = field(default_factory=list)  # [{"url", "status"}] in order
+    content_type: str = ""  # media type, lower-case, without parameters
+    charset: str = ""  # from Content-Type, may be ""
+    body: bytes = b""  # decoded body, never above SOURCES_MAX_BYTES
+    etag: str = ""
+    last_modified: str = ""
+    error: str = ""  # why, for every outcome but ok and not_modified
+    elapsed_ms: int = 0
+    address: str = ""  # the IP address last connected to ("" when none)
+
+    @property
+    def permanent_redirect(self) -> bool:
+        """Whether any hop answered 301 or 308 (the source has moved for good)."""
+        return any(hop["status"] in PERMANENT_REDIRECTS for hop in self.redirect_chain)
+
+
+class FetchRefused(Exception):
+    """A fetch ends early with `outcome` (blocked, dns_error, timeout, too_large...)."""
+
+    def __init__(self, outcome: str, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """Every address `host` resolves to, in resolver order (tests replace this)."""
+    answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses: list[IPAddress] = []
+    for *_, sockaddr in answers:
+        address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Certificate checks against certifi's roots, built once (tests may replace this)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
+class _Deadline:
+    """One time budget for the whole fetch; every network wait is cut to what is left."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends_at = time.monotonic() + seconds
+
+    def cap(self, timeout: float | None, error=httpcore.ReadTimeout) -> float:
+        left = self.ends_at - time.monotonic()
+        if left <= 0:
+            raise error("the total time allowed for the fetch ran out")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connected stream whose reads, writes and TLS handshake all end by the deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, self.deadline.cap(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self.deadline.cap(timeout, httpcore.WriteTimeout))
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        # SNI and certificate checks use the host name, not the address connected to.
+        timeout = self.deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self.inner.start_tls(ssl_context, server_hostname, timeout), self.deadline
+        )
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def get_extra_info(self, info: str):
+        return self.inner.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """Resolves each host once, refuses it if any address is blocked, connects by address."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.deadline = deadline
+        self.inner = httpcore.SyncBackend()
+        self.connected_to = ""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        error: Exception | None = None
+        for address in self.checked_addresses(host, port):
+            limit = self.deadline.cap(timeout, httpcore.ConnectTimeout)
+            try:
+                # A literal address: socket.create_connection does no DNS lookup for it.
+                stream = self.inner.connect_tcp(
+                    str(address), port, limit, local_address, socket_options
+                )
+            except httpcore.ConnectError as failure:
+                error = failure  # try the next checked address, as browsers do
+                continue
+            self.connected_to = str(address)
+            return _DeadlineStream(stream, self.deadline)
+        raise error or FetchRefused(Outcome.DNS_ERROR, f"{host} has no address")
+
+    def checked_addresses(self, host: str, port: int) -> list[IPAddress]:
+        literal = _literal_ip(host)
+        addresses = [literal] if literal is not None else self.resolve(host, port)
+        for address in addresses:
+            if allowed_by_setting(host, address):
+                continue
+            reason = address_refusal(address)
+            if reason:
+                # One bad answer refuses the host: round-robin DNS could pick it next time.
+                raise FetchRefused(
+                    Outcome.BLOCKED, f"{host} resolves to a blocked address: {reason}"
+                )
+        return addresses
+
+    def resolve(self, host: str, port: int) -> list[IPAddress]:
+        wait = self.deadline.cap(settings.SOURCES_CONNECT_TIMEOUT, httpcore.ConnectTimeout)
+        lookup = _dns_pool.submit(resolve_host, host, port)
+        try:
+            return lookup.result(timeout=wait)
+        except FutureTimeout:
+            raise FetchRefused(Outcome.TIMEOUT, f"DNS lookup for {host} timed out") from None
+        except (OSError, UnicodeError, ValueError) as error:
+            raise FetchRefused(
+                Outcome.DNS_ERROR, f"DNS lookup for {host} failed: {error}"
+            ) from None
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with the guarded backend (httpx has no public argument for it)."""
+
+    def __init__(self, backend: _GuardedBackend) -> None:
+        super().__init__(verify=tls_context(), trust_env=False, retries=0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=tls_context(), http1=True, http2=False, retries=0, network_backend=backend
+        )
+
+
+@dataclass
+class _Progress:
+    """What is known so far, so that a failure at any point still reports it."""
+
+    url: str
+    current: str
+    chain: list[dict] = field(default_factory=list)
+    status: int | None = None
+    content_type: str = ""
+    charset: str = ""
+
+
+def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
+    """Never raises for network/HTTP problems: every failure is an outcome value."""
+    started = time.monotonic()
+    deadline = _Deadline(settings.SOURCES_TOTAL_TIMEOUT)
+    backend = _GuardedBackend(deadline)
+    progress = _Progress(url=url, current=url)
+    try:
+        with _client(backend, etag, last_modified) as client:
+            fields = _follow(client, progress, conditional=bool(etag or last_modified))
+        if fields["outcome"] == Outcome.NOT_MODIFIED:
+            # Servers may leave the validators out of a 304; the ones sent still hold.
+            fields["etag"] = fields["etag"] or etag
+            fields["last_modified"] = fields["last_modified"] or last_modified
+    except FetchRefused as refusal:
+        fields = {"outcome": refusal.outcome, "error": str(refusal)}
+    except (httpx.HTTPError, OSError) as failure:
+        fields = dict(zip(("outcome", "error"), _classify(failure), strict=True))
+    except Exception as failure:
+        logger.exception("Unexpected failure fetching %s", url)
+        fields = {"outcome": Outcome.ERROR, "error": f"{type(failure).__name__}: {failure}"}
+    defaults = {
+        "url": url,
+        "final_url": progress.current,
+        "status": progress.status,
+        "redirect_chain": progress.chain,
+        "content_type": progress.content_type,
+        "charset": progress.charset,
+        "elapsed_ms": int((time.monotonic() - started) * 1000),
+        "address": backend.connected_to,
+    }
+    fields["outcome"] = str(fields["outcome"])  # a plain string, as the interface says
+    return FetchResult(**defaults, **fields)
+
+
+def _client(backend: _GuardedBackend, etag: str, last_modified: str) -> httpx.Client:
+    headers = {
+        "User-Agent": settings.SOURCES_USER_AGENT,
+        "Accept": ACCEPT,
+        "Accept-Encoding": ACCEPT_ENCODING,
+        "Accept-Language": "en;q=1.0, *;q=0.5",
+    }
+    # Stored validators came from servers; never let one smuggle a header line in.
+    if etag and etag.isprintable():
+        headers["If-None-Match"] = etag
+    if last_modified and last_modified.isprintable():
+        headers["If-Modified-Since"] = last_modified
+    total = settings.SOURCES_TOTAL_TIMEOUT
+    return httpx.Client(
+        transport=_GuardedTransport(backend),
+        headers=headers,
+        follow_redirects=False,
+        trust_env=False,  # no proxies, certificates or .netrc from the environment
+        timeout=httpx.Timeout(total, connect=settings.SOURCES_CONNECT_TIMEOUT),
+    )
+
+
+def _follow(client: httpx.Client, progress: _Progress, conditional: bool) -> dict:
+    """Request hop after hop, checking each, until a response that is not a redirect."""
+    seen: set[str] = set()
+    previous_host = ""
+    while True:
+        refusal = url_refusal(progress.current)
+        if refusal:
+            raise FetchRefused(Outcome.BLOCKED, refusal)
+        host = (urlsplit(progress.current).hostname or "").lower()
+        if host != previous_host:
+            client.cookies.clear()  # cookies may follow a redirect on one host, never across
+        previous_host = host
+        seen.add(progress.current)
+        progress.status, progress.content_type, progress.charset = None, "", ""
+        with client.stream("GET", progress.current) as response:
+            progress.status = response.status_code
+            progress.content_type, progress.charset = _media_type(response)
+            location = response.headers.get("location", "")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return _final(response, conditional)
+        progress.chain.append({"url": progress.current, "status": response.status_code})
+        progress.current = _next_hop(progress.current, location)
+        if progress.current in seen:
+            raise FetchRefused(Outcome.ERROR, f"redirect loop back to {progress.current}")
+        if len(progress.chain) > settings.SOURCES_MAX_REDIRECTS:
+            raise FetchRefused(
+                Outcome.ERROR, f"more than {settings.SOURCES_MAX_REDIRECTS} redirects"
+            )
+
+
+def _next_hop(current: str, location: str) -> str:
+    if any(ch in location for ch in "\\\t\r\n ") or not location.isprintable():
+        raise FetchRefused(Outcome.BLOCKED, f"redirect to an ambiguous URL {location!r}")
+    target = urljoin(current, location)
+    if urlsplit(target).scheme.lower() not in ("http", "https"):
+        raise FetchRefused(Outcome.UNSUPPORTED, f"redirect to a non-HTTP URL {target!r}")
+    return target
+
+
+def _final(response: httpx.Response, conditional: bool) -> dict:
+    status = response.status_code
+    fields = {
+        "etag": response.headers.get("etag", ""),
+        "last_modified": response.headers.get("last-modified", ""),
+    }
+    if 200 <= status < 300:
+        body, outcome, error = _read_body(response)
+        return {**fields, "outcome": outcome, "body": body, "error": error}
+    if status == 304 and conditional:
+        return {**fields, "outcome": Outcome.NOT_MODIFIED}
+    if status == 404:
+        outcome = Outcome.NOT_FOUND
+    elif status == 410:
+        outcome = Outcome.GONE
+    elif 400 <= status < 500:
+        outcome = Outcome.CLIENT_ERROR
+    elif 500 <= status < 600:
+        outcome = Outcome.SERVER_ERROR
+    else:
+        outcome = Outcome.ERROR  # 1xx leftovers, 304 unasked, 3xx without Location
+    return {**fields, "outcome": outcome, "error": f"HTTP {status} {response.reason_phrase}"}
+
+
+def _read_body(response: httpx.Response) -> tuple[bytes, str, str]:
+    """(body, outcome, error): the decoded body, cut off at SOURCES_MAX_BYTES."""
+    cap = settings.SOURCES_MAX_BYTES
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return b"", Outcome.TOO_LARGE, f"Content-Length {declared} is over the {cap}-byte limit"
+    try:
+        decoder = BodyDecoder(response.headers.get("content-encoding", ""))
+        body = bytearray()
+        for raw in response.iter_raw():
+            for piece in decoder.feed(raw):
+                body += piece
+                if len(body) > cap:
+                    return b"", Outcome.TOO_LARGE, f"body over the {cap}-byte limit"
+        for piece in decoder.finish():
+            body += piece
+            if len(body) > cap:
+                return b"", Outcome.TOO_LARGE, f"body over the {cap}-byte limit"
+    except DecodingError as error:
+        return b"", Outcome.UNSUPPORTED, f"body could not be decoded: {error}"
+    return bytes(body), Outcome.OK, ""
+
+
+def _media_type(response: httpx.Response) -> tuple[str, str]:
+    """("text/html", "utf-8") from a Content-Type header; ("", "") when absent."""
+    media, *params = response.headers.get("content-type", "").split(";")
+    charset = ""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").lower()
+    return media.strip().lower(), charset
+
+
+def _causes(error: BaseException):
+    while error is not None:
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _classify(failure: BaseException) -> tuple[str, str]:
+    """The outcome for an exception from httpx or the socket layer, and a readable reason."""
+    chain = list(_causes(failure))
+    message = "; ".join(dict.fromkeys(str(e) for e in chain if str(e))) or type(failure).__name__
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        return Outcome.TLS_ERROR, message
+    if any(isinstance(e, httpx.TimeoutException | socket.timeout) for e in chain):
+        return Outcome.TIMEOUT, message
+    if any(isinstance(e, ConnectionRefusedError | ConnectionResetError) for e in chain):
+        return Outcome.REFUSED, message
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return Outcome.DNS_ERROR, message
+    if isinstance(failure, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return Outcome.BLOCKED, f"URL not understood: {message}"
+    return Outcome.ERROR, message

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Claims"
+
+    def ready(self) -> None:
+        # Public page cache invalidation on editorial changes.
+        from claims.caching import connect_claims_signals
+
+        connect_claims_signals()

@@ -1,28 +1,307 @@
-"""Public pages. Readers only ever see published claims."""
+"""Public pages. Readers only ever see published (and corrected) claims; views stay thin."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from __future__ import annotations
 
-from claims.models import Claim, Claimant, Topic
+import re
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from claims import search
+from claims.caching import cached_public_page
+from claims.claimreview import claim_review, json_ld_script_text, rating_scale_bounds
+from claims.models import Claim, Claimant, ClaimEvent, ClaimQuerySet, Correction, Rating, Topic
+
+PAGE_SIZE = 20
+SAFE_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+PUBLIC_STATUSES = ClaimQuerySet.PUBLIC_STATUSES
 
 
+def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> Page:
+    """A lenient page: a bad or out-of-range ?page= shows the nearest real page, not a 500."""
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _listing(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    return queryset.with_public_relations().order_by("-published_at", "-pk")
+
+
+@require_safe
+@cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    claims = Claim.objects.published().with_public_relations()[:20]
-    return render(request, "claims/home.html", {"claims": claims})
+    latest = list(_listing(Claim.objects.published())[:12])
+    topics = Topic.objects.filter(claims__status__in=PUBLIC_STATUSES).annotate(
+        n=Count("claims", distinct=True)
+    )
+    return render(
+        request,
+        "claims/home.html",
+        {"lead": latest[:1], "latest": latest[1:], "topics": topics.order_by("-n", "name")[:8]},
+    )
 
 
+class ClaimFilterForm(forms.Form):
+    rating = forms.ModelChoiceField(
+        Rating.objects.all(), to_field_name="slug", required=False, empty_label="Any rating"
+    )
+    claimant = forms.ModelChoiceField(
+        Claimant.objects.none(), to_field_name="slug", required=False, empty_label="Anyone"
+    )
+    topic = forms.ModelChoiceField(
+        Topic.objects.all(), to_field_name="slug", required=False, empty_label="Any topic"
+    )
+    published_from = forms.DateField(
+        required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_to = forms.DateField(
+        required=False, label="Published to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only claimants with something public: the list must not reveal who is being checked.
+        self.fields["claimant"].queryset = Claimant.objects.filter(
+            claims__status__in=PUBLIC_STATUSES
+        ).distinct()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("published_from"), data.get("published_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+    def filter(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        """Apply the valid filters; an invalid form filters nothing (its errors are shown)."""
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["rating"]:
+            queryset = queryset.filter(rating=data["rating"])
+        if data["claimant"]:
+            queryset = queryset.filter(claimant=data["claimant"])
+        if data["topic"]:
+            queryset = queryset.filter(topics=data["topic"])
+        if data["published_from"]:
+            queryset = queryset.filter(published_at__date__gte=data["published_from"])
+        if data["published_to"]:
+            queryset = queryset.filter(published_at__date__lte=data["published_to"])
+        return queryset
+
+
+@require_safe
+@cached_public_page
+def claim_list(request: HttpRequest) -> HttpResponse:
+    form = ClaimFilterForm(request.GET or None)
+    claims = form.filter(Claim.objects.published())
+    page = _page(request, _listing(claims))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "claims/claim_list.html",
+        {"form": form, "page": page, "filter_query": query.urlencode()},
+    )
+
+
+def _claim_page_queryset() -> QuerySet[Claim]:
+    return Claim.objects.select_related("claimant", "rating").prefetch_related(
+        "topics",
+        "figures",
+        Prefetch(
+            "corrections",
+            Correction.objects.select_related("previous_rating", "new_rating").order_by(
+                "created_at", "pk"
+            ),
+        ),
+        # claims does not import sources: the reverse relation by name is enough.
+        "citations__source",
+        Prefetch(
+            "events",
+            ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
+            .select_related("from_rating", "to_rating")
+            .order_by("at", "pk"),
+        ),
+    )
+
+
+def public_history(claim: Claim) -> list[ClaimEvent]:
+    """Status and rating changes from first publication on, without who made them.
+
+    What happens before publication is editorial work in progress, not the public record.
+    """
+    events = list(claim.events.all())
+    first_published = next(
+        (i for i, e in enumerate(events) if e.to_status in PUBLIC_STATUSES), None
+    )
+    if first_published is None:
+        return []
+    return [
+        event
+        for event in events[first_published:]
+        if event.kind == ClaimEvent.Kind.RATING or event.to_status != event.from_status
+    ]
+
+
+@require_safe
+@cached_public_page(claim_kwarg="pk")
 def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.published().with_public_relations(), pk=pk)
-    return render(request, "claims/claim_detail.html", {"claim": claim})
+    claim = _claim_page_queryset().filter(pk=pk).first()
+    if claim is None or claim.status in (Claim.Status.DRAFT, Claim.Status.IN_REVIEW):
+        raise Http404("No such fact check.")
+    if claim.slug != slug:
+        return redirect(claim, permanent=True)
+    if claim.status == Claim.Status.WITHDRAWN:
+        return _withdrawn(request, claim)
+    canonical = settings.SITE_URL + claim.get_absolute_url()
+    review = claim_review(claim, scale=rating_scale_bounds())
+    context = {
+        "claim": claim,
+        "canonical_url": canonical,
+        "json_ld": json_ld_script_text(review),
+        "history": public_history(claim),
+        "citations": list(claim.citations.all()),
+        "corrections": list(claim.corrections.all()),
+    }
+    return render(request, "claims/claim_detail.html", context)
 
 
+def _withdrawn(request: HttpRequest, claim: Claim) -> HttpResponse:
+    # 410 Gone: the fact check existed and was taken down on purpose; search engines drop it,
+    # and a reader following an old link learns why instead of meeting a bare "not found".
+    withdrawal = (
+        ClaimEvent.objects.filter(claim=claim, to_status=Claim.Status.WITHDRAWN)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return render(
+        request,
+        "claims/claim_withdrawn.html",
+        {"claim": claim, "withdrawal": withdrawal},
+        status=410,
+    )
+
+
+CHART_ROW = 40
+CHART_BAR_MAX = 260
+CHART_BAR_X = 160
+
+
+def scorecard(claimant: Claimant) -> list[dict]:
+    """Counts of the claimant's published claims per step of the scale (zeros included), with
+    the geometry of each bar of the SVG chart (the template only places numbers)."""
+    ratings = Rating.objects.annotate(
+        n=Count(
+            "claims",
+            filter=Q(claims__claimant=claimant, claims__status__in=PUBLIC_STATUSES),
+        )
+    ).order_by("-value")
+    rows = [{"rating": r, "count": r.n} for r in ratings]
+    top = max((row["count"] for row in rows), default=0) or 1
+    for i, row in enumerate(rows):
+        row["y"] = i * CHART_ROW
+        row["bar"] = round(row["count"] / top * CHART_BAR_MAX)
+        row["count_x"] = CHART_BAR_X + row["bar"] + 8
+    return rows
+
+
+@require_safe
+@cached_public_page
 def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
     claimant = get_object_or_404(Claimant, slug=slug)
-    claims = Claim.objects.published().by_claimant(claimant).with_public_relations()
-    return render(request, "claims/claimant_detail.html", {"claimant": claimant, "claims": claims})
+    claims = _listing(Claim.objects.published().by_claimant(claimant))
+    page = _page(request, claims)
+    if page.paginator.count == 0:
+        # A claimant with nothing published is not public (drafts must not reveal who we check).
+        raise Http404("No such claimant.")
+    rows = scorecard(claimant)
+    return render(
+        request,
+        "claims/claimant_detail.html",
+        {
+            "claimant": claimant,
+            "page": page,
+            "scorecard": rows,
+            "scorecard_total": sum(row["count"] for row in rows),
+            "chart_height": len(rows) * CHART_ROW + 8,
+            "canonical_url": settings.SITE_URL + claimant.get_absolute_url(),
+        },
+    )
 
 
+@require_safe
+@cached_public_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    claims = Claim.objects.published().filter(topics=topic).with_public_relations()
-    return render(request, "claims/topic_detail.html", {"topic": topic, "claims": claims})
+    page = _page(request, _listing(Claim.objects.published().filter(topics=topic)))
+    return render(
+        request,
+        "claims/topic_detail.html",
+        {
+            "topic": topic,
+            "page": page,
+            "canonical_url": settings.SITE_URL + topic.get_absolute_url(),
+        },
+    )
+
+
+@require_safe
+@cached_public_page
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = search.clean_query(request.GET.get("q"))
+    page = None
+    if query:
+        page = _page(request, search.search_claims(query))
+        for claim in page.object_list:
+            claim.highlighted = search.highlight(claim, query)
+    return render(
+        request,
+        "claims/search.html",
+        {"query": query, "page": page, "filter_query": urlencode({"q": query})},
+    )
+
+
+@require_safe
+@cached_public_page
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "claims/about.html", {"ratings": Rating.objects.order_by("-value")})
+
+
+@require_safe
+@cached_public_page
+def ratings_css(request: HttpRequest) -> HttpResponse:
+    """One class per step of the scale, coloured as editors set it (no inline styles needed)."""
+    rules = []
+    for rating in Rating.objects.order_by("-value"):
+        # Rows written around model validation must not inject CSS: re-check both parts.
+        colour = rating.colour if SAFE_COLOUR.fullmatch(rating.colour or "") else "#57606a"
+        if SAFE_SLUG.fullmatch(rating.slug or ""):
+            rules.append(f".rating-{rating.slug}{{--rating-colour:{colour}}}")
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+@cached_public_page
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        # Reading the API is fine; its write paths and auth endpoints are not for crawlers.
+        "Disallow: /api/v1/claimreview/import/",
+        "Disallow: /api/v1/schema/",
+        "Disallow: /api/v1/docs/",
+        "Disallow: /api/v1/redoc/",
+        "",
+        f"Sitemap: {settings.SITE_URL}{reverse('django.contrib.sitemaps.views.sitemap')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -7,4 +7,8 @@ class SourcesConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers for claims.intake signals (claims cannot import sources).
-        from sources import articles, intake_citations  # noqa: F401
+        from sources import (  # noqa: F401
+            articles,
+            intake_citations,
+            signals,
+        )

@@ -1,0 +1,171 @@
+"""Whole-page caching of the public site, and its invalidation.
+
+Keys carry version numbers instead of being deleted one by one:
+
+- the *site* version covers everything a list, feed or sitemap shows; editorial changes
+  (claims, figures, corrections, claimants, topics, ratings) bump it;
+- each claim's own version covers what only its page shows (citations, sources' live state);
+  a source check bumps the versions of the claims citing that source, so monitoring a million
+  sources does not empty the cache of every other page.
+
+Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
+get a fresh page. Every cache call fails soft: if Redis is down the page is rendered normally.
+`PUBLIC_PAGE_CACHE=0` in the environment (or settings) disables page caching (benchmarks).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+SITE_VERSION_KEY = "public:v:site"
+PAGE_TIMEOUT = 60 * 60  # versions make stale keys unreachable; expiry only frees memory
+
+
+def _claim_version_key(claim_id: int) -> str:
+    return f"public:v:claim:{claim_id}"
+
+
+def page_cache_enabled() -> bool:
+    value = os.environ.get("PUBLIC_PAGE_CACHE", getattr(settings, "PUBLIC_PAGE_CACHE", "1"))
+    return str(value).lower() not in {"0", "false", "no", "off"}
+
+
+def _bump(keys: Iterable[str]) -> None:
+    for key in keys:
+        try:
+            try:
+                cache.incr(key)
+            except ValueError:  # not set yet (or evicted): any new value invalidates
+                cache.add(key, 1, timeout=None)
+                cache.incr(key)
+        except Exception:  # cache down: nothing cached can be served either
+            logger.warning("Could not bump public page version %s", key, exc_info=True)
+
+
+def _bump_now_and_after_commit(keys: list[str]) -> None:
+    # Now, so the rest of this request sees fresh pages; again after commit, so a page rendered
+    # by another request from the pre-commit data and cached meanwhile is not served.
+    _bump(keys)
+    transaction.on_commit(lambda: _bump(keys))
+
+
+def invalidate_site() -> None:
+    """Every public page may have changed (an editorial change)."""
+    _bump_now_and_after_commit([SITE_VERSION_KEY])
+
+
+def invalidate_claims(claim_ids: Iterable[int]) -> None:
+    """The pages of these claims may have changed (their citations or sources)."""
+    keys = [_claim_version_key(pk) for pk in set(claim_ids) if pk is not None]
+    if keys:
+        _bump_now_and_after_commit(keys)
+
+
+def _versions(claim_id: int | None) -> str | None:
+    keys = [SITE_VERSION_KEY] + ([_claim_version_key(claim_id)] if claim_id else [])
+    try:
+        found = cache.get_many(keys)
+    except Exception:
+        logger.warning("Page cache unavailable; rendering", exc_info=True)
+        return None
+    return ".".join(str(found.get(key, 0)) for key in keys)
+
+
+def _page_key(request: HttpRequest, versions: str) -> str:
+    digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()[:32]
+    return f"public:page:{versions}:{digest}"
+
+
+def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None = None):
+    """Serve the view's anonymous 200 responses from the cache, keyed by URL and versions.
+
+    `claim_kwarg` names the URL argument holding a claim id, whose own version joins the key.
+    """
+
+    def decorator(view_func: Callable) -> Callable:
+        @functools.wraps(view_func)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            cacheable = (
+                request.method in ("GET", "HEAD")
+                and page_cache_enabled()
+                and not request.user.is_authenticated
+            )
+            if not cacheable:
+                return view_func(request, *args, **kwargs)
+            claim_id = kwargs.get(claim_kwarg) if claim_kwarg else None
+            versions = _versions(claim_id)
+            if versions is None:
+                return view_func(request, *args, **kwargs)
+            key = _page_key(request, versions)
+            try:
+                stored = cache.get(key)
+            except Exception:
+                logger.warning("Page cache unavailable; rendering", exc_info=True)
+                stored = None
+            if stored is not None:
+                content, content_type = stored
+                response = HttpResponse(content, content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+                return response
+            response = view_func(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                try:
+                    cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+                except Exception:
+                    logger.warning("Could not store page in cache", exc_info=True)
+                response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+# --- Receivers: editorial changes (claims side; sources/signals.py covers evidence) ---------
+
+
+def _site_changed(sender, **kwargs) -> None:
+    invalidate_site()
+
+
+def _claim_page_changed(sender, instance, **kwargs) -> None:
+    invalidate_site()
+    invalidate_claims([getattr(instance, "claim_id", None)])
+
+
+def connect_claims_signals() -> None:
+    """Called from ClaimsConfig.ready()."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from claims.models import Claim, Claimant, ClaimEvent, Correction, Figure, Rating, Topic
+
+    for model in (Claim, Claimant, Topic, Rating):
+        post_save.connect(
+            _site_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"
+        )
+        post_delete.connect(
+            _site_changed, sender=model, dispatch_uid=f"public-cache-del-{model.__name__}"
+        )
+    for model in (Figure, Correction, ClaimEvent):
+        post_save.connect(
+            _claim_page_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"
+        )
+        post_delete.connect(
+            _claim_page_changed, sender=model, dispatch_uid=f"public-cache-del-{model.__name__}"
+        )
+    m2m_changed.connect(
+        _site_changed, sender=Claim.topics.through, dispatch_uid="public-cache-claim-topics"
+    )

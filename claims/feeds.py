@@ -1,0 +1,115 @@
+"""RSS 2.0 and Atom feeds of published fact checks: site-wide, per claimant, per topic."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from claims.models import Claim, Claimant, ClaimQuerySet, Topic
+
+FEED_SIZE = 30
+
+
+def _published() -> QuerySet[Claim]:
+    return (
+        Claim.objects.published()
+        .select_related("claimant", "rating")
+        .order_by("-published_at", "-pk")
+    )
+
+
+class LatestFactChecksFeed(Feed):
+    """Newest published fact checks; item text is plain (the syndication framework escapes)."""
+
+    description_template = None
+
+    def title(self, obj=None) -> str:
+        return f"{settings.SITE_NAME}: latest fact checks"
+
+    def link(self, obj=None) -> str:
+        return settings.SITE_URL + reverse("claims:claim_list")
+
+    def description(self, obj=None) -> str:
+        return f"Fact checks published by {settings.PUBLISHER_NAME}."
+
+    def items(self, obj=None) -> QuerySet[Claim]:
+        return _published()[:FEED_SIZE]
+
+    def item_title(self, item: Claim) -> str:
+        return f"{item.rating.label}: {item.title}"
+
+    def item_description(self, item: Claim) -> str:
+        return f"{item.claimant.name} said: “{item.text}” Verdict: {item.verdict_summary}"
+
+    def item_link(self, item: Claim) -> str:
+        # Absolute on the canonical domain, whichever host name the feed was fetched from.
+        return settings.SITE_URL + item.get_absolute_url()
+
+    def item_pubdate(self, item: Claim):
+        return item.published_at
+
+    def item_updateddate(self, item: Claim):
+        return item.updated_at
+
+    def item_author_name(self, item: Claim) -> str:
+        return settings.PUBLISHER_NAME
+
+    def item_categories(self, item: Claim) -> list[str]:
+        return [item.rating.label, item.claimant.name]
+
+
+class LatestFactChecksAtom(LatestFactChecksFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestFactChecksFeed.description
+
+
+class ClaimantFeed(LatestFactChecksFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Claimant:
+        with_public_claims = Claimant.objects.filter(
+            claims__status__in=ClaimQuerySet.PUBLIC_STATUSES
+        ).distinct()
+        return get_object_or_404(with_public_claims, slug=slug)
+
+    def title(self, obj: Claimant) -> str:
+        return f"{settings.SITE_NAME}: fact checks of {obj.name}"
+
+    def link(self, obj: Claimant) -> str:
+        return settings.SITE_URL + obj.get_absolute_url()
+
+    def description(self, obj: Claimant) -> str:
+        return f"Claims by {obj.name} checked by {settings.PUBLISHER_NAME}."
+
+    def items(self, obj: Claimant) -> QuerySet[Claim]:
+        return _published().filter(claimant=obj)[:FEED_SIZE]
+
+
+class ClaimantAtom(ClaimantFeed):
+    feed_type = Atom1Feed
+    subtitle = ClaimantFeed.description
+
+
+class TopicFeed(LatestFactChecksFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Topic:
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, obj: Topic) -> str:
+        return f"{settings.SITE_NAME}: fact checks about {obj.name}"
+
+    def link(self, obj: Topic) -> str:
+        return settings.SITE_URL + obj.get_absolute_url()
+
+    def description(self, obj: Topic) -> str:
+        return f"Fact checks about {obj.name}."
+
+    def items(self, obj: Topic) -> QuerySet[Claim]:
+        return _published().filter(topics=obj)[:FEED_SIZE]
+
+
+class TopicAtom(TopicFeed):
+    feed_type = Atom1Feed
+    subtitle = TopicFeed.description

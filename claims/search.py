@@ -1,0 +1,98 @@
+"""Reader search over published fact checks.
+
+PostgreSQL: full-text search (websearch syntax, English stemming) ranked by field weight,
+with `ts_headline` excerpts. Other databases (SQLite in development): a plain `icontains`
+match, highlighted in Python. Either way the excerpt is HTML-escaped except for the <mark>
+elements this module adds.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from claims.models import Claim
+
+MAX_QUERY_LENGTH = 200
+# Markers that cannot come from the database: ts_headline's output is escaped as a whole,
+# then only these become <mark> elements.
+_START = f"\x1e{secrets.token_hex(4)}\x1e"
+_STOP = f"\x1f{secrets.token_hex(4)}\x1f"
+
+
+def clean_query(raw: str | None) -> str:
+    """The reader's query on one line, without control characters, at most 200 characters."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", raw or "")
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def search_claims(query: str) -> QuerySet[Claim]:
+    """Published claims matching `query`, best first (annotated `headline_raw` on PostgreSQL)."""
+    published = Claim.objects.published().with_public_relations()
+    literal = Q(title__icontains=query) | Q(text__icontains=query)
+    if connection.vendor != "postgresql":
+        return published.filter(
+            literal | Q(verdict_summary__icontains=query) | Q(claimant__name__icontains=query)
+        ).order_by("-published_at", "-pk")
+
+    from django.contrib.postgres.search import (
+        SearchHeadline,
+        SearchQuery,
+        SearchRank,
+        SearchVector,
+    )
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("text", weight="A", config="english")
+        + SearchVector("claimant__name", weight="B", config="english")
+        + SearchVector("verdict_summary", weight="B", config="english")
+        + SearchVector("analysis", weight="C", config="english")
+    )
+    ts_query = SearchQuery(query, search_type="websearch", config="english")
+    return (
+        published.annotate(document=vector, rank=SearchRank(vector, ts_query))
+        # The literal match catches what stemming misses (parts of words, odd spellings).
+        .filter(Q(document=ts_query) | literal)
+        .annotate(
+            headline_raw=SearchHeadline(
+                "text",
+                ts_query,
+                config="english",
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=40,
+                min_words=20,
+                highlight_all=True,
+            )
+        )
+        .order_by(F("rank").desc(nulls_last=True), "-published_at", "-pk")
+    )
+
+
+def highlight(claim: Claim, query: str) -> SafeString:
+    """The claim text with the matches marked; everything else escaped."""
+    raw = getattr(claim, "headline_raw", None)
+    if raw and _START in raw:
+        marked = str(escape(raw)).replace(_START, "<mark>").replace(_STOP, "</mark>")
+        return mark_safe(marked)  # noqa: S308 - escaped above; only our markers become tags
+    return _highlight_literal(claim.text, query)
+
+
+def _highlight_literal(text: str, query: str) -> SafeString:
+    terms = [t for t in {query, *query.split()} if len(t) >= 2]
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above

@@ -1,0 +1,105 @@
+"""Template helpers for the public pages: safe Markdown, figures and their arithmetic, URLs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.safestring import SafeString
+
+from claims.figures import format_number, format_quantity
+from claims.models import Figure
+from claims.rendering import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+@register.filter
+def web_url(url: str) -> str:
+    """The URL if it is http(s), else "" (a stored `javascript:` URL must never become a link)."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def about(value: Decimal) -> Decimal:
+    """Three significant figures, as a reader would say it: 7,899.16 → 7,900."""
+    value = Decimal(value)
+    if value == 0:
+        return value
+    step = Decimal(1).scaleb(value.adjusted() - 2)
+    return (value / step).to_integral_value() * step
+
+
+@register.filter
+def quantity(figure: Figure) -> str:
+    """The figure as stated: "nearly 100,000 people", "£75,000,000", "19%"."""
+    text = format_quantity(figure.value, figure.unit)
+    if figure.approximation and figure.approximation != Figure.Approximation.EXACT:
+        text = f"{figure.get_approximation_display()} {text}"
+    return text
+
+
+@register.simple_tag
+def figure_check(figure: Figure) -> dict:
+    """The arithmetic a reader can verify: what a stated change implies, and whether it holds.
+
+    Returns {"implied": str | None, "comparison": str | None, "consistent": bool | None}.
+    """
+    result: dict = {"implied": None, "comparison": None, "consistent": None}
+    pct = figure.stated_change_pct
+    if pct is not None:
+        direction = "up" if pct >= 0 else "down"
+        stated = (
+            f"{format_quantity(figure.value, figure.unit)} {direction} {format_number(abs(pct))}%"
+        )
+        implied = figure.implied_baseline
+        when = figure.baseline_period or "the earlier period"
+        if implied is None:
+            result["implied"] = f"{stated} cannot be traced back to an earlier value."
+        else:
+            rounded = format_quantity(about(implied), figure.unit)
+            exact = format_number(implied.quantize(Decimal(1)))
+            result["implied"] = f"{stated} implies about {rounded} in {when} ({exact} exactly)."
+    if figure.baseline_value is not None:
+        actual = figure.actual_change_pct
+        base = format_quantity(figure.baseline_value, figure.unit)
+        if actual is not None:
+            sign = "+" if actual >= 0 else "−"
+            result["comparison"] = (
+                f"From {base} ({figure.baseline_period or 'earlier'}) the change is "
+                f"{sign}{format_number(abs(actual))}%."
+            )
+        result["consistent"] = figure.change_is_consistent
+    return result
+
+
+SOURCE_STATE_TONE = {
+    "ok": "good",
+    "unchecked": "neutral",
+    "changed": "warn",
+    "redirected": "warn",
+    "broken": "bad",
+    "blocked": "bad",
+}
+EXCERPT_STATE_TONE = {
+    "present": "good",
+    "moved": "warn",
+    "missing": "bad",
+    "figure_changed": "bad",
+    "unknown": "neutral",
+}
+
+
+@register.filter
+def source_tone(state: str) -> str:
+    return SOURCE_STATE_TONE.get(state, "neutral")
+
+
+@register.filter
+def excerpt_tone(state: str) -> str:
+    return EXCERPT_STATE_TONE.get(state, "neutral")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sources import views
+
+app_name = "sources"
+
+urlpatterns = [
+    path("archive/<int:pk>/", views.snapshot_text, name="snapshot_text"),
+]

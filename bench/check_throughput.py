@@ -1,0 +1,253 @@
+"""Source-checking throughput: N local URLs through a real Celery worker vs LinkChecker.
+
+Needs PostgreSQL and Redis (a scratch database: the bench creates and then deletes its sources):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cw_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/2 .venv/bin/python bench/check_throughput.py --urls 2000
+
+1. Serve N article pages from a multi-threaded HTTP server on 127.0.0.1.
+2. Start a Celery worker (subprocess, `celery -A config worker`), create N sources, enqueue
+   their checks, and time until every source has been checked: URLs/second end to end
+   (fetch, extract, snapshot, history row, state, schedule).
+3. Check them all again unchanged and count the rows added (storage grows with changes).
+4. Give LinkChecker (installed into .venv if missing; not a project requirement) one page
+   linking the same N URLs, recursion level 1, no robots, the same number of threads: its
+   URLs/second is the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PARAGRAPH = (
+    "<p>The department said {n} people with no right to remain were returned this year, and "
+    "that agreements with partner countries would speed up returns further next spring.</p>"
+)
+
+
+def page_for(index: int) -> bytes:
+    body = "".join(PARAGRAPH.format(n=index * 7 + k) for k in range(6))
+    return (
+        f"<!doctype html><html><head><title>Bench article {index}</title></head><body>"
+        f"<nav><a href='/'>Home</a></nav><article><h1>Article {index}</h1>{body}</article>"
+        "<footer>Footer</footer></body></html>"
+    ).encode()
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+
+def start_server(n: int) -> QuietServer:
+    index_page = (
+        "<html><body>"
+        + "".join(f'<a href="/page/{i}">page {i}</a>\n' for i in range(n))
+        + "</body></html>"
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            if self.path == "/index.html":
+                body = index_page
+            elif self.path.startswith("/page/"):
+                body = page_for(int(self.path.rsplit("/", 1)[1]))
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = QuietServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ["SOURCES_FETCH_ALLOW"] = "127.0.0.1"
+    import django
+
+    django.setup()
+
+
+def wait_until_checked(source_ids: list[int], since: datetime, timeout: float) -> float:
+    from sources.models import Source
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        done = Source.objects.filter(pk__in=source_ids, last_checked_at__gte=since).count()
+        if done >= len(source_ids):
+            return time.monotonic() - started
+        time.sleep(0.25)
+    raise SystemExit(f"timed out: {done}/{len(source_ids)} checked after {timeout} s")
+
+
+def run_pass(source_ids: list[int], timeout: float) -> float:
+    """Make every source due, enqueue the checks the way the dispatcher does, time them."""
+    from django.utils import timezone
+
+    from sources.models import Source
+    from sources.scheduling import claim_due_sources
+    from sources.tasks import check_source
+
+    since = timezone.now()
+    Source.objects.filter(pk__in=source_ids).update(next_check_at=since)
+    started = time.monotonic()
+    claimed = claim_due_sources(since, limit=len(source_ids))
+    for pk in claimed:
+        check_source.delay(pk)
+    wait_until_checked(source_ids, since, timeout)
+    return time.monotonic() - started
+
+
+def linkchecker_binary(install: bool) -> str | None:
+    found = shutil.which("linkchecker", path=str(Path(sys.executable).parent)) or shutil.which(
+        "linkchecker"
+    )
+    if found or not install:
+        return found
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "linkchecker"], check=False)
+    return shutil.which("linkchecker", path=str(Path(sys.executable).parent))
+
+
+def run_linkchecker(binary: str, server: QuietServer, threads: int, n: int) -> float:
+    url = f"http://127.0.0.1:{server.server_port}/index.html"
+    with tempfile.TemporaryDirectory() as home:
+        home_path = Path(home)
+        os.chmod(home, 0o777)  # LinkChecker drops root privileges to "nobody"
+        config = home_path / "linkcheckerrc"
+        config.write_text(f"[checking]\nthreads={threads}\n")
+        started = time.monotonic()
+        result = subprocess.run(
+            [binary, "--no-robots", "--recursion-level", "1", "--threads", str(threads),
+             "--no-status", "--output", "none", "--config", str(config), url],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HOME": home},
+            check=False,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"linkchecker failed ({result.returncode}): {result.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--urls", type=int, default=2000, help="number of URLs (default 2000)")
+    parser.add_argument("--concurrency", type=int, default=8, help="worker and LinkChecker threads")
+    parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per pass at most")
+    parser.add_argument("--no-linkchecker", action="store_true")
+    parser.add_argument("--no-install", action="store_true", help="do not pip install linkchecker")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not (
+        os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    ):
+        raise SystemExit(
+            "Set DATABASE_URL (PostgreSQL scratch database) and REDIS_URL/CELERY_BROKER_URL."
+        )
+    # Politeness lets the one local host through: as many slots as worker threads.
+    os.environ["SOURCES_PER_HOST_CONCURRENCY"] = str(args.concurrency * 4)
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.db.models import Count
+
+    from config.celery import app
+    from sources.models import Snapshot, Source, SourceCheck
+
+    server = start_server(args.urls)
+    base = f"http://127.0.0.1:{server.server_port}/page/"
+    Source.objects.filter(host="127.0.0.1").delete()
+    Source.objects.bulk_create(
+        [
+            Source(
+                url=f"{base}{i}",
+                host="127.0.0.1",
+                title=f"Bench {i}",
+                next_check_at=datetime(2100, 1, 1, tzinfo=UTC),
+            )
+            for i in range(args.urls)
+        ],
+        batch_size=1000,
+    )
+    source_ids = list(Source.objects.filter(host="127.0.0.1").values_list("pk", flat=True))
+    app.control.purge()
+    log = Path(tempfile.gettempdir()) / "check_throughput_worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={args.pool}",
+         f"--concurrency={args.concurrency}", "--without-mingle", "--without-gossip",
+         "-l", "WARNING", "-n", "bench@%h"],
+        cwd=REPO, env=os.environ.copy(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        time.sleep(3)  # worker start-up is not part of the measurement
+        first = run_pass(source_ids, args.timeout)
+        rows_before = SourceCheck.objects.count() + Snapshot.objects.count()
+        second = run_pass(source_ids, args.timeout)
+        rows_added = SourceCheck.objects.count() + Snapshot.objects.count() - rows_before
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+    outcomes = dict(
+        Source.objects.filter(pk__in=source_ids).values_list("last_outcome").annotate(n=Count("pk"))
+    )
+    Source.objects.filter(pk__in=source_ids).delete()
+
+    n = args.urls
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")  # fmt: skip
+    print(f"worker: pool={args.pool} concurrency={args.concurrency}; URLs: {n}")
+    print(f"claimwatch first pass (new pages): {first:.1f} s = {n / first:.1f} URLs/s")
+    print(f"claimwatch second pass (unchanged): {second:.1f} s = {n / second:.1f} URLs/s")
+    print(f"rows added per 1,000 unchanged checks: {rows_added / n * 1000:.1f}")
+    print(f"last outcomes: {outcomes}")
+    if not args.no_linkchecker:
+        binary = linkchecker_binary(install=not args.no_install)
+        if binary is None:
+            print("linkchecker: not available")
+        else:
+            baseline = run_linkchecker(binary, server, args.concurrency, n)
+            print(
+                f"linkchecker ({args.concurrency} threads): {baseline:.1f} s = {n / baseline:.1f} URLs/s"
+            )
+            print(f"ratio claimwatch/linkchecker (first pass): {(n / first) / (n / baseline):.2f}")
+            print(
+                f"ratio claimwatch/linkchecker (unchanged pass): {(n / second) / (n / baseline):.2f}"
+            )
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

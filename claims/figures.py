@@ -244,6 +244,9 @@ BASELINE_GAP_RE = re.compile(
     r"(?:from|compared\s+(?:with|to)|against|versus|vs\.?)\s+",
     re.IGNORECASE,
 )
+CLAUSE_BREAK_RE = re.compile(
+    r",\s+(?:and|but|while|whereas|although)\b|;|\b(?:while|whereas|but|although)\b", re.IGNORECASE
+)
 # "aged 16", "Section 21", "number 10": a label's number, not a quantity.
 LABEL_BEFORE_RE = re.compile(
     r"\b(?:aged|ages?|article|section|clause|chapter|part|page|paragraph|schedule|level|stage|"
@@ -589,7 +592,9 @@ def parse_figures(text: str) -> list[ParsedFigure]:
             if prev.start < s_start:
                 break
             if prev.kind == "quantity" and not prev.absorbed and prev.change is None:
-                target = prev
+                # "£75m for 500 officers, while crime fell 5%": another clause, another subject.
+                if not CLAUSE_BREAK_RE.search(text, prev.end, tok.start):
+                    target = prev
                 break
         if target is None:
             to = re.match(r"\s*(?:to|at)\s+", text[change_end:s_end])

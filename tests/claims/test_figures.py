@@ -184,6 +184,14 @@ def test_rose_from_to_gives_baseline_value():
     assert (figure.value, figure.baseline_value, figure.period) == (9400, 7000, "2024")
 
 
+def test_change_in_another_clause_is_not_attached_to_the_earlier_figure():
+    officers, change = parse_figures(
+        "The force hired 500 officers, while burglary fell 5% in 2024."
+    )
+    assert officers.stated_change_pct is None
+    assert (change.is_change, change.stated_change_pct, change.period) == (True, -5, "2024")
+
+
 def test_percentage_points_are_a_change_not_a_ratio():
     (figure,) = parse_figures("unemployment rose by 0.3 percentage points")
     assert figure.points is True

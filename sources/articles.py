@@ -11,13 +11,12 @@ from django.dispatch import receiver
 
 from claims.intake import ArticleUnavailable, article_text_requested
 from sources.extraction import ExtractionError, extract
+from sources.fetching import fetch
 from sources.models import SourceCheck, normalise_url
 
 
 def fetch_article_text(url: str) -> str:
     """The main text of the article at `url`; ArticleUnavailable with a reason otherwise."""
-    from sources.fetching import fetch  # on use: start-up must not need the network stack
-
     try:
         url = normalise_url(url)
     except ValidationError as error:

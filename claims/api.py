@@ -31,9 +31,9 @@ from rest_framework.response import Response
 from claims import workflow
 from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from claims.api_http import (
+    API_PARSERS,
     ApiCursorPagination,
     ConditionalRetrieveMixin,
-    LimitedJSONParser,
     ReadOrEditorial,
     sees_unpublished,
 )
@@ -356,6 +356,28 @@ def claim_list_queryset(request: Request) -> QuerySet[Claim]:
     )
 
 
+class SimilarParamsSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    claimant = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    exclude = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+
+
+class SimilarSummarySerializer(serializers.ModelSerializer):
+    claimant = ClaimantSummarySerializer(read_only=True)
+    rating = RatingSerializer(read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "title", "text", "status", "claimant", "rating", "stated_on"]
+
+
+class SimilarClaimSerializer(serializers.Serializer):
+    claim = SimilarSummarySerializer()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
 class WorkflowNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -398,7 +420,7 @@ class ClaimViewSet(
 
     serializer_class = ClaimSerializer
     permission_classes = [ReadOrEditorial]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = API_PARSERS
     pagination_class = ApiCursorPagination
     filter_backends = [filters.DjangoFilterBackend, ClaimSearchFilter, OrderingFilter]
     filterset_class = ClaimFilter
@@ -473,6 +495,28 @@ class ClaimViewSet(
         return self._act(request, workflow.withdraw, WithdrawSerializer)
 
     @extend_schema(
+        summary="Existing claims that may repeat a text (published only, unless editor)",
+        parameters=[SimilarParamsSerializer],
+        responses={200: SimilarClaimSerializer(many=True), **error_responses(400, 429)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def similar(self, request: Request) -> Response:
+        params = SimilarParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        from claims.matching import find_similar_claims
+
+        pool = Claim.objects.all() if sees_unpublished(request) else Claim.objects.published()
+        matches = find_similar_claims(
+            data["text"],
+            claimant_id=data.get("claimant"),
+            exclude_id=data.get("exclude"),
+            limit=data["limit"],
+            queryset=pool.select_related("claimant", "rating"),
+        )
+        return Response(SimilarClaimSerializer(matches, many=True).data)
+
+    @extend_schema(
         summary="The claim's ClaimReview JSON-LD (published claims only)",
         responses={200: OpenApiTypes.OBJECT, **error_responses(*READ_ERRORS)},
     )
@@ -530,7 +574,7 @@ class FigureViewSet(viewsets.ModelViewSet):
 
     serializer_class = FigureSerializer
     permission_classes = [ReadOrEditorial]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = API_PARSERS
     filterset_class = FigureFilter
     ordering_fields = ["position", "id", "value"]
     ordering = ["claim_id", "position", "id"]
@@ -649,7 +693,7 @@ class ClaimantViewSet(
 ):
     serializer_class = ClaimantSerializer
     permission_classes = [ReadOrEditorial]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = API_PARSERS
     filterset_class = ClaimantFilter
     ordering_fields = ["name", "published_claims", "id"]
     ordering = ["name", "id"]

@@ -1,4 +1,5 @@
-"""Fact-check exchange endpoints: the ClaimReview DataFeed and a Fact Check Tools-style search.
+"""Exchange and discovery endpoints: the ClaimReview DataFeed, a Fact Check Tools-style
+search, and intake (candidate claims from article text).
 
 `/api/v1/claims:search` answers in the shape of Google's Fact Check Tools API `claims:search`
 so existing clients can point at Claimwatch. Only published claims ever appear here.
@@ -16,14 +17,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims import workflow
 from claims.api import search_claims
-from claims.api_errors import error_responses
+from claims.api_errors import WRITE_ERRORS, error_responses
+from claims.api_http import API_PARSERS
 from claims.claimreview import claimreview_queryset, data_feed
 from claims.models import Claim
 
@@ -241,3 +244,62 @@ class FactCheckSearchView(APIView):
         if len(page) > size:
             body["nextPageToken"] = encode_page_token(offset + size)
         return Response(body)
+
+
+# --- Intake: candidate claims from article text ---------------------------------------------
+
+INTAKE_MAX_CHARS = 200_000
+
+
+class IntakeRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=INTAKE_MAX_CHARS, help_text="Article text.")
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+
+
+class CandidateFigureSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    value = serializers.DecimalField(max_digits=40, decimal_places=6, coerce_to_string=True)
+    unit = serializers.CharField()
+    approximation = serializers.CharField()
+    period = serializers.CharField()
+    stated_change_pct = serializers.DecimalField(
+        max_digits=40, decimal_places=6, allow_null=True, coerce_to_string=True
+    )
+    baseline_period = serializers.CharField()
+    baseline_value = serializers.DecimalField(
+        max_digits=40, decimal_places=6, allow_null=True, coerce_to_string=True
+    )
+
+
+class CandidateSerializer(serializers.Serializer):
+    sentence = serializers.CharField()
+    score = serializers.FloatField(help_text="Check-worthiness, 0–1.")
+    speaker = serializers.CharField()
+    excerpt = serializers.CharField()
+    claimant_id = serializers.IntegerField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    figures = CandidateFigureSerializer(many=True)
+
+
+class IntakeView(APIView):
+    """Candidate claims in an article, best first (editors and reviewers)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = API_PARSERS
+
+    @extend_schema(
+        summary="Extract candidate claims from article text (editors)",
+        request=IntakeRequestSerializer,
+        responses={200: CandidateSerializer(many=True), **error_responses(*WRITE_ERRORS)},
+    )
+    def post(self, request: Request) -> Response:
+        if not workflow.can_edit(request.user):
+            raise workflow.NotAllowed("Only editors and reviewers can use intake.")
+        body = IntakeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from claims.intake import extract_candidates
+
+        candidates = extract_candidates(
+            body.validated_data["text"], limit=body.validated_data["limit"]
+        )
+        return Response(CandidateSerializer(candidates, many=True).data)

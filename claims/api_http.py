@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import permissions
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,6 +41,10 @@ class LimitedJSONParser(JSONParser):
                 raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
             return super().parse(io.BytesIO(body), media_type, parser_context)
         return super().parse(stream, media_type, parser_context)
+
+
+# Forms for the browsable API (Django's own size limits apply to them).
+API_PARSERS = [LimitedJSONParser, FormParser, MultiPartParser]
 
 
 class ReadOrEditorial(permissions.DjangoModelPermissionsOrAnonReadOnly):

@@ -9,13 +9,9 @@ from claims import api_exchange
 from claims.api_errors import api_not_found
 from sources import api as sources_api
 
-
-class Router(DefaultRouter):
-    # `/claims/similar?text=` and `/claims/similar/?text=` both work, without a redirect.
-    trailing_slash = "/?"
-
-
-router = Router()
+router = DefaultRouter()
+# `/claims/similar?text=` and `/claims/similar/?text=` both work, without a redirect.
+router.trailing_slash = "/?"
 router.register("claims", claims_api.ClaimViewSet, basename="claim")
 router.register("figures", claims_api.FigureViewSet, basename="figure")
 router.register("claimants", claims_api.ClaimantViewSet, basename="claimant")
@@ -36,6 +32,7 @@ urlpatterns = [
         sources_api.ClaimReviewImportView.as_view(),
         name="claimreview-import",
     ),
+    path("intake/", api_exchange.IntakeView.as_view(), name="intake"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -28,6 +28,7 @@ from claims import workflow
 from claims.api import require_editable, touch_claim
 from claims.api_errors import READ_ERRORS, WRITE_ERRORS, PayloadTooLarge, error_responses
 from claims.api_http import (
+    API_PARSERS,
     ApiCursorPagination,
     ConditionalRetrieveMixin,
     LimitedJSONParser,
@@ -178,7 +179,7 @@ class SourceViewSet(
 ):
     serializer_class = SourceSerializer
     permission_classes = [ReadOrEditorial]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = API_PARSERS
     pagination_class = ApiCursorPagination
     filterset_class = SourceFilter
     ordering_fields = ["created_at", "id", "next_check_at"]
@@ -312,7 +313,7 @@ class CitationFilter(filters.FilterSet):
 class CitationViewSet(viewsets.ModelViewSet):
     serializer_class = CitationSerializer
     permission_classes = [ReadOrEditorial]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = API_PARSERS
     filterset_class = CitationFilter
     ordering_fields = ["id", "position", "created_at"]
     ordering = ["claim_id", "position", "id"]
@@ -487,7 +488,7 @@ class ClaimReviewImportView(APIView):
     """
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = [LimitedJSONParser]  # ClaimReview is JSON; anything else is a 415
 
     @extend_schema(
         summary="Import ClaimReview (editors: drafts; reviewers: published)",

@@ -1,0 +1,116 @@
+"""config/celery.py: enqueueing fails soft, every check is logged, heartbeats are recorded."""
+
+import json
+import logging
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from threading import Thread
+
+import pytest
+from celery import Celery
+from django.utils import timezone
+
+from config import health
+from config.celery import FailSoftTask, app
+from config.logging import JsonFormatter
+from sources import tasks
+from sources.models import Source
+from tests.factories import SourceFactory
+
+
+@pytest.fixture
+def eager():
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def page_url():
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><body><article><p>9,400 people were returned this year.</p></article></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/page"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def dead_broker_app():
+    dead = Celery("cw-e-dead", broker="redis://127.0.0.1:1/0", task_cls=FailSoftTask)
+    dead.conf.broker_connection_timeout = 0.5
+    dead.conf.task_publish_retry_policy = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.1,
+    }
+    dead.conf.broker_transport_options = {"socket_connect_timeout": 0.5}
+
+    @dead.task(name="cw_e.noop")
+    def noop(x):
+        return x
+
+    return noop
+
+
+def test_delay_logs_and_returns_none_when_the_broker_is_down(dead_broker_app, caplog):
+    caplog.set_level(logging.WARNING, logger="claimwatch.tasks")
+    started = time.monotonic()
+    assert dead_broker_app.delay(5) is None
+    assert time.monotonic() - started < 10
+    record = next(r for r in caplog.records if r.name == "claimwatch.tasks")
+    assert "could not enqueue cw_e.noop" in record.getMessage()
+    assert record.task_args == [5]
+
+
+def test_apply_async_still_raises_so_celery_retries_are_not_dropped(dead_broker_app):
+    with pytest.raises(Exception):  # noqa: B017 (kombu/redis connection error)
+        dead_broker_app.apply_async((5,))
+
+
+def test_tasks_of_the_project_are_fail_soft():
+    assert isinstance(tasks.check_source, FailSoftTask)
+    assert isinstance(tasks.dispatch_due_checks, FailSoftTask)
+
+
+@pytest.mark.django_db
+def test_every_check_task_writes_one_check_log_line(eager, page_url, caplog):
+    caplog.set_level(logging.INFO, logger="claimwatch.checks")
+    source = SourceFactory(url=page_url)
+    assert tasks.check_source.delay(source.pk).get() == "ok"
+    lines = [
+        json.loads(JsonFormatter().format(r))
+        for r in caplog.records
+        if r.name == "claimwatch.checks"
+    ]
+    assert len(lines) == 1
+    assert lines[0]["source_id"] == source.pk
+    assert lines[0]["outcome"] == "ok"
+    assert lines[0]["duration_ms"] > 0
+    assert lines[0]["error"] is None
+
+
+@pytest.mark.django_db
+def test_dispatcher_run_records_the_dispatcher_heartbeat(
+    eager, page_url, django_capture_on_commit_callbacks
+):
+    assert health.heartbeat_age("dispatcher") is None
+    SourceFactory(url=page_url, next_check_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.dispatch_due_checks.delay()
+    assert health.heartbeat_age("dispatcher") < 5
+    assert Source.objects.filter(last_outcome="ok").count() == 1

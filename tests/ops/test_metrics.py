@@ -1,0 +1,79 @@
+"""config/metrics.py: the Prometheus endpoint, its token, and what it reports."""
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from sources.models import Source, SourceCheck
+from tests.factories import SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "scrape-token-for-tests"
+
+
+@pytest.fixture
+def metrics_on(settings):
+    settings.METRICS_TOKEN = TOKEN
+
+
+def _scrape(client) -> dict[tuple, float]:
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    samples = {}
+    for family in text_string_to_metric_families(response.content.decode()):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def test_metrics_are_off_by_default(client):
+    assert client.get("/metrics").status_code == 404
+
+
+def test_metrics_refuse_a_missing_or_wrong_token(client, metrics_on):
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION=TOKEN).status_code == 401
+
+
+def test_checks_by_outcome_count_repeats_and_sources_by_state(client, metrics_on):
+    ok = SourceFactory(state=Source.State.OK)
+    broken = SourceFactory(state=Source.State.BROKEN)
+    SourceCheck.objects.create(source=ok, outcome="ok", repeat_count=5)
+    SourceCheck.objects.create(source=broken, outcome="not_found", repeat_count=3)
+    SourceCheck.objects.create(source=broken, outcome="timeout")
+    samples = _scrape(client)
+    assert samples[("claimwatch_source_checks_total", (("outcome", "ok"),))] == 5
+    assert samples[("claimwatch_source_checks_total", (("outcome", "not_found"),))] == 3
+    assert samples[("claimwatch_source_checks_total", (("outcome", "timeout"),))] == 1
+    assert samples[("claimwatch_sources", (("state", "ok"),))] == 1
+    assert samples[("claimwatch_sources", (("state", "broken"),))] == 1
+    assert samples[("claimwatch_sources", (("state", "changed"),))] == 0
+
+
+def test_request_latency_histogram_counts_requests(client, metrics_on):
+    before = _scrape(client)
+    key = (
+        "claimwatch_http_request_duration_seconds_count",
+        (("method", "GET"), ("route", "healthz"), ("status", "2xx")),
+    )
+    for _ in range(3):
+        client.get("/healthz")
+    after = _scrape(client)
+    assert after[key] - before.get(key, 0) == 3
+
+
+def test_queue_length_is_absent_without_a_redis_broker_and_scrape_survives_a_dead_one(
+    client, metrics_on, settings
+):
+    assert not any(name == "claimwatch_celery_queue_length" for name, _ in _scrape(client))
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    assert not any(name == "claimwatch_celery_queue_length" for name, _ in _scrape(client))
+
+
+def test_scrape_does_a_fixed_number_of_queries(client, metrics_on, django_assert_max_num_queries):
+    for _ in range(20):
+        SourceCheck.objects.create(source=SourceFactory(), outcome="ok")
+    with django_assert_max_num_queries(5):
+        _scrape(client)

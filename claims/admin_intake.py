@@ -54,6 +54,8 @@ def _figure_summary(candidate: intake.Candidate) -> list[str]:
     lines = []
     for figure in candidate.figures:
         line = f"{figure.text} → {format_quantity(figure.value, figure.unit)}"
+        if figure.approximation != "exact":
+            line += f" ({figure.approximation.replace('_', ' ')})"
         if figure.period:
             line += f" ({figure.period})"
         if figure.stated_change_pct is not None and not figure.is_change:

@@ -92,6 +92,9 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.ends_at = time.monotonic() + seconds
 
+    def expired(self) -> bool:
+        return time.monotonic() >= self.ends_at
+
     def cap(self, timeout: float | None, error=httpcore.ReadTimeout) -> float:
         left = self.ends_at - time.monotonic()
         if left <= 0:
@@ -209,8 +212,8 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     backend = _GuardedBackend(deadline)
     progress = _Progress(url=url, current=url)
     try:
-        with _client(backend, etag, last_modified) as client:
-            fields = _follow(client, progress, conditional=bool(etag or last_modified))
+        with _GuardedTransport(backend) as transport:
+            fields = _follow(transport, progress, _request_headers(etag, last_modified))
         if fields["outcome"] == Outcome.NOT_MODIFIED:
             # Servers may leave the validators out of a 304; the ones sent still hold.
             fields["etag"] = fields["etag"] or etag
@@ -218,7 +221,12 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     except FetchRefused as refusal:
         fields = {"outcome": refusal.outcome, "error": str(refusal)}
     except (httpx.HTTPError, OSError) as failure:
-        fields = dict(zip(("outcome", "error"), _classify(failure), strict=True))
+        outcome, error = _classify(failure)
+        if outcome == Outcome.TIMEOUT and deadline.expired():
+            error = (
+                f"the total time allowed ({settings.SOURCES_TOTAL_TIMEOUT:g} s) ran out: {error}"
+            )
+        fields = {"outcome": outcome, "error": error}
     except Exception as failure:
         logger.exception("Unexpected failure fetching %s", url)
         fields = {"outcome": Outcome.ERROR, "error": f"{type(failure).__name__}: {failure}"}
@@ -236,7 +244,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     return FetchResult(**defaults, **fields)
 
 
-def _client(backend: _GuardedBackend, etag: str, last_modified: str) -> httpx.Client:
+def _request_headers(etag: str, last_modified: str) -> dict[str, str]:
     headers = {
         "User-Agent": settings.SOURCES_USER_AGENT,
         "Accept": ACCEPT,
@@ -248,18 +256,20 @@ def _client(backend: _GuardedBackend, etag: str, last_modified: str) -> httpx.Cl
         headers["If-None-Match"] = etag
     if last_modified and last_modified.isprintable():
         headers["If-Modified-Since"] = last_modified
-    total = settings.SOURCES_TOTAL_TIMEOUT
-    return httpx.Client(
-        transport=_GuardedTransport(backend),
-        headers=headers,
-        follow_redirects=False,
-        trust_env=False,  # no proxies, certificates or .netrc from the environment
-        timeout=httpx.Timeout(total, connect=settings.SOURCES_CONNECT_TIMEOUT),
-    )
+    return headers
 
 
-def _follow(client: httpx.Client, progress: _Progress, conditional: bool) -> dict:
-    """Request hop after hop, checking each, until a response that is not a redirect."""
+def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) -> dict:
+    """Request hop after hop, checking each, until a response that is not a redirect.
+
+    The transport is called directly, not through httpx.Client: the client parses every
+    Location (raising on odd ones) and keeps cookies, proxies and auth we do not want.
+    """
+    conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
+    timeout = httpx.Timeout(
+        settings.SOURCES_TOTAL_TIMEOUT, connect=settings.SOURCES_CONNECT_TIMEOUT
+    ).as_dict()
+    cookies = httpx.Cookies()
     seen: set[str] = set()
     previous_host = ""
     while True:
@@ -268,16 +278,25 @@ def _follow(client: httpx.Client, progress: _Progress, conditional: bool) -> dic
             raise FetchRefused(Outcome.BLOCKED, refusal)
         host = (urlsplit(progress.current).hostname or "").lower()
         if host != previous_host:
-            client.cookies.clear()  # cookies may follow a redirect on one host, never across
+            cookies.clear()  # cookies may follow a redirect on one host, never across hosts
         previous_host = host
         seen.add(progress.current)
         progress.status, progress.content_type, progress.charset = None, "", ""
-        with client.stream("GET", progress.current) as response:
+        request = httpx.Request(
+            "GET", progress.current, headers=headers, extensions={"timeout": timeout}
+        )
+        cookies.set_cookie_header(request)
+        response = transport.handle_request(request)
+        response.request = request
+        try:
+            cookies.extract_cookies(response)
             progress.status = response.status_code
             progress.content_type, progress.charset = _media_type(response)
             location = response.headers.get("location", "")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return _final(response, conditional)
+        finally:
+            response.close()
         progress.chain.append({"url": progress.current, "status": response.status_code})
         progress.current = _next_hop(progress.current, location)
         if progress.current in seen:

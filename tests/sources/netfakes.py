@@ -1,0 +1,154 @@
+"""A pretend network for the fetcher tests: fake DNS, a connect tripwire, raw local servers.
+
+No fetcher test may open a connection beyond 127.0.0.1. `FakeNetwork` replaces
+socket.getaddrinfo (names answer from a table; unknown names fail, never real DNS) and
+socket.create_connection (127.0.0.1 and ::1 pass; a few pretend-public addresses are routed
+to a local server; anything else is recorded and refused without touching the network).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+# Pretend-public addresses: global by every rule, so the fetcher lets them through.
+PUBLIC_IP = "93.184.215.14"
+PUBLIC_IP_2 = "151.101.0.81"
+
+
+class FakeNetwork:
+    def __init__(self) -> None:
+        self.names: dict[str, Callable[[], list[str]] | list[str] | Exception] = {}
+        self.routes: dict[str, int | None] = {}
+        self.lookups: list[str] = []
+        self.connects: list[tuple[str, int]] = []
+        self.forbidden: list[tuple[str, int]] = []
+        self._real_getaddrinfo = socket.getaddrinfo
+        self._real_create_connection = socket.create_connection
+
+    def answer(self, name: str, answer) -> None:
+        """`name` resolves to a list of addresses, a callable giving one, or raises."""
+        self.names[name.lower()] = answer
+
+    def route(self, public_ip: str, to_port: int | None = None) -> None:
+        """Connections to `public_ip` reach 127.0.0.1 (on `to_port`, else the same port)."""
+        self.routes[public_ip] = to_port
+
+    def lookups_of(self, name: str) -> int:
+        return sum(1 for looked_up in self.lookups if looked_up == name.lower())
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(name.split("%")[0])
+            return self._real_getaddrinfo(host, port, family, type, proto, flags)
+        self.lookups.append(name.lower())
+        answer = self.names.get(name.lower())
+        if answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, f"fake DNS: no such name {name}")
+        if isinstance(answer, Exception):
+            raise answer
+        addresses = answer() if callable(answer) else answer
+        port = int(port or 0)
+        return [
+            (
+                socket.AF_INET6 if ":" in a else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (a, port, 0, 0) if ":" in a else (a, port),
+            )
+            for a in addresses
+        ]
+
+    def create_connection(self, address, timeout=None, source_address=None, **kwargs):
+        host, port = address[0], int(address[1])
+        self.connects.append((host, port))
+        if host in self.routes:
+            target = ("127.0.0.1", self.routes[host] or port)
+            return self._real_create_connection(target, timeout, source_address)
+        if host in ("127.0.0.1", "::1"):
+            return self._real_create_connection(address, timeout, source_address, **kwargs)
+        self.forbidden.append((host, port))
+        raise ConnectionRefusedError(f"test tripwire: no connection to {host}:{port}")
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that counts connections and runs `handler(conn)` for each."""
+
+    def __init__(self, handler: Callable[[socket.socket, RawServer], None] | None = None):
+        self.handler = handler or respond_ok
+        self.connections = 0
+        self.bytes_sent = 0
+        self.stopped = threading.Event()
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def _accept_loop(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            conn.settimeout(5)
+            read_request_head(conn)
+            self.handler(conn, self)
+
+    def send(self, conn: socket.socket, data: bytes) -> None:
+        conn.sendall(data)
+        self.bytes_sent += len(data)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(2)
+        self.listener.close()
+
+
+def read_request_head(conn: socket.socket) -> bytes:
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def respond_ok(conn: socket.socket, server: RawServer) -> None:
+    server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+
+def stream_forever(head: bytes, chunks, server: RawServer, conn: socket.socket, pause=0.0):
+    """Send `head`, then chunks from an iterator until the client goes or the server stops."""
+    server.send(conn, head)
+    for chunk in chunks:
+        if server.stopped.is_set():
+            return
+        server.send(conn, chunk)
+        if pause:
+            time.sleep(pause)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -325,3 +325,26 @@ WORDS = {2: "two", 3: "three", 5: "five", 7: "seven", 12: "twelve", 20: "twenty"
 def test_number_words_round_trip(n, scale):
     word, factor = scale
     assert _only(f"{WORDS[n]} {word} people").value == n * factor
+
+
+NEWS_PIECES = [*"0123456789 ,.%£€$-/:mkbn", "per cent", " million", " in ", " up ", " from "]
+NEWS_PIECES += [
+    " 2023",
+    " nearly ",
+    " one in ",
+    " third of",
+    " doubled",
+    "\n",
+    "Section ",
+    " aged ",
+]
+NEWSY = st.lists(st.sampled_from(NEWS_PIECES), max_size=30).map("".join)
+
+
+@given(st.one_of(st.text(max_size=80), NEWSY))
+def test_any_text_parses_without_error_and_offsets_match(text):
+    for figure in parse_figures(text):
+        assert text[figure.start : figure.end] == figure.text
+        assert figure.unit in Figure.Unit.values
+        assert figure.approximation in Figure.Approximation.values
+        assert figure.value.is_finite()

@@ -1,0 +1,104 @@
+"""The public page cache: anonymous hits, fresh pages for editors, invalidation, failing soft."""
+
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from claims import caching
+from claims.models import Figure
+from sources.models import Citation, Source
+from tests.claims.conftest import publish_fact_check
+from tests.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_pages_are_served_from_the_cache(anon, fact_check):
+    url = fact_check.get_absolute_url()
+    assert anon.get(url)["X-Page-Cache"] == "miss"
+    assert anon.get(url)["X-Page-Cache"] == "hit"
+    assert anon.get("/claims/")["X-Page-Cache"] == "miss"
+    assert anon.get("/claims/")["X-Page-Cache"] == "hit"
+
+
+def test_logged_in_users_always_get_a_fresh_page(editor_client, fact_check):
+    url = fact_check.get_absolute_url()
+    for _ in range(2):
+        response = editor_client.get(url, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+
+
+def test_not_found_pages_are_not_cached(anon):
+    draft = ClaimFactory()
+    assert anon.get(draft.get_absolute_url()).status_code == 404
+    assert "X-Page-Cache" not in anon.get(draft.get_absolute_url())
+
+
+def test_a_source_state_change_shows_on_the_claim_page(anon, fact_check):
+    url = fact_check.get_absolute_url()
+    assert "tone--good" in anon.get(url).content.decode()
+    source = fact_check.citations.get().source
+    now = timezone.now()
+    source.state = Source.State.BROKEN
+    source.state_changed_at = now
+    source.last_checked_at = now
+    source.save()
+    response = anon.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Broken" in response.content.decode()
+
+
+def test_a_routine_source_check_does_not_empty_other_pages(anon, fact_check):
+    other = publish_fact_check(title="Other claim")
+    anon.get(other.get_absolute_url())
+    anon.get("/claims/")
+    source = fact_check.citations.get().source
+    source.last_checked_at = timezone.now()
+    source.save()  # same state: only the citing claim's page is stale
+    assert anon.get(other.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert anon.get("/claims/")["X-Page-Cache"] == "hit"
+    assert anon.get(fact_check.get_absolute_url())["X-Page-Cache"] == "miss"
+
+
+def test_citation_figure_and_claim_changes_invalidate(anon, fact_check):
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    citation = fact_check.citations.get()
+    citation.excerpt_state = Citation.ExcerptState.MISSING
+    citation.save()
+    assert "Missing" in anon.get(url).content.decode()
+    figure = fact_check.figures.get()
+    figure.unit = Figure.Unit.GBP
+    figure.save()
+    assert "£9,400" in anon.get(url).content.decode()
+    fact_check.verdict_summary = "A new summary."
+    fact_check.save()
+    assert "A new summary." in anon.get(url).content.decode()
+    assert "A new summary." in anon.get("/").content.decode()
+
+
+def test_pages_render_when_the_cache_is_down(anon, fact_check):
+    broken = mock.Mock(side_effect=ConnectionError("redis down"))
+    with (
+        mock.patch.object(caching.cache, "get_many", broken),
+        mock.patch.object(caching.cache, "get", broken),
+        mock.patch.object(caching.cache, "set", broken),
+        mock.patch.object(caching.cache, "incr", broken),
+        mock.patch.object(caching.cache, "add", broken),
+    ):
+        response = anon.get(fact_check.get_absolute_url())
+        assert response.status_code == 200
+        fact_check.verdict_summary = "Saved while the cache is down."
+        fact_check.save()  # invalidation must not raise either
+    assert (
+        "Saved while the cache is down." in anon.get(fact_check.get_absolute_url()).content.decode()
+    )
+
+
+def test_the_cache_can_be_switched_off(anon, fact_check, monkeypatch):
+    monkeypatch.setenv("PUBLIC_PAGE_CACHE", "0")
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    assert "X-Page-Cache" not in anon.get(url)

@@ -1,0 +1,68 @@
+"""RSS and Atom feeds: valid XML, published claims only, per claimant and per topic."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.claims.conftest import publish_fact_check
+from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def rss_titles(client, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)
+    return [item.findtext("title") for item in root.iter("item")]
+
+
+def atom_titles(client, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    return [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")]
+
+
+def test_site_feeds_list_published_fact_checks_only(anon, settings):
+    claim = publish_fact_check(title="Published in feed")
+    ClaimFactory(title="Draft never in feed", claimant=claim.claimant)
+    assert rss_titles(anon, "/feeds/latest.rss") == ["Mostly accurate: Published in feed"]
+    assert atom_titles(anon, "/feeds/latest.atom") == ["Mostly accurate: Published in feed"]
+    rss = anon.get("/feeds/latest.rss").content.decode()
+    assert f"<link>{settings.SITE_URL}{claim.get_absolute_url()}</link>" in rss
+
+
+def test_claimant_and_topic_feeds_are_scoped(anon):
+    mine = publish_fact_check(title="Mine", claimant=ClaimantFactory(name="Feed Person"))
+    publish_fact_check(title="Theirs")
+    topic = TopicFactory(name="Feeds topic")
+    mine.topics.add(topic)
+    slug = mine.claimant.slug
+    assert rss_titles(anon, f"/claimants/{slug}/feed.rss") == ["Mostly accurate: Mine"]
+    assert atom_titles(anon, f"/claimants/{slug}/feed.atom") == ["Mostly accurate: Mine"]
+    assert rss_titles(anon, f"/topics/{topic.slug}/feed.rss") == ["Mostly accurate: Mine"]
+    assert atom_titles(anon, f"/topics/{topic.slug}/feed.atom") == ["Mostly accurate: Mine"]
+
+
+def test_claimant_feed_of_someone_with_only_drafts_is_not_found(anon):
+    claimant = ClaimantFactory(name="Draft only")
+    ClaimFactory(claimant=claimant)
+    assert anon.get(f"/claimants/{claimant.slug}/feed.rss").status_code == 404
+
+
+def test_hostile_text_stays_well_formed_xml(anon):
+    publish_fact_check(
+        title='Feed <script>alert("x")</script> & </title>',
+        verdict_summary="]]></description><evil/>",
+        claimant=ClaimantFactory(name="A & B <b>"),
+    )
+    for url in ("/feeds/latest.rss", "/feeds/latest.atom"):
+        root = ET.fromstring(anon.get(url).content)
+        assert root.find(".//evil") is None
+    assert rss_titles(anon, "/feeds/latest.rss") == [
+        'Mostly accurate: Feed <script>alert("x")</script> & </title>'
+    ]

@@ -1,0 +1,72 @@
+"""Reader search: finds published claims by words and figures, highlights safely, hides drafts."""
+
+import pytest
+from django.db import connection
+
+from claims.search import clean_query, search_claims
+from tests.claims.conftest import publish_fact_check
+from tests.factories import ClaimantFactory, ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_finds_a_figure_as_written_and_marks_it(anon):
+    claim = publish_fact_check()
+    publish_fact_check(title="Unrelated energy claim", text="Bills fell by a tenth.")
+    html = anon.get("/search/", {"q": "9,400"}).content.decode()
+    assert claim.title in html
+    assert "Unrelated energy claim" not in html
+    assert "<mark>9" in html
+    assert "1 result for" in html
+
+
+def test_search_never_returns_drafts(anon):
+    ClaimFactory(title="Secret draft 9,400", text="Secret draft 9,400 text")
+    html = anon.get("/search/", {"q": "Secret draft"}).content.decode()
+    assert "0 results" in html
+    assert "Secret draft 9,400 text" not in html
+
+
+def test_search_matches_the_claimant_name(anon):
+    claim = publish_fact_check(claimant=ClaimantFactory(name="Zebedee Quango"))
+    assert claim.title in anon.get("/search/", {"q": "Zebedee"}).content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
+def test_full_text_search_stems_and_ranks_title_matches_first():
+    in_title = publish_fact_check(title="Returns of migrants rose", text="Removals rose in 2024.")
+    in_analysis = publish_fact_check(
+        title="Budget claim", text="The budget grew.", analysis="Mentions returning people once."
+    )
+    results = list(search_claims("returned"))
+    assert results[:2] == [in_title, in_analysis]
+
+
+def test_hostile_text_in_results_is_escaped_except_the_marks(anon):
+    publish_fact_check(text='Returns <script>alert("s")</script> rose to 9,400')
+    html = anon.get("/search/", {"q": "returns"}).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+    assert "<mark>" in html.lower()
+
+
+def test_hostile_query_is_escaped_and_bounded(anon):
+    response = anon.get("/search/", {"q": '"><script>alert(1)</script>' + "x" * 500})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in html
+    assert len(clean_query("a" * 500)) == 200
+    assert clean_query("a\x00b\n c") == "a b c"
+
+
+def test_empty_search_shows_only_the_form(anon):
+    html = anon.get("/search/").content.decode()
+    assert 'id="search-q"' in html and "result" not in html.split('id="search-q"')[1][:200]
+    assert anon.get("/search/", {"q": "   "}).status_code == 200
+
+
+def test_search_pagination_keeps_the_query(anon):
+    for n in range(22):
+        publish_fact_check(title=f"Paged returns claim {n}")
+    html = anon.get("/search/", {"q": "returns"}).content.decode()
+    assert "q=returns&amp;page=2" in html

@@ -1,0 +1,36 @@
+"""sitemap.xml lists published fact checks (and public claimants and topics) only."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from claims import workflow
+from tests.claims.conftest import publish_fact_check
+from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def locations(client) -> list[str]:
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    return [loc.text for loc in root.iter(f"{NS}loc")]
+
+
+def test_sitemap_lists_only_published_claims_on_the_canonical_domain(anon, reviewer, settings):
+    published = publish_fact_check(title="In the sitemap")
+    withdrawn = publish_fact_check(title="Withdrawn later")
+    workflow.withdraw(withdrawn, reviewer, "Wrong data.")
+    draft = ClaimFactory(title="Draft", claimant=ClaimantFactory(name="Hidden Claimant"))
+    draft.topics.add(TopicFactory(name="Hidden topic"))
+    locs = locations(anon)
+    assert settings.SITE_URL + published.get_absolute_url() in locs
+    assert settings.SITE_URL + withdrawn.get_absolute_url() not in locs
+    assert settings.SITE_URL + draft.get_absolute_url() not in locs
+    assert settings.SITE_URL + draft.claimant.get_absolute_url() not in locs
+    assert not any("hidden-topic" in loc for loc in locs)
+    assert settings.SITE_URL + published.claimant.get_absolute_url() in locs
+    assert settings.SITE_URL + "/about/" in locs
+    assert len(locs) == len(set(locs))

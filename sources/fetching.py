@@ -273,6 +273,7 @@ def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) 
     seen: set[str] = set()
     previous_host = ""
     while True:
+        progress.status, progress.content_type, progress.charset = None, "", ""
         refusal = url_refusal(progress.current)
         if refusal:
             raise FetchRefused(Outcome.BLOCKED, refusal)
@@ -281,7 +282,6 @@ def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) 
             cookies.clear()  # cookies may follow a redirect on one host, never across hosts
         previous_host = host
         seen.add(progress.current)
-        progress.status, progress.content_type, progress.charset = None, "", ""
         request = httpx.Request(
             "GET", progress.current, headers=headers, extensions={"timeout": timeout}
         )

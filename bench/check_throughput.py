@@ -53,6 +53,9 @@ class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512
 
+    def handle_error(self, request, client_address):
+        pass  # clients closing kept-alive connections are not news
+
 
 def start_server(n: int) -> QuietServer:
     index_page = (
@@ -75,6 +78,9 @@ def start_server(n: int) -> QuietServer:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
+            # LinkChecker's own politeness (about 3 requests/s per host) is lifted only for
+            # servers that send this header; the bench lifts both tools' limits alike.
+            self.send_header("LinkChecker", "bench")
             self.end_headers()
             self.wfile.write(body)
 
@@ -144,7 +150,7 @@ def run_linkchecker(binary: str, server: QuietServer, threads: int, n: int) -> f
         home_path = Path(home)
         os.chmod(home, 0o777)  # LinkChecker drops root privileges to "nobody"
         config = home_path / "linkcheckerrc"
-        config.write_text(f"[checking]\nthreads={threads}\n")
+        config.write_text(f"[checking]\nthreads={threads}\nmaxrequestspersecond=10000\n")
         started = time.monotonic()
         result = subprocess.run(
             [binary, "--no-robots", "--recursion-level", "1", "--threads", str(threads),

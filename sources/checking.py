@@ -43,8 +43,9 @@ MOVED_EVIDENCE = {ExcerptState.MISSING, ExcerptState.FIGURE_CHANGED}
 # (an article that merely mentions "page not found" is long).
 SOFT_404 = re.compile(
     r"\b(?:page|article|story|content|document|file)s?\s+(?:was\s+|could\s+)?not\s+(?:be\s+)?found\b"
-    r"|\b404\b|\bpage\s+(?:does\s+not|doesn't|no\s+longer)\s+exists?\b"
-    r"|\bno\s+longer\s+available\b|\bcan(?:no|')t\s+find\s+(?:the|that|this)\s+page\b",
+    r"|\b404\b.{0,20}\b(?:error|not\s+found|page)\b|\b(?:error|page)\b.{0,20}\b404\b"
+    r"|\bpage\s+(?:does\s+not|doesn't|no\s+longer)\s+exists?\b"
+    r"|^\s*(?:error\s*)?not\s+found\b|\bno\s+longer\s+available\b|\bcan(?:no|')t\s+find\s+(?:the|that|this)\s+page\b",
     re.IGNORECASE,
 )
 SOFT_404_MAX_TEXT = 1200

@@ -404,6 +404,21 @@ def test_an_article_that_mentions_not_found_is_not_a_soft_404(cited, site):
     assert check_source(source.pk).outcome == "ok"
 
 
+@pytest.mark.parametrize("title", ["Not Found", "404 Not Found", "Error 404 | GOV.UK"])
+def test_error_titles_are_soft_404s(cited, site, title):
+    source, _ = cited
+    site.set(
+        "/returns", f"<html><head><title>{title}</title></head><body><p>Sorry.</p></body></html>"
+    )
+    assert check_source(source.pk).outcome == "soft_404"
+
+
+def test_a_title_that_merely_contains_404_is_not_a_soft_404(cited, site):
+    source, _ = cited
+    site.set("/returns", article().replace("Returns rise | Home Office", "Route 404 reopens"))
+    assert check_source(source.pk).outcome == "ok"
+
+
 def test_an_edited_excerpt_is_looked_up_again_on_a_not_modified_answer(cited, site):
     source, citation = cited
     site.set("/returns", article(), ETag='"v1"')

@@ -30,46 +30,63 @@ class _Identity:
 
 
 class _Zlib:
-    """gzip (with several members, as `gzip -c a b` writes) or deflate (zlib or raw)."""
+    """gzip (several members too, as `cat a.gz b.gz` makes) or deflate (zlib-wrapped or raw)."""
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self.wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-        self.decompressor = zlib.decompressobj(self.wbits)
-        self.started = False
+        self.decompressor = None  # chosen once the first two bytes are known
+        self.pending = b""
+        self.members = 0
         self.done = False
 
+    def _start(self, head: bytes) -> None:
+        if self.encoding == "gzip":
+            if not head.startswith(b"\x1f\x8b"):
+                if self.members == 0:
+                    raise DecodingError("invalid gzip data: no gzip header")
+                self.done = True  # bytes after the last member are ignored, as gzip -d does
+                return
+            wbits = 16 + zlib.MAX_WBITS
+        else:
+            # Some servers send raw deflate under "deflate"; a zlib header tells them apart.
+            cmf, flg = head[0], head[1]
+            wrapped = cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0
+            wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+        self.decompressor = zlib.decompressobj(wbits)
+
     def feed(self, data: bytes) -> Iterator[bytes]:
-        if self.done and self.encoding == "gzip" and data.startswith(b"\x1f\x8b"):
-            self.decompressor, self.done = zlib.decompressobj(self.wbits), False
-        while not self.done:
+        data, self.pending = self.pending + data, b""
+        while not self.done:  # a loop, not recursion: one chunk may hold thousands of members
+            if self.decompressor is None:
+                if len(data) < 2:
+                    self.pending = data
+                    return
+                self._start(data)
+                continue
             try:
                 out = self.decompressor.decompress(data, STEP)
             except zlib.error as error:
-                if self.encoding == "deflate" and not self.started:
-                    # Some servers send raw deflate under "deflate"; browsers accept both.
-                    self.wbits = -zlib.MAX_WBITS
-                    self.decompressor = zlib.decompressobj(self.wbits)
-                    self.started = True
-                    continue
                 raise DecodingError(f"invalid {self.encoding} data: {error}") from None
-            self.started = True
             data = self.decompressor.unconsumed_tail
             if out:
                 yield out
             if self.decompressor.eof:
                 data = self.decompressor.unused_data
-                if self.encoding == "gzip" and data.startswith(b"\x1f\x8b"):
-                    self.decompressor = zlib.decompressobj(self.wbits)  # next gzip member
-                else:
-                    self.done = True  # trailing bytes after the stream are ignored
+                self.members += 1
+                if self.encoding == "gzip":
+                    self.decompressor = None  # perhaps another member follows
+                    continue
+                self.done = True
             elif not data and len(out) < STEP:
                 return  # input used up and no output pending
 
     def finish(self) -> Iterator[bytes]:
-        # A stream cut short keeps what was decoded, as browsers do; the transport has
-        # already failed the fetch if the connection ended before Content-Length.
-        yield from self.feed(b"")
+        if self.pending and self.members == 0:
+            raise DecodingError(f"invalid {self.encoding} data: too short")
+        if self.decompressor is not None:
+            # A stream cut short keeps what was decoded, as browsers do; the transport has
+            # already failed the fetch if the connection ended before Content-Length.
+            yield from self.feed(b"")
 
 
 class _Brotli:

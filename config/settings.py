@@ -271,6 +271,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Editors' sessions end after a working day (seconds); the admin is the only session user.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 
+# Editors sign in through the admin only; an unsafe ?next= (another site) lands here instead.
+LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/admin/"
+
 # Content-Security-Policy and Permissions-Policy (config/middleware.py). No 'unsafe-inline' for
 # scripts: the admin has none, Swagger UI's one init script carries the per-request nonce
 # (templates/drf_spectacular/swagger_ui.html); inline *styles* stay allowed (admin, Swagger UI and

@@ -6,8 +6,11 @@ The parser for quantities as people write them (`parse_figures`) builds on these
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import islice
 
 from babel.numbers import parse_decimal
 
@@ -232,9 +235,12 @@ CHANGE_BEFORE_RE = re.compile(
     rf"\b(?P<dir>{_UP}|{_DOWN})\s+(?:by\s+|of\s+)?(?:(?:nearly|almost|about|around|more\s+than|over|some|roughly)\s+)?$",
     re.IGNORECASE,
 )
-CHANGE_AFTER_RE = re.compile(rf"^[\s-]*(?P<dir>{_UP}|{_DOWN})\b", re.IGNORECASE)
+# Used with .match(text, pos, endpos): anchored at pos without slicing the text.
+CHANGE_AFTER_RE = re.compile(rf"[\s-]*(?P<dir>{_UP}|{_DOWN})\b", re.IGNORECASE)
+ATTACH_DISTANCE = 200  # characters between a level and its change, at most
+TO_LEVEL_RE = re.compile(r"\s*(?:to|at)\s+", re.IGNORECASE)  # "rose 3.5% to £12bn"
 BASELINE_RE = re.compile(
-    r"^[\s,]*(?:(?:increase|rise|jump|growth|decrease|fall|drop|decline|reduction|higher|lower|more|fewer|less)\s+)?"
+    r"[\s,]*(?:(?:increase|rise|jump|growth|decrease|fall|drop|decline|reduction|higher|lower|more|fewer|less)\s+)?"
     r"(?:(?:from|on|compared\s+(?:with|to)|than|since|over|versus|vs\.?)\s+)(?:in\s+)?",
     re.IGNORECASE,
 )
@@ -261,6 +267,15 @@ ADDRESS_RE = re.compile(
 SENTENCE_END_RE = re.compile(r"[.!?][\"”’')\]]*(?=\s)|\n")
 
 
+# Figure.value holds 20 digits with 4 decimals: 16 before the point.
+MAX_INTEGER_DIGITS = 16
+
+
+def _fit(value: Decimal, places: int) -> Decimal:
+    """Rounded to the decimal places a Figure column stores (a third → 33.3333)."""
+    return _clean_value(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
 class ParsedFigure:
     """One quantity found in text, with its offsets and what the words around it say."""
@@ -283,14 +298,17 @@ class ParsedFigure:
 
     def as_figure_fields(self) -> dict:
         """Keyword arguments for `Figure(...)` (the caller adds label and claim)."""
+        change = self.stated_change_pct
+        if change is not None and abs(change) >= 10**6:
+            change = None  # beyond Figure.stated_change_pct (9 digits, 3 decimals)
         fields = {
-            "value": self.value,
+            "value": _fit(self.value, 4),
             "unit": self.unit,
             "approximation": self.approximation,
             "period": self.period[:60],
             "baseline_period": self.baseline_period[:60],
-            "baseline_value": self.baseline_value,
-            "stated_change_pct": self.stated_change_pct,
+            "baseline_value": None if self.baseline_value is None else _fit(self.baseline_value, 4),
+            "stated_change_pct": None if change is None else _fit(change, 3),
         }
         if self.is_change:
             # The value already is the change; storing it twice would make the implied
@@ -353,12 +371,15 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+_APPROXIMATION_PHRASES = "|".join(sorted(APPROXIMATIONS, key=len, reverse=True))
+APPROXIMATION_BEFORE_RE = re.compile(rf"\b(?P<phrase>{_APPROXIMATION_PHRASES})\s+$", re.I)
+
+
 def _approximation_before(text: str, start: int) -> tuple[str, int]:
-    before = text[max(0, start - 30) : start]
-    for phrase in sorted(APPROXIMATIONS, key=len, reverse=True):
-        m = re.search(rf"\b{phrase}\s+$", before, re.IGNORECASE)
-        if m:
-            return APPROXIMATIONS[phrase], start - (len(before) - m.start())
+    """The marker just before a number ("nearly 100,000") and where the figure then starts."""
+    m = APPROXIMATION_BEFORE_RE.search(text, max(0, start - 30), start)
+    if m:
+        return APPROXIMATIONS[m.group("phrase").lower()], m.start()
     return "exact", start
 
 
@@ -399,6 +420,8 @@ def _scan(text: str) -> list[_Token]:
             value *= 100
         elif mult:
             value *= MULTIPLIERS[mult]
+        if value.adjusted() >= MAX_INTEGER_DIGITS or len(m.group("digits") or "") > 40:
+            continue  # a serial number or a run of digits, not a quantity anyone states
         # Text trailing whitespace inside optional groups is not part of the figure.
         while end > start and text[end - 1].isspace():
             end -= 1
@@ -521,21 +544,24 @@ def _clean_value(value: Decimal) -> Decimal:
 
 
 def _baseline_after(
-    text: str, pos: int, limit: int, tokens: list[_Token]
+    text: str, pos: int, limit: int, tokens: Iterable[_Token]
 ) -> tuple[str, _Token | None, int]:
     """After a change phrase: "from 2023", "on last year", "from 7,000"."""
-    m = BASELINE_RE.match(text[pos:limit])
+    m = BASELINE_RE.match(text, pos, limit)
     if not m:
         return "", None, pos
-    at = pos + m.end()
-    for tok in tokens:
-        if tok.start == at or (tok.start > at and not text[at : tok.start].strip()):
-            if tok.kind == "year":
-                pm = PERIOD_RE.match(text, tok.start, limit)
-                return (pm.group("period") if pm else text[tok.start : tok.end]), tok, tok.end
-            if tok.kind == "quantity":
-                return "", tok, tok.end
+    at = m.end()
+    for tok in tokens:  # in text order: only the first one at `at` can be the baseline
+        if tok.start < at:
+            continue
+        if text[at : tok.start].strip():
             break
+        if tok.kind == "year":
+            pm = PERIOD_RE.match(text, tok.start, limit)
+            return (pm.group("period") if pm else text[tok.start : tok.end]), tok, tok.end
+        if tok.kind == "quantity":
+            return "", tok, tok.end
+        break
     pm = PERIOD_RE.match(text, at, limit)
     if pm:
         return _clean_period(pm.group("period")), None, pm.end()
@@ -549,11 +575,14 @@ def parse_figures(text: str) -> list[ParsedFigure]:
     tokens = _scan(text)
     sentences = _sentence_bounds(text)
 
+    starts = [s for s, _e in sentences]
+
     def sentence_of(pos: int) -> tuple[int, int]:
-        for s, e in sentences:
-            if s <= pos < e:
-                return s, e
-        return sentences[-1]
+        return sentences[max(0, bisect_right(starts, pos) - 1)]
+
+    def tokens_after(i: int):
+        """The tokens after the i-th, lazily: most look-ups stop at the next one."""
+        return islice(tokens, i + 1, None)
 
     # Changes: a percentage (or "doubled") introduced or followed by a direction word.
     for i, tok in enumerate(tokens):
@@ -561,12 +590,12 @@ def parse_figures(text: str) -> list[ParsedFigure]:
             continue
         s_start, s_end = sentence_of(tok.start)
         next_start = next(
-            (t.start for t in tokens[i + 1 :] if not t.absorbed and t.kind != "year"), s_end
+            (t.start for t in tokens_after(i) if not t.absorbed and t.kind != "year"), s_end
         )
         limit = min(s_end, next_start) if next_start > tok.end else s_end
         if tok.kind == "percent":
             before = CHANGE_BEFORE_RE.search(text, max(s_start, tok.start - 40), tok.start)
-            after = CHANGE_AFTER_RE.match(text[tok.end : limit])
+            after = CHANGE_AFTER_RE.match(text, tok.end, limit)
             direction_m = before or after
             if not direction_m:
                 continue
@@ -577,10 +606,10 @@ def parse_figures(text: str) -> list[ParsedFigure]:
                 tok.value = tok.value * sign
                 continue
             tok.change = tok.value * sign
-            change_end = tok.end + (after.end() if after else 0)
+            change_end = after.end() if after else tok.end
         else:
             change_end = tok.end
-        bperiod, btok, _pos = _baseline_after(text, change_end, s_end, tokens)
+        bperiod, btok, _pos = _baseline_after(text, change_end, s_end, tokens_after(i))
         tok.baseline_period = bperiod
         if btok is not None:
             btok.absorbed = True
@@ -588,8 +617,10 @@ def parse_figures(text: str) -> list[ParsedFigure]:
                 tok.baseline_value = btok.value
         # Attach to the level it describes: the nearest earlier quantity in the sentence.
         target = None
-        for prev in reversed(tokens[:i]):
-            if prev.start < s_start:
+        for j in range(i - 1, -1, -1):
+            prev = tokens[j]
+            # The level a change describes is in the same sentence, close by.
+            if prev.start < max(s_start, tok.start - ATTACH_DISTANCE):
                 break
             if prev.kind == "quantity" and not prev.absorbed and prev.change is None:
                 # "£75m for 500 officers, while crime fell 5%": another clause, another subject.
@@ -597,11 +628,11 @@ def parse_figures(text: str) -> list[ParsedFigure]:
                     target = prev
                 break
         if target is None:
-            to = re.match(r"\s*(?:to|at)\s+", text[change_end:s_end])
+            to = TO_LEVEL_RE.match(text, change_end, s_end)
             if to:
-                at = change_end + to.end()
+                at = to.end()
                 target = next(
-                    (t for t in tokens[i + 1 :] if t.kind == "quantity" and t.start == at), None
+                    (t for t in tokens_after(i) if t.kind == "quantity" and t.start == at), None
                 )
         if target is not None:
             target.change = tok.change
@@ -618,7 +649,7 @@ def parse_figures(text: str) -> list[ParsedFigure]:
     for i, tok in enumerate(tokens):
         if tok.kind != "quantity" or tok.absorbed or tok.baseline_value is not None:
             continue
-        nxt = next((t for t in tokens[i + 1 :] if t.kind != "year"), None)
+        nxt = next((t for t in tokens_after(i) if t.kind != "year"), None)
         if nxt is None or nxt.kind != "quantity" or (nxt.unit != tok.unit and nxt.unit != "count"):
             continue
         gap = BASELINE_GAP_RE.fullmatch(text, tok.end, nxt.start)
@@ -626,7 +657,7 @@ def parse_figures(text: str) -> list[ParsedFigure]:
             tok.baseline_value = nxt.value
             s_end = sentence_of(nxt.start)[1]
             following = next(
-                (t.start for t in tokens if t.start > nxt.end and t.kind != "year"), s_end
+                (t.start for t in tokens_after(i) if t.start > nxt.end and t.kind != "year"), s_end
             )
             tok.baseline_period = _period_in(text, nxt.end, min(following, s_end))
             nxt.absorbed = True
@@ -638,7 +669,7 @@ def parse_figures(text: str) -> list[ParsedFigure]:
         m = re.search(r"\bfrom\s+$", text[max(0, tok.start - 8) : tok.start])
         if not m:
             continue
-        nxt = next((t for t in tokens[i + 1 :] if t.kind == "quantity"), None)
+        nxt = next((t for t in tokens_after(i) if t.kind == "quantity"), None)
         if (
             nxt
             and re.fullmatch(r"\s+to\s+", text[tok.end : nxt.start])
@@ -654,8 +685,8 @@ def parse_figures(text: str) -> list[ParsedFigure]:
             tok.is_change = True
     for idx, tok in enumerate(live):
         s_start, s_end = sentence_of(tok.start)
-        prev_end = max([t.end for t in live[:idx] if t.end <= tok.start] + [s_start])
-        next_start = min([t.start for t in live[idx + 1 :]] + [s_end])
+        prev_end = max(live[idx - 1].end if idx and live[idx - 1].end <= tok.start else 0, s_start)
+        next_start = min(live[idx + 1].start if idx + 1 < len(live) else s_end, s_end)
         period = _period_in(text, tok.end, next_start) or _period_in(text, prev_end, tok.start)
         if tok.baseline_period and period == tok.baseline_period:
             # The only period around is the comparison's ("from 2023"): not the figure's own.

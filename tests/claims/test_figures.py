@@ -348,3 +348,18 @@ def test_any_text_parses_without_error_and_offsets_match(text):
         assert figure.unit in Figure.Unit.values
         assert figure.approximation in Figure.Approximation.values
         assert figure.value.is_finite()
+
+
+def test_a_run_of_digits_too_long_for_a_figure_is_not_one():
+    assert parse_figures("Reference 1234567890123456789012345 was quoted.") == []
+    assert parse_figures("1" * 5000) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["one in three", "0.000001%", "£1.23456bn", "up 2,000,000%"])
+def test_figure_fields_always_fit_the_figure_columns(text):
+    from tests.factories import ClaimFactory
+
+    claim = ClaimFactory()
+    for parsed in parse_figures(text):
+        Figure(claim=claim, label="x", **parsed.as_figure_fields()).full_clean()

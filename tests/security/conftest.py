@@ -113,16 +113,17 @@ class _FormFields(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.data.setdefault(name, []).append(attrs.get("value") or ("on" if kind == "checkbox" else ""))
+            self.data.setdefault(name, []).append(
+                attrs.get("value") or ("on" if kind == "checkbox" else "")
+            )
         elif tag == "textarea" and name:
             self.textarea = name
             self.data.setdefault(name, []).append("")
         elif tag == "select" and name:
             self.select, self.select_chosen = name, False
-        elif tag == "option" and self.select:
-            if "selected" in attrs:
-                self.data.setdefault(self.select, []).append(attrs.get("value", ""))
-                self.select_chosen = True
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data.setdefault(self.select, []).append(attrs.get("value", ""))
+            self.select_chosen = True
 
     def handle_data(self, data):
         if self.textarea:

@@ -5,7 +5,10 @@ import pytest
 
 from tests.factories import PublishedClaimFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ARGS = [
     "--no-sandbox",
@@ -29,9 +32,9 @@ def page():
         page.violations = []
         page.on(
             "console",
-            lambda msg: page.violations.append(msg.text)
-            if "Content Security Policy" in msg.text
-            else None,
+            lambda msg: (
+                page.violations.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
         )
         yield page
         browser.close()

@@ -99,7 +99,11 @@ def test_editor_cannot_edit_the_rating_scale(editor_client):
 
 def test_editor_cannot_grant_themselves_the_reviewers_group(editor_client, editor):
     reviewers = Group.objects.get(name="Reviewers")
-    for path in ("/admin/auth/user/", f"/admin/auth/user/{editor.pk}/change/", "/admin/auth/group/"):
+    for path in (
+        "/admin/auth/user/",
+        f"/admin/auth/user/{editor.pk}/change/",
+        "/admin/auth/group/",
+    ):
         assert editor_client.get(path).status_code == 403, path
     response = editor_client.post(
         f"/admin/auth/user/{editor.pk}/change/",

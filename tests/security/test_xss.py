@@ -57,9 +57,10 @@ def poisoned():
 
 
 def test_payloads_are_inert_in_public_pages(client, poisoned):
-    claim, source, snapshot = poisoned
+    claim, _source, snapshot = poisoned
     pages = [
         "/",
+        f"/sources/archive/{snapshot.pk}/",
         "/claims/",
         claim.get_absolute_url(),
         claim.claimant.get_absolute_url(),

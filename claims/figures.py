@@ -316,6 +316,28 @@ class ParsedFigure:
             fields["stated_change_pct"] = None
         return fields
 
+    def as_dict(self) -> dict:
+        """JSON-ready: Decimals as strings, so no precision is lost ("1200000000", "19")."""
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else format(value, "f")
+
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "value": text(self.value),
+            "unit": self.unit,
+            "approximation": self.approximation,
+            "period": self.period,
+            "stated_change_pct": text(self.stated_change_pct),
+            "baseline_period": self.baseline_period,
+            "baseline_value": text(self.baseline_value),
+            "is_change": self.is_change,
+            "points": self.points,
+            "label_hint": self.label_hint,
+        }
+
     @property
     def label_hint(self) -> str:
         """A starting label for editors: the counted noun, or the unit."""

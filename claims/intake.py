@@ -143,6 +143,20 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     claimant_id: int | None = None
 
+    def as_dict(self) -> dict:
+        """JSON-ready, figures included (their offsets are relative to `excerpt`)."""
+        return {
+            "sentence": self.sentence,
+            "score": self.score,
+            "speaker": self.speaker,
+            "excerpt": self.excerpt,
+            "start": self.start,
+            "end": self.end,
+            "reasons": list(self.reasons),
+            "claimant_id": self.claimant_id,
+            "figures": [f.as_dict() for f in self.figures],
+        }
+
 
 @dataclass(frozen=True)
 class _Span:

@@ -450,3 +450,17 @@ def test_claim_change_page_shows_similar_claims_and_saves_repeat_of(editor_clien
     assert response.status_code == 302
     repeat.refresh_from_db()
     assert repeat.repeat_of == original
+
+
+def test_candidate_as_dict_is_json_ready(seed_candidates):
+    import json
+
+    data = json.loads(json.dumps(candidate_with(seed_candidates, "9,400 people").as_dict()))
+    assert data["speaker"] == "the government"
+    (figure,) = data["figures"]
+    assert (figure["value"], figure["unit"], figure["stated_change_pct"]) == (
+        "9400",
+        "people",
+        "19",
+    )
+    assert data["excerpt"][figure["start"] : figure["end"]] == "9,400"

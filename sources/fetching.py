@@ -173,6 +173,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         try:
             return lookup.result(timeout=wait)
         except FutureTimeout:
+            lookup.cancel()  # if still queued behind other slow lookups, never start it
             raise FetchRefused(Outcome.TIMEOUT, f"DNS lookup for {host} timed out") from None
         except (OSError, UnicodeError, ValueError) as error:
             raise FetchRefused(
@@ -241,6 +242,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         "address": backend.connected_to,
     }
     fields["outcome"] = str(fields["outcome"])  # a plain string, as the interface says
+    logger.debug("fetch %s: %s %s", url, fields["outcome"], fields.get("error", ""))
     return FetchResult(**defaults, **fields)
 
 

@@ -24,6 +24,7 @@ class FakeNetwork:
     def __init__(self) -> None:
         self.names: dict[str, Callable[[], list[str]] | list[str] | Exception] = {}
         self.routes: dict[str, int | None] = {}
+        self.blackholes: dict[str, list[float | None]] = {}
         self.lookups: list[str] = []
         self.connects: list[tuple[str, int]] = []
         self.forbidden: list[tuple[str, int]] = []
@@ -37,6 +38,11 @@ class FakeNetwork:
     def route(self, public_ip: str, to_port: int | None = None) -> None:
         """Connections to `public_ip` reach 127.0.0.1 (on `to_port`, else the same port)."""
         self.routes[public_ip] = to_port
+
+    def blackhole(self, public_ip: str) -> list[float | None]:
+        """Connections to `public_ip` hang until their timeout; returns the timeouts given."""
+        self.blackholes[public_ip] = []
+        return self.blackholes[public_ip]
 
     def lookups_of(self, name: str) -> int:
         return sum(1 for looked_up in self.lookups if looked_up == name.lower())
@@ -68,6 +74,10 @@ class FakeNetwork:
     def create_connection(self, address, timeout=None, source_address=None, **kwargs):
         host, port = address[0], int(address[1])
         self.connects.append((host, port))
+        if host in self.blackholes:
+            self.blackholes[host].append(timeout)
+            time.sleep(timeout or 0)
+            raise TimeoutError("timed out")
         if host in self.routes:
             target = ("127.0.0.1", self.routes[host] or port)
             return self._real_create_connection(target, timeout, source_address)

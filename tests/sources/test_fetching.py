@@ -19,6 +19,7 @@ from pytest_httpserver import HTTPServer
 from sources import fetching
 from sources.fetching import FetchResult, fetch
 from tests.sources.netfakes import (
+    PUBLIC_IP,
     FakeNetwork,
     RawServer,
     closed_port,
@@ -349,6 +350,23 @@ def test_dns_lookup_that_hangs_times_out(network, settings):
     result = fetch("http://slow-dns.test/")
     assert result.outcome == "timeout" and "DNS" in result.error
     assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize(
+    "connect_timeout, total_timeout, limit", [(0.3, 20.0, 0.3), (5.0, 0.4, 0.4)]
+)
+def test_connect_that_hangs_times_out_within_both_limits(
+    network, settings, connect_timeout, total_timeout, limit
+):
+    settings.SOURCES_CONNECT_TIMEOUT = connect_timeout
+    settings.SOURCES_TOTAL_TIMEOUT = total_timeout
+    network.answer("blackhole.test", [PUBLIC_IP])
+    timeouts = network.blackhole(PUBLIC_IP)
+    started = time.monotonic()
+    result = fetch("http://blackhole.test/")
+    assert result.outcome == "timeout" and result.address == ""
+    assert len(timeouts) == 1 and 0 < timeouts[0] <= limit
+    assert time.monotonic() - started < limit + 0.5
 
 
 # --- Size limits --------------------------------------------------------------------------

@@ -19,6 +19,9 @@ import functools
 import hashlib
 import logging
 import os
+import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -41,13 +44,19 @@ def page_cache_enabled() -> bool:
     return str(value).lower() not in {"0", "false", "no", "off"}
 
 
+def _fresh_version() -> int:
+    # Random start: after Redis is flushed or restarted, versions never repeat old numbers, so
+    # a page kept under an old key (here or in a worker's local copy) is never served again.
+    return secrets.randbits(48)
+
+
 def _bump(keys: Iterable[str]) -> None:
     for key in keys:
         try:
             try:
                 cache.incr(key)
             except ValueError:  # not set yet (or evicted): any new value invalidates
-                cache.add(key, 1, timeout=None)
+                cache.add(key, _fresh_version(), timeout=None)
                 cache.incr(key)
         except Exception:  # cache down: nothing cached can be served either
             logger.warning("Could not bump public page version %s", key, exc_info=True)
@@ -76,15 +85,71 @@ def _versions(claim_id: int | None) -> str | None:
     keys = [SITE_VERSION_KEY] + ([_claim_version_key(claim_id)] if claim_id else [])
     try:
         found = cache.get_many(keys)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            for key in missing:
+                cache.add(key, _fresh_version(), timeout=None)
+            found = cache.get_many(keys)
     except Exception:
         logger.warning("Page cache unavailable; rendering", exc_info=True)
         return None
-    return ".".join(str(found.get(key, 0)) for key in keys)
+    if len(found) != len(keys):
+        return None
+    return ".".join(str(found[key]) for key in keys)
 
 
 def _page_key(request: HttpRequest, versions: str) -> str:
     digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()[:32]
     return f"public:page:{versions}:{digest}"
+
+
+class _LocalPages:
+    """A small per-process LRU of rendered pages in front of the shared cache.
+
+    Keys include the current versions, which are still read from the shared cache on every
+    request (one round trip for two small integers), so a local copy is never served stale;
+    it only saves fetching and unpickling the page body from Redis on every hit.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.pages: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: tuple[bytes, str]) -> None:
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+
+local_pages = _LocalPages()
+
+
+def _stored_page(key: str) -> tuple[bytes, str] | None:
+    page = local_pages.get(key)
+    if page is not None:
+        return page
+    try:
+        page = cache.get(key)
+    except Exception:
+        logger.warning("Page cache unavailable; rendering", exc_info=True)
+        return None
+    if page is not None:
+        local_pages.put(key, page)
+    return page
 
 
 def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None = None):
@@ -108,11 +173,7 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
             if versions is None:
                 return view_func(request, *args, **kwargs)
             key = _page_key(request, versions)
-            try:
-                stored = cache.get(key)
-            except Exception:
-                logger.warning("Page cache unavailable; rendering", exc_info=True)
-                stored = None
+            stored = _stored_page(key)
             if stored is not None:
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
@@ -122,10 +183,13 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if response.status_code == 200 and not response.streaming and not response.cookies:
+                page = (response.content, response["Content-Type"])
                 try:
-                    cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+                    cache.set(key, page, PAGE_TIMEOUT)
                 except Exception:
                     logger.warning("Could not store page in cache", exc_info=True)
+                else:
+                    local_pages.put(key, page)
                 response["X-Page-Cache"] = "miss"
             return response
 

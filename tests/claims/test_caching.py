@@ -102,3 +102,19 @@ def test_the_cache_can_be_switched_off(anon, fact_check, monkeypatch):
     url = fact_check.get_absolute_url()
     anon.get(url)
     assert "X-Page-Cache" not in anon.get(url)
+
+
+def test_a_flushed_shared_cache_never_brings_back_a_local_stale_page(anon, fact_check):
+    from django.core.cache import cache
+
+    from claims.models import Claim
+
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    assert anon.get(url)["X-Page-Cache"] == "hit"
+    # A change that fires no signal, then Redis restarts empty: versions start afresh.
+    Claim.objects.filter(pk=fact_check.pk).update(verdict_summary="Changed behind our back.")
+    cache.clear()
+    response = anon.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Changed behind our back." in response.content.decode()

@@ -19,6 +19,8 @@ from claims.figures import check_figure, format_quantity
 from claims.models import Claim, Claimant
 
 MAX_ARTICLE_CHARS = 200_000
+# Above this find_similar_claims score a new claim is flagged as a likely repeat.
+LIKELY_REPEAT_SCORE = 0.5
 SIMILAR_FOR_TOP = 10  # similar-claim look-ups on the intake screen: the best candidates only
 
 
@@ -114,6 +116,33 @@ class IntakeAdminMixin:
                 ),
             ),
         )
+
+    def response_add(self, request: HttpRequest, obj: Claim, post_url_continue=None):
+        """After a new claim is saved, warn when it looks like one already checked."""
+        likely = [
+            s
+            for s in matching.find_similar_claims(
+                obj.text, claimant_id=obj.claimant_id, exclude_id=obj.pk, limit=3
+            )
+            if s.score >= LIKELY_REPEAT_SCORE
+        ]
+        if likely:
+            messages.warning(
+                request,
+                format_html(
+                    "This claim may repeat one already in Claimwatch: {}. "
+                    "If so, link it with “Repeat of”.",
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a>',
+                        (
+                            (reverse("admin:claims_claim_change", args=[s.claim.pk]), s.claim.title)
+                            for s in likely
+                        ),
+                    ),
+                ),
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.display(description="Similar claims")
     def similar_claims(self, obj: Claim) -> str:

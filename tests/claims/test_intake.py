@@ -464,3 +464,43 @@ def test_candidate_as_dict_is_json_ready(seed_candidates):
         "19",
     )
     assert data["excerpt"][figure["start"] : figure["end"]] == "9,400"
+
+
+@pytest.mark.django_db
+def test_adding_a_claim_that_repeats_one_already_checked_warns_the_editor(editor_client):
+    original = ClaimFactory(
+        title="9,400 returned",
+        text="The government returned 9,400 people with no right to remain, up 19% on 2023.",
+    )
+    add_url = reverse("admin:claims_claim_add")
+    page = editor_client.get(add_url)
+    data = {
+        "title": "Returns up 19%",
+        "text": "9,400 people with no right to remain were returned, up 19 per cent on 2023.",
+        "claimant": original.claimant_id,
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        data[f"{inline.formset.prefix}-TOTAL_FORMS"] = 0
+        data[f"{inline.formset.prefix}-INITIAL_FORMS"] = 0
+    response = editor_client.post(add_url, data, follow=True)
+    assert Claim.objects.count() == 2
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("may repeat one already" in m and "9,400 returned" in m for m in shown), shown
+
+
+@pytest.mark.django_db
+def test_adding_an_unrelated_claim_gives_no_repeat_warning(editor_client):
+    ClaimFactory(text="The council opened three new libraries in Leeds.")
+    add_url = reverse("admin:claims_claim_add")
+    page = editor_client.get(add_url)
+    data = {
+        "title": "Funding",
+        "text": "£75m for the Border Security Command.",
+        "claimant": ClaimantFactory().pk,
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        data[f"{inline.formset.prefix}-TOTAL_FORMS"] = 0
+        data[f"{inline.formset.prefix}-INITIAL_FORMS"] = 0
+    response = editor_client.post(add_url, data, follow=True)
+    assert Claim.objects.count() == 2
+    assert not any("may repeat" in str(m) for m in response.context["messages"])

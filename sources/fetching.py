@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -312,7 +312,8 @@ def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) 
 def _next_hop(current: str, location: str) -> str:
     if any(ch in location for ch in "\\\t\r\n ") or not location.isprintable():
         raise FetchRefused(Outcome.BLOCKED, f"redirect to an ambiguous URL {location!r}")
-    target = urljoin(current, location)
+    # The fragment never reaches the server; without it, a redirect to "#top" is a loop.
+    target = urldefrag(urljoin(current, location)).url
     if urlsplit(target).scheme.lower() not in ("http", "https"):
         raise FetchRefused(Outcome.UNSUPPORTED, f"redirect to a non-HTTP URL {target!r}")
     return target

@@ -73,6 +73,13 @@ class FakeNetwork:
 
     def create_connection(self, address, timeout=None, source_address=None, **kwargs):
         host, port = address[0], int(address[1])
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            # As the real create_connection does: a name is looked up (again) here. A fetcher
+            # that checks one answer and then lets the library resolve lands on this one.
+            host = self.getaddrinfo(host, port)[0][4][0]
+            address = (host, port)
         self.connects.append((host, port))
         if host in self.blackholes:
             self.blackholes[host].append(timeout)

@@ -186,6 +186,13 @@ def test_redirect_loop_is_an_error_that_says_so(httpserver):
     assert len(httpserver.log) == 2
 
 
+def test_redirect_to_the_same_url_with_a_fragment_is_a_loop(httpserver):
+    start = redirect(httpserver, "/frag", "/frag#top")
+    result = fetch(start)
+    assert result.outcome == "error" and "loop" in result.error
+    assert len(httpserver.log) == 1
+
+
 def test_more_redirects_than_allowed_is_an_error(httpserver, settings):
     settings.SOURCES_MAX_REDIRECTS = 3
     page(httpserver, "/hop5", b"too far")

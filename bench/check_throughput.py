@@ -183,6 +183,8 @@ def main() -> None:
         )
     # Politeness lets the one local host through: as many slots as worker threads.
     os.environ["SOURCES_PER_HOST_CONCURRENCY"] = str(args.concurrency * 4)
+    # Workers keep their database connections, as a production deployment would.
+    os.environ.setdefault("CONN_MAX_AGE", "60")
     setup_django()
     from django.core.management import call_command
 

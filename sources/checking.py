@@ -8,6 +8,7 @@ happen in one short transaction holding the source's row lock, so two runs of th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from claims import workflow
@@ -62,6 +64,7 @@ MONITORING_FIELDS = [
     "final_url",
     "etag",
     "last_modified",
+    "body_hash",
     "current_snapshot",
     "title",
 ]
@@ -70,8 +73,9 @@ MONITORING_FIELDS = [
 @dataclass(frozen=True)
 class Classified:
     outcome: str
-    extracted: ExtractedText | None = None
+    extracted: ExtractedText | None = None  # None: nothing new to read (304, same bytes)
     error: str = ""
+    body_hash: str = ""
 
 
 def is_soft_404(source_url: str, result, extracted: ExtractedText) -> bool:
@@ -95,6 +99,10 @@ def classify(source: Source, result) -> Classified:
         return Classified(Outcome.REDIRECTED if moved_for_good else Outcome.NOT_MODIFIED)
     if result.outcome != Outcome.OK:
         return Classified(result.outcome, error=result.error)
+    body_hash = hashlib.sha256(result.body).hexdigest()
+    if source.current_snapshot_id and body_hash == source.body_hash:
+        # The very bytes read last time: same text, same verdict; skip the extraction.
+        return Classified(Outcome.REDIRECTED if moved_for_good else Outcome.OK, None, "", body_hash)
     try:
         extracted = extract(result.body, result.content_type, result.charset)
     except ExtractionError as error:
@@ -105,16 +113,20 @@ def classify(source: Source, result) -> Classified:
         title = extracted.title or extracted.main_text[:80]
         return Classified(Outcome.SOFT_404, error=f"The page says it is not there: {title!r}")
     if moved_for_good:
-        return Classified(Outcome.REDIRECTED, extracted)
-    return Classified(Outcome.OK, extracted)
+        return Classified(Outcome.REDIRECTED, extracted, body_hash=body_hash)
+    return Classified(Outcome.OK, extracted, body_hash=body_hash)
 
 
 def _store_snapshot(source: Source, extracted: ExtractedText, result, now: datetime) -> Snapshot:
     """The snapshot of this text: an existing one when the text was seen before (restored
     page), a new row only for a new text."""
+    content_hash = text_hash(extracted.main_text)
+    current = source.current_snapshot
+    if current is not None and current.content_hash == content_hash:
+        return current  # the usual case: nothing changed, nothing to look up
     snapshot, _ = Snapshot.objects.get_or_create(
         source=source,
-        content_hash=text_hash(extracted.main_text),
+        content_hash=content_hash,
         defaults={
             "created_at": now,
             "title": extracted.title[:500],
@@ -268,6 +280,8 @@ def _apply_success(
     source.current_snapshot = snapshot
     source.consecutive_failures = 0
     source.first_failure_at = None
+    if classified.body_hash:
+        source.body_hash = classified.body_hash
     if classified.extracted is not None:
         source.etag = (result.etag or "")[:500]
         source.last_modified = (result.last_modified or "")[:100]
@@ -341,7 +355,11 @@ def check_source(
        e. flag the claims whose evidence moved or whose source became broken.
     A failed check never touches the snapshots or the excerpt states.
     """
-    source = Source.objects.filter(pk=source_id).first()
+    source = (
+        Source.objects.filter(pk=source_id)
+        .only("pk", "url", "host", "etag", "last_modified", "body_hash", "current_snapshot_id")
+        .first()
+    )
     if source is None:
         logger.info("Source %s no longer exists; nothing to check", source_id)
         return None
@@ -358,9 +376,13 @@ def check_source(
         result = _with_elapsed(result, elapsed)
 
     with transaction.atomic():
+        # Every query counts at a million sources: the current snapshot comes with the row
+        # (without its texts), and whether any citation needs re-locating too.
         source = (
             Source.objects.select_for_update(of=("self",))
             .select_related("current_snapshot")
+            .defer("current_snapshot__main_text", "current_snapshot__full_text")
+            .annotate(has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))))
             .filter(pk=source_id)
             .first()
         )
@@ -377,7 +399,7 @@ def check_source(
         source.last_checked_at = now
         source.last_outcome = outcome
         source.save(update_fields=MONITORING_FIELDS)
-        if snapshot is not None:
+        if snapshot is not None and source.has_citations:
             fresh_text = classified.extracted is not None
             moved = _relocate_excerpts(source, snapshot, now, only_stale=not fresh_text)
             _flag_moved_evidence(source, moved)

@@ -264,8 +264,11 @@ def _html_title(root: lxml.html.HtmlElement | None) -> str:
     return ""
 
 
-def main_text_of_html(html: str) -> str:
-    """The article text (trafilatura, offline), or "" when it finds none."""
+def main_text_of_html(html: str | lxml.html.HtmlElement) -> str:
+    """The article text (trafilatura, offline), or "" when it finds none.
+
+    Given a parsed tree, trafilatura prunes it in place: read anything else from it first.
+    """
     import trafilatura
 
     try:
@@ -285,11 +288,13 @@ def main_text_of_html(html: str) -> str:
 
 def extract_html(html: str) -> ExtractedText:
     root = _parse_html(html)
-    full = "\n".join(_visible_lines(root)) if root is not None else ""
-    main = main_text_of_html(html) if full else ""
-    return ExtractedText(
-        title=_html_title(root), main_text=main or full, full_text=full, kind="html"
-    )
+    if root is None:
+        return ExtractedText(title="", main_text="", full_text="", kind="html")
+    full = "\n".join(_visible_lines(root))
+    title = _html_title(root)
+    # One parse serves both: the visible text and title are read before trafilatura prunes.
+    main = main_text_of_html(root) if full else ""
+    return ExtractedText(title=title, main_text=main or full, full_text=full, kind="html")
 
 
 # --- PDF and plain text ---------------------------------------------------------------------

@@ -164,6 +164,8 @@ class Source(models.Model):
     # Where a permanent redirect leads; the cited URL itself is kept (it is what the claim cites).
     final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     etag = models.CharField(max_length=500, blank=True)
+    # SHA-256 of the last body read: the same bytes again need no extraction (most checks).
+    body_hash = models.CharField(max_length=64, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     current_snapshot = models.ForeignKey(
         "Snapshot", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -153,9 +153,8 @@ def test_concurrent_dispatchers_never_claim_the_same_source():
 def test_host_slots_limit_concurrent_requests_per_host(settings):
     settings.SOURCES_PER_HOST_CONCURRENCY = 2
     with scheduling.host_slot("slow.example"), scheduling.host_slot("slow.example"):
-        with pytest.raises(scheduling.HostBusy) as busy:
-            with scheduling.host_slot("slow.example"):
-                pass
+        with pytest.raises(scheduling.HostBusy) as busy, scheduling.host_slot("slow.example"):
+            pass
         assert busy.value.retry_after >= 1
         with scheduling.host_slot("other.example"):  # another host is not held back
             pass

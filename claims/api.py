@@ -158,7 +158,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     """A claim with everything a reader needs to judge it; writes go through the workflow."""
 
     claimant = ClaimantSummarySerializer(read_only=True)
-    rating = RatingSerializer(read_only=True)
+    rating = RatingSerializer(read_only=True, allow_null=True)
     topics = TopicSerializer(many=True, read_only=True)
     figures = NestedFigureSerializer(many=True, read_only=True)
     citations = ClaimCitationSerializer(many=True, read_only=True)
@@ -365,7 +365,7 @@ class SimilarParamsSerializer(serializers.Serializer):
 
 class SimilarSummarySerializer(serializers.ModelSerializer):
     claimant = ClaimantSummarySerializer(read_only=True)
-    rating = RatingSerializer(read_only=True)
+    rating = RatingSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Claim

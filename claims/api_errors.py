@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -114,6 +116,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+@csrf_exempt  # a JSON 404 for any method; nothing is changed, so no CSRF check is needed
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Unknown paths under /api/v1/ answer JSON, not the site's HTML 404 page."""
     return JsonResponse(
@@ -145,3 +148,27 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 READ_ERRORS = (400, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 415, 429)
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, documenting on every operation the errors it can return.
+
+    Reads: 400 (bad parameters), 401 (bad token), 404 (unknown id, page or cursor), 405, 429.
+    Writes add 403, 409, 413 and 415. Explicit `extend_schema` responses are kept.
+    """
+
+    READ_CODES = (400, 401, 404, 405, 429)
+    WRITE_CODES = (400, 401, 403, 404, 405, 409, 413, 415, 429)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response" or not str(self.path).startswith("/api/"):
+            return responses
+        codes = self.READ_CODES if self.method in ("GET", "HEAD") else self.WRITE_CODES
+        for code in codes:
+            if str(code) not in responses:
+                described = ERROR_RESPONSES[code]
+                responses[str(code)] = self._get_response_for_code(
+                    described, str(code), direction=direction
+                )
+        return responses

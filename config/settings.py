@@ -196,7 +196,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema + the error responses every operation can return.
+    "DEFAULT_SCHEMA_CLASS": "claims.api_errors.ApiAutoSchema",
     # JSON errors in one shape for every API failure (claims/api_errors.py).
     "EXCEPTION_HANDLER": "claims.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from claims import search
 from claims.caching import cached_public_page
-from claims.claimreview import claim_review, json_ld_script_text, rating_scale_bounds
+from claims.claimreview import claim_review, json_ld_script_text
 from claims.models import Claim, Claimant, ClaimEvent, ClaimQuerySet, Correction, Rating, Topic
 
 PAGE_SIZE = 20
@@ -113,23 +113,36 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 def _claim_page_queryset() -> QuerySet[Claim]:
-    return Claim.objects.select_related("claimant", "rating").prefetch_related(
-        "topics",
-        "figures",
-        Prefetch(
-            "corrections",
-            Correction.objects.select_related("previous_rating", "new_rating").order_by(
-                "created_at", "pk"
+    """Everything the claim page shows, in a fixed number of queries (6)."""
+    # claims does not import sources: the citation model comes from the reverse relation.
+    citation_model = Claim._meta.get_field("citations").related_model
+    ordinal = Rating.objects.filter(
+        bucket__in=[Rating.Bucket.TRUE, Rating.Bucket.MIXED, Rating.Bucket.FALSE]
+    )
+    return (
+        Claim.objects.select_related("claimant", "rating")
+        # The ClaimReview's rating scale, read with the claim rather than in a query of its own.
+        .annotate(
+            scale_worst=Subquery(ordinal.order_by("value").values("value")[:1]),
+            scale_best=Subquery(ordinal.order_by("-value").values("value")[:1]),
+        )
+        .prefetch_related(
+            "topics",
+            "figures",
+            Prefetch(
+                "corrections",
+                Correction.objects.select_related("previous_rating", "new_rating").order_by(
+                    "created_at", "pk"
+                ),
             ),
-        ),
-        # claims does not import sources: the reverse relation by name is enough.
-        "citations__source",
-        Prefetch(
-            "events",
-            ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
-            .select_related("from_rating", "to_rating")
-            .order_by("at", "pk"),
-        ),
+            Prefetch("citations", citation_model.objects.select_related("source")),
+            Prefetch(
+                "events",
+                ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
+                .select_related("from_rating", "to_rating")
+                .order_by("at", "pk"),
+            ),
+        )
     )
 
 
@@ -162,7 +175,8 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if claim.status == Claim.Status.WITHDRAWN:
         return _withdrawn(request, claim)
     canonical = settings.SITE_URL + claim.get_absolute_url()
-    review = claim_review(claim, scale=rating_scale_bounds())
+    scale = None if claim.scale_worst is None else (claim.scale_worst, claim.scale_best)
+    review = claim_review(claim, scale=scale)
     context = {
         "claim": claim,
         "canonical_url": canonical,

@@ -326,7 +326,7 @@ def test_claim_page_queries_do_not_grow_with_figures_and_sources(anon):
     small_count = query_count(anon, small.get_absolute_url())
     large_count = query_count(anon, large.get_absolute_url())
     assert small_count == large_count
-    assert large_count <= 9
+    assert large_count <= 6
 
 
 def test_list_page_queries_do_not_grow_with_claims(anon):

@@ -341,6 +341,12 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_timeout", 5)
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# How often beat runs the dispatcher, and how long a dispatched source stays claimed before a
+# lost check (broker down at enqueue, worker gone) makes it due again (sources.scheduling).
+CELERY_BEAT_SCHEDULE["dispatch-due-checks"]["schedule"] = timedelta(
+    seconds=env.int("DISPATCH_INTERVAL_SECONDS", default=60)
+)
+SOURCES_DISPATCH_LEASE_SECONDS = env.int("SOURCES_DISPATCH_LEASE_SECONDS", default=15 * 60)
 
 # Operations endpoints (config/health.py, config/metrics.py).
 # readyz answers 503 when one of these is down; the cache and broker are reported but not

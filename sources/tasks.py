@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -29,6 +29,8 @@ TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError
 )
 def check_source(self, source_id: int) -> str | None:
     """Check one source; when its host is at the politeness limit, come back later."""
+    # Connections are reused across tasks (CELERY_DB_REUSE_MAX): drop one that failed or aged.
+    close_old_connections()
     try:
         # In-process (eager) runs have no worker to hand the wait to: they go straight ahead.
         check = checking.check_source(source_id, polite=not self.request.is_eager)

@@ -21,6 +21,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
@@ -52,6 +53,7 @@ def _fresh_version() -> int:
 
 def _bump(keys: Iterable[str]) -> None:
     for key in keys:
+        _version_memo.pop(key, None)  # this worker sees its own invalidations at once
         try:
             try:
                 cache.incr(key)
@@ -81,18 +83,52 @@ def invalidate_claims(claim_ids: Iterable[int]) -> None:
         _bump_now_and_after_commit(keys)
 
 
+def version_ttl() -> float:
+    """Seconds a worker may reuse version numbers it has read (0: read them on every request).
+
+    With a TTL, a cached hit needs no round trip to Redis at all; the price is that another
+    worker's invalidation is seen up to that many seconds late (this worker's own are seen at
+    once). Off by default; `PUBLIC_PAGE_VERSION_TTL=1` suits a busy site.
+    """
+    value = os.environ.get(
+        "PUBLIC_PAGE_VERSION_TTL", getattr(settings, "PUBLIC_PAGE_VERSION_TTL", 0)
+    )
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+# key -> (read at, version): versions this worker read recently (used only with a TTL).
+_version_memo: dict[str, tuple[float, int]] = {}
+
+
 def _versions(claim_id: int | None) -> str | None:
     keys = [SITE_VERSION_KEY] + ([_claim_version_key(claim_id)] if claim_id else [])
-    try:
-        found = cache.get_many(keys)
-        missing = [key for key in keys if key not in found]
-        if missing:
-            for key in missing:
-                cache.add(key, _fresh_version(), timeout=None)
-            found = cache.get_many(keys)
-    except Exception:
-        logger.warning("Page cache unavailable; rendering", exc_info=True)
-        return None
+    ttl = version_ttl()
+    now = time.monotonic()
+    found: dict[str, int] = {}
+    if ttl:
+        for key in keys:
+            memo = _version_memo.get(key)
+            if memo is not None and now - memo[0] < ttl:
+                found[key] = memo[1]
+    wanted = [key for key in keys if key not in found]
+    if wanted:
+        try:
+            found.update(cache.get_many(wanted))
+            missing = [key for key in wanted if key not in found]
+            if missing:
+                for key in missing:
+                    cache.add(key, _fresh_version(), timeout=None)
+                found.update(cache.get_many(missing))
+        except Exception:
+            logger.warning("Page cache unavailable; rendering", exc_info=True)
+            return None
+        if ttl:
+            for key in wanted:
+                if key in found:
+                    _version_memo[key] = (now, found[key])
     if len(found) != len(keys):
         return None
     return ".".join(str(found[key]) for key in keys)

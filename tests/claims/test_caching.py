@@ -118,3 +118,16 @@ def test_a_flushed_shared_cache_never_brings_back_a_local_stale_page(anon, fact_
     response = anon.get(url)
     assert response["X-Page-Cache"] == "miss"
     assert "Changed behind our back." in response.content.decode()
+
+
+def test_with_a_version_ttl_hits_skip_the_shared_cache_but_own_changes_show(
+    anon, fact_check, monkeypatch
+):
+    monkeypatch.setenv("PUBLIC_PAGE_VERSION_TTL", "30")
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    with mock.patch.object(caching.cache, "get_many", side_effect=AssertionError("round trip")):
+        assert anon.get(url)["X-Page-Cache"] == "hit"
+    fact_check.verdict_summary = "Seen at once by this worker."
+    fact_check.save()
+    assert "Seen at once by this worker." in anon.get(url).content.decode()

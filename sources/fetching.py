@@ -54,6 +54,7 @@ class FetchResult:
     error: str = ""  # why, for every outcome but ok and not_modified
     elapsed_ms: int = 0
     address: str = ""  # the IP address last connected to ("" when none)
+    retry_after: str = ""  # Retry-After of a 429 or 5xx answer, as sent (seconds or a date)
 
     @property
     def permanent_redirect(self) -> bool:
@@ -340,6 +341,8 @@ def _final(response: httpx.Response, conditional: bool) -> dict:
         outcome = Outcome.SERVER_ERROR
     else:
         outcome = Outcome.ERROR  # 1xx leftovers, 304 unasked, 3xx without Location
+    if status == 429 or status >= 500:
+        fields["retry_after"] = response.headers.get("retry-after", "")[:100]
     return {**fields, "outcome": outcome, "error": f"HTTP {status} {response.reason_phrase}"}
 
 

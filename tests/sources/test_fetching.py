@@ -313,6 +313,13 @@ def test_http_error_statuses_become_outcomes(httpserver, status, outcome):
     assert str(status) in result.error and result.body == b""
 
 
+def test_retry_after_of_a_throttled_answer_is_passed_on(httpserver):
+    url = page(httpserver, "/busy", b"slow down", status=429, headers={"Retry-After": "120"})
+    result = fetch(url)
+    assert (result.outcome, result.retry_after) == ("client_error", "120")
+    assert fetch(page(httpserver, "/fine")).retry_after == ""
+
+
 # --- Time limits --------------------------------------------------------------------------
 
 

@@ -7,10 +7,12 @@ connection attempt and refuses (without touching the network) any beyond 127.0.0
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 import pytest
 
+from sources import fetching
 from sources.fetching import fetch
 from tests.sources.netfakes import PUBLIC_IP, PUBLIC_IP_2, FakeNetwork, RawServer
 
@@ -227,3 +229,17 @@ def test_empty_allow_list_blocks_the_local_server_without_a_request(httpserver):
     result = fetch(f"http://127.0.0.1:{httpserver.port}/ok")
     assert result.outcome == "blocked"
     assert len(httpserver.log) == 0
+
+
+def test_a_replaced_resolver_is_the_only_lookup_and_is_checked(monkeypatch, target, network):
+    asked = []
+
+    def resolver(host: str, port: int):
+        asked.append((host, port))
+        return [ipaddress.ip_address("93.184.215.14"), ipaddress.ip_address("169.254.169.254")]
+
+    monkeypatch.setattr(fetching, "resolve_host", resolver)
+    result = fetch("http://cloud.test:8080/")
+    assert result.outcome == "blocked" and "169.254.169.254" in result.error
+    assert asked == [("cloud.test", 8080)]
+    assert network.lookups == [] and network.connects == []

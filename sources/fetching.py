@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import os
 import socket
 import ssl
 import time
@@ -35,8 +36,19 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 PERMANENT_REDIRECTS = {301, 308}
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate, br"  # exactly what sources.decoding can undo
-# getaddrinfo cannot be given a timeout; lookups run here so the deadline still holds.
-_dns_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-dns")
+_dns_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _dns_pool() -> ThreadPoolExecutor:
+    """Threads for getaddrinfo, which takes no timeout, so that the deadline still holds.
+
+    One pool per process: a pool inherited through fork (Celery's prefork workers) would
+    believe in threads that did not survive the fork and never run a lookup.
+    """
+    pid = os.getpid()
+    if pid not in _dns_pools:
+        _dns_pools[pid] = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-dns")
+    return _dns_pools[pid]
 
 
 @dataclass(frozen=True)
@@ -170,7 +182,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
 
     def resolve(self, host: str, port: int) -> list[IPAddress]:
         wait = self.deadline.cap(settings.SOURCES_CONNECT_TIMEOUT, httpcore.ConnectTimeout)
-        lookup = _dns_pool.submit(resolve_host, host, port)
+        lookup = _dns_pool().submit(resolve_host, host, port)
         try:
             return lookup.result(timeout=wait)
         except FutureTimeout:
@@ -229,7 +241,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
                 f"the total time allowed ({settings.SOURCES_TOTAL_TIMEOUT:g} s) ran out: {error}"
             )
         fields = {"outcome": outcome, "error": error}
-    except Exception as failure:
+    except Exception as failure:  # a check records a result; it never takes the worker down
         logger.exception("Unexpected failure fetching %s", url)
         fields = {"outcome": Outcome.ERROR, "error": f"{type(failure).__name__}: {failure}"}
     defaults = {

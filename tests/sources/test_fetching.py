@@ -583,3 +583,14 @@ def test_plain_http_spoken_to_a_tls_port_is_not_ok(raw_servers):
 
     result = fetch(raw_servers(tls_garbage).url("/"))
     assert result.outcome == "error" and result.error
+
+
+def test_each_process_gets_its_own_dns_threads(monkeypatch):
+    # A pool inherited through fork has no live threads; a forked worker must start its own.
+    parent = fetching._dns_pool()
+    assert fetching._dns_pool() is parent
+    monkeypatch.setattr(fetching.os, "getpid", lambda: -1)
+    child = fetching._dns_pool()
+    assert child is not parent
+    assert child.submit(lambda: 42).result(timeout=5) == 42
+    fetching._dns_pools.pop(-1).shutdown()

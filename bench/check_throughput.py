@@ -122,14 +122,13 @@ def run_pass(source_ids: list[int], timeout: float) -> float:
 
     from sources.models import Source
     from sources.scheduling import claim_due_sources
-    from sources.tasks import check_source
+    from sources.tasks import enqueue_checks
 
     since = timezone.now()
     Source.objects.filter(pk__in=source_ids).update(next_check_at=since)
     started = time.monotonic()
     claimed = claim_due_sources(since, limit=len(source_ids))
-    for pk in claimed:
-        check_source.delay(pk)
+    enqueue_checks(claimed)
     wait_until_checked(source_ids, since, timeout)
     return time.monotonic() - started
 
@@ -171,6 +170,9 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=2000, help="number of URLs (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="worker and LinkChecker threads")
     parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="worker processes (one per CPU)"
+    )
     parser.add_argument("--timeout", type=float, default=900, help="seconds per pass at most")
     parser.add_argument("--no-linkchecker", action="store_true")
     parser.add_argument("--no-install", action="store_true", help="do not pip install linkchecker")
@@ -211,14 +213,35 @@ def main() -> None:
     )
     source_ids = list(Source.objects.filter(host="127.0.0.1").values_list("pk", flat=True))
     app.control.purge()
-    log = Path(tempfile.gettempdir()) / "check_throughput_worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={args.pool}",
-         f"--concurrency={args.concurrency}", "--without-mingle", "--without-gossip",
-         "-l", "WARNING", "-n", "bench@%h"],
-        cwd=REPO, env=os.environ.copy(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    logs = Path(tempfile.mkdtemp(prefix="check_throughput_"))
+    # Worker threads share the check among the worker processes: `--concurrency` in total.
+    threads = max(1, args.concurrency // args.workers)
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                f"--pool={args.pool}",
+                f"--concurrency={threads}",
+                "--without-mingle",
+                "--without-gossip",
+                "-l",
+                "WARNING",
+                "-n",
+                f"bench{i}@%h",
+            ],
+            cwd=REPO,
+            env=os.environ.copy(),
+            stdout=(logs / f"worker{i}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for i in range(args.workers)
+    ]
     try:
         time.sleep(3)  # worker start-up is not part of the measurement
         first = run_pass(source_ids, args.timeout)
@@ -226,8 +249,10 @@ def main() -> None:
         second = run_pass(source_ids, args.timeout)
         rows_added = SourceCheck.objects.count() + Snapshot.objects.count() - rows_before
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(30)
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(30)
     outcomes = dict(
         Source.objects.filter(pk__in=source_ids).values_list("last_outcome").annotate(n=Count("pk"))
     )
@@ -236,7 +261,10 @@ def main() -> None:
     n = args.urls
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")  # fmt: skip
-    print(f"worker: pool={args.pool} concurrency={args.concurrency}; URLs: {n}")
+    print(
+        f"workers: {args.workers} x pool={args.pool} concurrency={threads}; "
+        f"LinkChecker threads: {args.concurrency}; URLs: {n}"
+    )
     print(f"claimwatch first pass (new pages): {first:.1f} s = {n / first:.1f} URLs/s")
     print(f"claimwatch second pass (unchanged): {second:.1f} s = {n / second:.1f} URLs/s")
     print(f"rows added per 1,000 unchanged checks: {rows_added / n * 1000:.1f}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import threading
 import uuid
 from collections.abc import Iterator
@@ -141,7 +142,9 @@ def host_slot(host: str, limit: int | None = None) -> Iterator[None]:
         return
     if _cache_is_shared():
         token = uuid.uuid4().hex
-        for index in range(limit):
+        # Start at a random slot so concurrent checks of one host rarely try the same keys.
+        first = random.randrange(limit)  # noqa: S311 - spreading load, not security
+        for index in ((first + step) % limit for step in range(limit)):
             key = f"sources:host-slot:{host}:{index}"
             if cache.add(key, token, timeout=_slot_expiry()):
                 try:

@@ -51,5 +51,16 @@ def check_source(self, source_id: int) -> str | None:
 def dispatch_due_checks() -> int:
     """Claim the due sources (see scheduling.claim_due_sources) and enqueue their checks."""
     source_ids = scheduling.claim_due_sources()
-    transaction.on_commit(lambda: [check_source.delay(pk) for pk in source_ids])
+    transaction.on_commit(lambda: enqueue_checks(source_ids))
     return len(source_ids)
+
+
+def enqueue_checks(source_ids: list[int]) -> None:
+    """Queue one check per source over a single broker connection (thousands per minute)."""
+    if check_source.app.conf.task_always_eager:
+        for pk in source_ids:
+            check_source.delay(pk)
+        return
+    with check_source.app.producer_or_acquire() as producer:
+        for pk in source_ids:
+            check_source.apply_async((pk,), producer=producer)

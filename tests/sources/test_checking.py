@@ -142,6 +142,18 @@ def test_history_grows_with_changes_not_with_checks(cited, site):
     assert source.snapshots.count() == 2
 
 
+def test_the_same_bytes_again_skip_extraction(cited, monkeypatch):
+    from sources import checking
+
+    source, _ = cited
+    check_source(source.pk)
+    calls = []
+    monkeypatch.setattr(checking, "extract", lambda *a, **k: calls.append(a))
+    check = check_source(source.pk)
+    assert calls == []  # the body hash matched: nothing to re-read
+    assert check.outcome == "ok" and check.repeat_count == 2
+
+
 def test_conditional_request_with_etag_is_not_modified(cited, site):
     source, _ = cited
     site.set("/returns", article(), ETag='"v1"')

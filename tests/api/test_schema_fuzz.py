@@ -9,6 +9,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -37,6 +39,13 @@ def api_data(db, monkeypatch):
     for claim in [PublishedClaimFactory(), PublishedClaimFactory(), ClaimFactory()]:
         FigureFactory(claim=claim)
         CitationFactory(claim=claim)
+    # The WSGI app is called directly, so request_finished would close the test's database
+    # connection (inside its transaction); Django's own test client disconnects it the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def load_schema():

@@ -70,7 +70,7 @@ def _probe_broker() -> dict[str, Any]:
         return {"status": "not_configured", "detail": "tasks run in-process"}
     from config.celery import app
 
-    with app.connection_for_write() as conn:
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
     return {}
 

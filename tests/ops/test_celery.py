@@ -49,7 +49,9 @@ def page_url():
 
 
 @pytest.fixture
-def dead_broker_app():
+def dead_broker_app(monkeypatch):
+    # Celery prefers $CELERY_BROKER_URL (set in CI) to the broker given here.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     dead = Celery("cw-e-dead", broker="redis://127.0.0.1:1/0", task_cls=FailSoftTask)
     dead.conf.broker_connection_timeout = 0.5
     dead.conf.task_publish_retry_policy = {

@@ -219,9 +219,11 @@ def _public_paths(stack) -> list[str]:
 def _enqueue_check(stack, source_id: int) -> None:
     from celery import Celery
 
-    sender = Celery("cw-fault-tests", broker=stack.redis.url(1))
+    # An explicit connection: Celery prefers $CELERY_BROKER_URL (set in CI) to `broker=`.
+    sender = Celery("cw-fault-tests")
     try:
-        sender.send_task("sources.tasks.check_source", args=[source_id])
+        with sender.connection_for_write(stack.redis.url(1)) as connection:
+            sender.send_task("sources.tasks.check_source", args=[source_id], connection=connection)
     finally:
         sender.close()
 

@@ -67,6 +67,7 @@ def test_request_latency_histogram_counts_requests(client, metrics_on):
 def test_queue_length_is_absent_without_a_redis_broker_and_scrape_survives_a_dead_one(
     client, metrics_on, settings
 ):
+    settings.CELERY_BROKER_URL = ""
     assert not any(name == "claimwatch_celery_queue_length" for name, _ in _scrape(client))
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     assert not any(name == "claimwatch_celery_queue_length" for name, _ in _scrape(client))
@@ -77,3 +78,22 @@ def test_scrape_does_a_fixed_number_of_queries(client, metrics_on, django_assert
         SourceCheck.objects.create(source=SourceFactory(), outcome="ok")
     with django_assert_max_num_queries(5):
         _scrape(client)
+
+
+@pytest.mark.services
+def test_queue_length_is_the_redis_list_length_of_the_celery_queue(client, metrics_on, settings):
+    import os
+
+    import redis
+
+    settings.CELERY_BROKER_URL = os.environ["REDIS_URL"]
+    settings.CELERY_QUEUE_NAME = "cw-e-metrics-test-queue"
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete(settings.CELERY_QUEUE_NAME)
+    try:
+        broker.rpush(settings.CELERY_QUEUE_NAME, "a", "b", "c")
+        broker.rpush(settings.CELERY_QUEUE_NAME + "\x06\x163", "high")
+        assert _scrape(client)[("claimwatch_celery_queue_length", ())] == 4
+    finally:
+        broker.delete(settings.CELERY_QUEUE_NAME, settings.CELERY_QUEUE_NAME + "\x06\x163")
+        broker.close()

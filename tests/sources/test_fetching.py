@@ -162,6 +162,13 @@ def test_redirect_is_followed_and_recorded(httpserver, status, permanent):
     assert result.permanent_redirect is permanent
 
 
+def test_see_other_is_followed_with_get(httpserver):
+    httpserver.expect_request("/result", method="GET").respond_with_data(b"see here")
+    result = fetch(redirect(httpserver, "/form", "/result", 303))
+    assert result.outcome == "ok" and result.body == b"see here"
+    assert result.redirect_chain[0]["status"] == 303
+
+
 def test_redirect_chain_is_recorded_in_order_across_hosts(httpserver):
     final = page(httpserver, "/end", b"the end")
     second = redirect(httpserver, "/two", final, 307)
@@ -423,6 +430,14 @@ def test_declared_content_length_over_the_cap_stops_before_reading(raw_servers, 
     server = raw_servers(declared_huge)
     result = fetch(server.url("/declared"))
     assert result.outcome == "too_large" and "Content-Length 52428800" in result.error
+
+
+def test_small_compressed_body_that_decodes_over_the_cap_is_too_large(httpserver, settings):
+    settings.SOURCES_MAX_BYTES = 1 * MB
+    bomb = gzip.compress(b"\0" * (3 * MB))
+    assert len(bomb) < 10_000  # Content-Length is far under the cap: only decoding tells
+    result = fetch(page(httpserver, "/small-bomb", bomb, headers={"Content-Encoding": "gzip"}))
+    assert result.outcome == "too_large" and result.body == b""
 
 
 def test_body_exactly_at_the_cap_is_kept(httpserver, settings):

@@ -160,6 +160,21 @@ def test_redirect_from_an_allowed_server_to_a_blocked_address_is_blocked(
     assert ("127.0.0.1", target.port) not in network.connects
 
 
+def test_blocked_address_deep_in_a_redirect_chain_is_blocked(allowed_server, target):
+    allowed_server.expect_request("/one").respond_with_data(
+        "", status=301, headers={"Location": "/two"}
+    )
+    allowed_server.expect_request("/two").respond_with_data(
+        "", status=307, headers={"Location": f"http://127.0.0.1:{target.port}/three"}
+    )
+    start = f"http://allowed.test:{allowed_server.port}/one"
+    result = fetch(start)
+    assert result.outcome == "blocked"
+    assert [hop["status"] for hop in result.redirect_chain] == [301, 307]
+    assert result.final_url == f"http://127.0.0.1:{target.port}/three"
+    assert len(allowed_server.log) == 2 and target.connections == 0
+
+
 @pytest.mark.parametrize(
     "location", ["http://127.0.0.1:{port}/admin", "http://169.254.169.254/latest/meta-data/"]
 )

@@ -159,8 +159,10 @@ class _GuardedBackend(httpcore.NetworkBackend):
                 stream = self.inner.connect_tcp(
                     str(address), port, limit, local_address, socket_options
                 )
-            except httpcore.ConnectError as failure:
-                error = failure  # try the next checked address, as browsers do
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as failure:
+                # Try the next checked address, as browsers do (an unroutable IPv6 address
+                # first is common); the deadline still bounds the whole attempt.
+                error = failure
                 continue
             self.connected_to = str(address)
             return _DeadlineStream(stream, self.deadline)

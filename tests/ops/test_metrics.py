@@ -97,3 +97,49 @@ def test_queue_length_is_the_redis_list_length_of_the_celery_queue(client, metri
     finally:
         broker.delete(settings.CELERY_QUEUE_NAME, settings.CELERY_QUEUE_NAME + "\x06\x163")
         broker.close()
+
+
+MULTIPROCESS_SCRIPT = """
+import os, sys, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+django.setup()
+from config import metrics
+if sys.argv[1] == "observe":
+    for _ in range(int(sys.argv[2])):
+        metrics.observe_request("GET", "healthz", 200, 0.01)
+else:
+    from prometheus_client import generate_latest
+    from prometheus_client.core import CollectorRegistry
+    from prometheus_client import multiprocess
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    sys.stdout.write(generate_latest(registry).decode())
+"""
+
+
+def test_multiprocess_mode_adds_up_the_latency_of_every_gunicorn_worker(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-c", MULTIPROCESS_SCRIPT, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+
+    run("observe", "3")  # two "workers", separate processes
+    run("observe", "4")
+    text = run("scrape")
+    counts = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "claimwatch_http_request_duration_seconds_count"
+    ]
+    assert counts == [7]

@@ -29,8 +29,10 @@ TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError
 )
 def check_source(self, source_id: int) -> str | None:
     """Check one source; when its host is at the politeness limit, come back later."""
-    # Connections are reused across tasks (CELERY_DB_REUSE_MAX): drop one that failed or aged.
-    close_old_connections()
+    if not self.request.is_eager:
+        # Workers reuse connections across tasks (CELERY_DB_REUSE_MAX): drop one that failed
+        # or outlived CONN_MAX_AGE, as Django does between web requests.
+        close_old_connections()
     try:
         # In-process (eager) runs have no worker to hand the wait to: they go straight ahead.
         check = checking.check_source(source_id, polite=not self.request.is_eager)

@@ -160,7 +160,8 @@ def test_non_numeric_figure_value_is_a_form_error(editor_client):
     assert not Claim.objects.exists()
 
 
-def test_invalid_source_url_is_a_form_error(editor_client):
+def test_invalid_source_url_is_a_form_error(editor_client, settings):
+    settings.SOURCES_FETCH_ALLOW = []  # production: local addresses are refused
     for bad in [
         "not a url",
         "ftp://example.org/file",

@@ -132,13 +132,23 @@ def _wait_for(predicate, timeout: float, message: str) -> None:
 def real_worker(transactional_db):
     """A Celery worker thread consuming from the real Redis broker."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    def close_worker_connections(**kwargs):
+        # Workers keep connections between tasks; the test database must be droppable.
+        connections.close_all()
 
     app.conf.task_always_eager = False
     app.control.purge()  # leftovers of other tests must not run against this database
-    with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
-    ) as worker:
-        yield worker
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(
+            app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_worker_connections)
 
 
 @pytest.mark.services

@@ -16,18 +16,26 @@ def citation_changed(sender, instance: Citation, **kwargs) -> None:
 
 
 @receiver(post_save, sender=Source, dispatch_uid="public-cache-source")
-def source_changed(sender, instance: Source, **kwargs) -> None:
-    """A check updates the source (state, last checked): the pages of the claims citing it."""
-    invalidate_claims(
-        Citation.objects.filter(source_id=instance.pk).values_list("claim_id", flat=True)
-    )
-    # A change of state (the check sets state_changed_at to its own time) may also flag claims
-    # for attention, which lists show: then every page.
-    if (
+def source_changed(sender, instance: Source, update_fields=None, **kwargs) -> None:
+    """Editors' saves, and checks that change the source's state, refresh the citing pages.
+
+    A routine check that finds the page as before (update_fields given, state unchanged) costs
+    nothing here: the "last checked" time on cached pages may then lag by up to the page
+    timeout, which is cheaper than a query and a cache write per check at a million sources.
+    A new snapshot (and the excerpt states re-located with it) is covered by snapshot_changed.
+    """
+    state_changed = (
         instance.state_changed_at is not None
         and instance.last_checked_at is not None
         and instance.state_changed_at >= instance.last_checked_at
-    ):
+    )
+    if update_fields is not None and not state_changed:
+        return
+    invalidate_claims(
+        Citation.objects.filter(source_id=instance.pk).values_list("claim_id", flat=True)
+    )
+    if state_changed:
+        # A change of state may also flag claims for attention, which lists show.
         invalidate_site()
 
 

@@ -7,16 +7,11 @@ the claim page at desktop and phone width go to tests/browser/artifacts/ (CI art
 
 import importlib
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from claims.models import Rating
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside
-# one unless told that it is safe (the test itself is synchronous).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -27,7 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-HOSTILE = '</script><script>window.__pwned=1;alert(1)</script><img src=x onerror="window.__pwned=2">'
+HOSTILE = (
+    '</script><script>window.__pwned=1;alert(1)</script><img src=x onerror="window.__pwned=2">'
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +36,12 @@ def ensure_rating_scale() -> None:
     migration = importlib.import_module("claims.migrations.0002_default_scale_and_roles")
     for label, slug, value, colour, bucket, description in migration.DEFAULT_SCALE:
         Rating.objects.create(
-            label=label, slug=slug, value=value, colour=colour, bucket=bucket, description=description
+            label=label,
+            slug=slug,
+            value=value,
+            colour=colour,
+            bucket=bucket,
+            description=description,
         )
 
 
@@ -53,8 +55,11 @@ def demo_site(transactional_db, live_server):
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
+    # inside one unless told it is safe (the test itself is synchronous). Only for these tests.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with playwright_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
@@ -141,7 +146,12 @@ def test_hostile_text_does_not_run_in_the_browser(demo_site, browser):
     )
     page = browser.new_page()
     dialogs = watch_for_script(page)
-    for url in (claim.get_absolute_url(), claim.claimant.get_absolute_url(), "/", "/search/?q=Hostile"):
+    for url in (
+        claim.get_absolute_url(),
+        claim.claimant.get_absolute_url(),
+        "/",
+        "/search/?q=Hostile",
+    ):
         page.goto(demo_site.url + url)
         assert page.evaluate("window.__pwned") is None, url
         assert page.locator("img[src=x]").count() == 0, url

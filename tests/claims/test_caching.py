@@ -44,7 +44,7 @@ def test_a_source_state_change_shows_on_the_claim_page(anon, fact_check):
     source.state = Source.State.BROKEN
     source.state_changed_at = now
     source.last_checked_at = now
-    source.save()
+    source.save(update_fields=["state", "state_changed_at", "last_checked_at"])  # as a check does
     response = anon.get(url)
     assert response["X-Page-Cache"] == "miss"
     assert "Broken" in response.content.decode()
@@ -131,3 +131,17 @@ def test_with_a_version_ttl_hits_skip_the_shared_cache_but_own_changes_show(
     fact_check.verdict_summary = "Seen at once by this worker."
     fact_check.save()
     assert "Seen at once by this worker." in anon.get(url).content.decode()
+
+
+def test_a_routine_check_that_changes_nothing_costs_no_invalidation(anon, fact_check):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    source = fact_check.citations.get().source
+    source.last_checked_at = timezone.now()
+    with CaptureQueriesContext(connection) as ctx:
+        source.save(update_fields=["last_checked_at"])  # what an unchanged check writes
+    assert len(ctx.captured_queries) == 1
+    assert anon.get(url)["X-Page-Cache"] == "hit"

@@ -283,14 +283,11 @@ LOGIN_REDIRECT_URL = "/admin/"
 # scripts: the admin has none, Swagger UI's one init script carries the per-request nonce
 # (templates/drf_spectacular/swagger_ui.html); inline *styles* stay allowed (admin, Swagger UI and
 # ReDoc set style attributes). ReDoc runs its search in a blob: worker.
-CSP_POLICY = env.str(
-    "CSP_POLICY",
-    default=(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-        "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    ),
+CSP_POLICY = env.str("CSP_POLICY", default="") or (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 PERMISSIONS_POLICY = env.str(
@@ -366,6 +363,6 @@ LOGGING["formatters"] = {
     "json": {"()": "config.logging.JsonFormatter"},
     "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
 }
-LOGGING["handlers"]["console"]["formatter"] = env.str(
-    "LOG_FORMAT", default="text" if DEBUG else "json"
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="") or (
+    "text" if DEBUG else "json"
 )

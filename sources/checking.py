@@ -240,11 +240,14 @@ def _relocate_excerpts(
 
 
 def _flag_moved_evidence(source: Source, moved: list[tuple[Citation, str, str]]) -> None:
-    for citation, expected_figure, _previous in moved:
+    for citation, expected_figure, previous in moved:
         quote = citation.excerpt if len(citation.excerpt) <= 80 else citation.excerpt[:77] + "..."
         if citation.excerpt_state == ExcerptState.FIGURE_CHANGED:
             new = citation.found_figure or "no figure"
             reason = f"Figure changed on {source.url}: {expected_figure} → {new} in “{quote}”"
+        elif previous == ExcerptState.UNKNOWN:
+            # First look at this citation: the excerpt may be mistyped rather than removed.
+            reason = f"Excerpt not found on {source.url} (check the quotation): “{quote}”"
         else:
             reason = f"Excerpt no longer found on {source.url}: “{quote}”"
         workflow.flag_for_attention([citation.claim_id], reason)

@@ -454,5 +454,7 @@ def test_all_citations_of_the_source_are_updated(cited, site):
     check_source(source.pk)
     refreshed(first, second)
     assert (first.excerpt_state, second.excerpt_state) == ("present", "missing")
+    flagged = Claim.objects.get(pk=second.claim_id)
+    assert flagged.needs_attention and "check the quotation" in flagged.attention_reason
     assert first.excerpt_checked_at == second.excerpt_checked_at is not None
     assert Citation.objects.filter(source=source, excerpt_state="unknown").count() == 0

@@ -205,8 +205,8 @@ def _withdrawn(request: HttpRequest, claim: Claim) -> HttpResponse:
 
 
 CHART_ROW = 40
-CHART_BAR_MAX = 260
-CHART_BAR_X = 160
+CHART_BAR_MAX = 200
+CHART_BAR_X = 140
 
 
 def scorecard(claimant: Claimant) -> list[dict]:

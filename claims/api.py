@@ -424,13 +424,24 @@ class ClaimViewSet(
     pagination_class = ApiCursorPagination
     filter_backends = [filters.DjangoFilterBackend, ClaimSearchFilter, OrderingFilter]
     filterset_class = ClaimFilter
-    ordering_fields = ["created_at", "updated_at", "publication_date", "title", "id"]
+    @property
+    def ordering_fields(self) -> list[str]:
+        fields = ["created_at", "updated_at", "publication_date", "title", "id"]
+        # published_at is never null for public claims (a check constraint), so cursors over
+        # it are safe for readers; editors' lists include drafts and use publication_date.
+        return fields if self._editorial() else [*fields, "published_at"]
 
     @property
     def ordering(self) -> list[str]:
+        # Readers: published_at, served by claim_status_published_idx; editors: the
+        # publication date or, for drafts, the creation date.
+        newest = "-publication_date" if self._editorial() else "-published_at"
         if self.request is not None and self.request.query_params.get("search", "").strip():
-            return ["-search_rank", "-publication_date"]
-        return ["-publication_date"]
+            return ["-search_rank", newest]
+        return [newest]
+
+    def _editorial(self) -> bool:
+        return self.request is not None and sees_unpublished(self.request)
 
     def get_queryset(self) -> QuerySet[Claim]:
         return claim_list_queryset(self.request)

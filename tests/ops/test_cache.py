@@ -64,3 +64,25 @@ def test_works_normally_when_redis_is_up():
     assert cache.incr("n") == 1
     assert cache.ping() is True
     cache.delete_many(["k", "n"])
+
+
+@pytest.mark.django_db
+def test_site_and_throttled_api_serve_while_the_cache_is_unreachable(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": DEAD,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    from tests.factories import PublishedClaimFactory
+
+    claim = PublishedClaimFactory()
+    for path in ["/", claim.get_absolute_url(), "/api/v1/claims/", f"/api/v1/claims/{claim.pk}/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    from django.core.cache import caches
+
+    # The requests really went through the dead Redis (and its breaker opened).
+    assert isinstance(caches["default"], FailSoftRedisCache)
+    assert not caches["default"].is_available

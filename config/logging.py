@@ -78,10 +78,13 @@ class RequestLogMiddleware:
                 "user_id": user_id if user_id is not None else "anon",
             },
         )
-        # Imported here: metrics pulls in prometheus_client, which logging setup does not need.
-        from config.metrics import observe_request
+        try:
+            # Imported here: metrics pulls in prometheus_client, which logging setup does not need.
+            from config.metrics import observe_request
 
-        observe_request(request.method, route, response.status_code, duration)
+            observe_request(request.method, route, response.status_code, duration)
+        except Exception:  # metrics must never turn a served request into an error
+            request_logger.exception("could not record the request latency metric")
         return response
 
 

@@ -25,6 +25,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 logger = logging.getLogger("claimwatch.metrics")
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+if MULTIPROCESS:
+    # prometheus_client writes one file per process there; a missing directory must not break
+    # every request.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Per-process registry; in multiprocess mode the samples also go to PROMETHEUS_MULTIPROC_DIR.
 _process_registry = CollectorRegistry(auto_describe=True)

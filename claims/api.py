@@ -424,6 +424,7 @@ class ClaimViewSet(
     pagination_class = ApiCursorPagination
     filter_backends = [filters.DjangoFilterBackend, ClaimSearchFilter, OrderingFilter]
     filterset_class = ClaimFilter
+
     @property
     def ordering_fields(self) -> list[str]:
         fields = ["created_at", "updated_at", "publication_date", "title", "id"]

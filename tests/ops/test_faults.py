@@ -368,7 +368,7 @@ def test_worker_killed_mid_check_is_redelivered_and_completes_once(stack, servic
             survivor.stop()
 
 
-def test_two_beat_processes_never_check_a_source_twice(stack, services_back_up):
+def test_two_beat_processes_never_check_a_source_twice(stack, web, services_back_up):
     env = stack.env(DISPATCH_INTERVAL_SECONDS="1", SOURCES_DISPATCH_LEASE_SECONDS="600")
     ids = stack.make_sources("two-beats", 30, due=True)
     worker = celery_worker(env, "beats-worker", stack.logs, concurrency=4, pool="threads")
@@ -380,6 +380,16 @@ def test_two_beat_processes_never_check_a_source_twice(stack, services_back_up):
             "not every due source was checked\n" + worker.tail(),
         )
         time.sleep(5)  # several more ticks of both beats: nothing may be checked again
+        # readyz sees the worker's heartbeat and the dispatcher's last run, both fresh.
+        components = wait_for(
+            lambda: (
+                (c := web.get("/readyz").json()["components"])["worker"]["status"] == "ok" and c
+            ),
+            30,
+            "no worker heartbeat in readyz",
+        )
+        assert components["dispatcher"]["status"] == "ok"
+        assert components["dispatcher"]["age_seconds"] < 30
         for beat in beats:  # both beats really were sending the dispatcher
             assert len(re.findall(r"Sending due task dispatch-due-checks", beat.tail(500))) >= 2
     finally:

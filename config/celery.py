@@ -28,8 +28,6 @@ class FailSoftTask(Task):
     Celery's own retries are never silently dropped.
     """
 
-    abstract = True
-
     def delay(self, *args, **kwargs):
         if self.app.conf.task_always_eager:
             return super().delay(*args, **kwargs)

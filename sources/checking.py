@@ -152,16 +152,16 @@ def _record_check(
         "last_seen_at": now,
         "duration_ms": min(max(0, int(result.elapsed_ms)), 2**31 - 1),
         "error": result.error[:2000] if outcome not in ALIVE else "",
-        "content_length": len(result.body) if result.body else None,
     }
+    if result.body:
+        # A 304 has no body: the row keeps the length of the version it stands for.
+        fields["content_length"] = len(result.body)
     if latest is not None and _continues(latest, source, outcome, result, snapshot):
         latest.repeat_count += 1
         for name, value in fields.items():
             setattr(latest, name, value)
         latest.save(update_fields=["repeat_count", *fields])
         return latest
-    if fields["content_length"] is None and snapshot is not None and latest is not None:
-        fields["content_length"] = latest.content_length
     return SourceCheck.objects.create(
         source=source,
         started_at=now,

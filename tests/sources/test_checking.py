@@ -163,6 +163,7 @@ def test_conditional_request_with_etag_is_not_modified(cited, site):
     assert site.requests[-1].headers.get("If-None-Match") == '"v1"'
     assert source.last_outcome == "not_modified" and source.state == "ok"
     assert check.repeat_count == 2  # the same version, seen twice
+    assert check.content_length == len(article().encode())  # not wiped by the empty 304
     assert source.snapshots.count() == 1
 
 

@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
@@ -62,7 +63,7 @@ def dead_broker_app(monkeypatch):
     }
     dead.conf.broker_transport_options = {"socket_connect_timeout": 0.5}
 
-    @dead.task(name="cw_e.noop")
+    @dead.task(name=f"cw_e.noop_{uuid.uuid4().hex}")
     def noop(x):
         return x
 
@@ -75,7 +76,7 @@ def test_delay_logs_and_returns_none_when_the_broker_is_down(dead_broker_app, ca
     assert dead_broker_app.delay(5) is None
     assert time.monotonic() - started < 10
     record = next(r for r in caplog.records if r.name == "claimwatch.tasks")
-    assert "could not enqueue cw_e.noop" in record.getMessage()
+    assert f"could not enqueue {dead_broker_app.name}" in record.getMessage()
     assert record.task_args == [5]
 
 

@@ -90,6 +90,42 @@ class ClaimCitationSerializer(serializers.Serializer):
     excerpt_checked_at = serializers.DateTimeField(read_only=True, allow_null=True)
     source = CitedSourceSerializer(read_only=True)
 
+    def to_representation(self, citation) -> dict:
+        # Every claim in a list carries its citations: plain attribute reads instead of DRF's
+        # per-field dispatch (same output, tested against the generic path).
+        source = citation.source
+        return {
+            "id": citation.id,
+            "role": citation.role,
+            "excerpt": citation.excerpt,
+            "cited_figure": citation.cited_figure,
+            "excerpt_state": citation.excerpt_state,
+            "found_text": citation.found_text,
+            "found_figure": citation.found_figure,
+            "excerpt_checked_at": _datetime(citation.excerpt_checked_at),
+            "source": {
+                "id": source.id,
+                "url": source.url,
+                "title": source.title,
+                "publisher": source.publisher,
+                "kind": source.kind,
+                "state": source.state,
+                "last_checked_at": _datetime(source.last_checked_at),
+            },
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _decimal_formatter(max_digits: int, decimal_places: int):
+    field = serializers.DecimalField(max_digits=max_digits, decimal_places=decimal_places)
+    return lambda value: None if value is None else field.to_representation(value)
+
 
 class CorrectionSerializer(serializers.ModelSerializer):
     previous_rating = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -144,6 +180,28 @@ class NestedFigureSerializer(FigureSerializer):
     class Meta(FigureSerializer.Meta):
         fields = [f for f in FigureSerializer.Meta.fields if f != "claim"]
         read_only_fields = fields
+
+    _value = staticmethod(_decimal_formatter(20, 4))
+    _pct = staticmethod(_decimal_formatter(9, 3))
+    _computed = staticmethod(_decimal_formatter(24, 2))
+
+    def to_representation(self, figure: Figure) -> dict:
+        # The hot path of claim lists (see ClaimCitationSerializer.to_representation).
+        return {
+            "id": figure.id,
+            "label": figure.label,
+            "value": self._value(figure.value),
+            "unit": figure.unit,
+            "approximation": figure.approximation,
+            "period": figure.period,
+            "baseline_value": self._value(figure.baseline_value),
+            "baseline_period": figure.baseline_period,
+            "stated_change_pct": self._pct(figure.stated_change_pct),
+            "position": figure.position,
+            "implied_baseline": self._computed(figure.implied_baseline),
+            "actual_change_pct": self._computed(figure.actual_change_pct),
+            "change_is_consistent": figure.change_is_consistent,
+        }
 
 
 # --- Claims --------------------------------------------------------------------------------

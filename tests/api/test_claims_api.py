@@ -412,3 +412,28 @@ def test_similar_claims_needs_text(anon_api):
     response = anon_api.get("/api/v1/claims/similar/")
     assert response.status_code == 400
     assert "text" in response.json()["errors"]
+
+
+def test_fast_nested_representations_match_the_generic_serializers():
+    from rest_framework import serializers
+
+    from claims.api import ClaimCitationSerializer, NestedFigureSerializer
+
+    claim = PublishedClaimFactory()
+    figure = FigureFactory(
+        claim=claim, baseline_value=Decimal("7900.5"), stated_change_pct=Decimal("19.25")
+    )
+    citation = CitationFactory(claim=claim, source__state="ok")
+    citation.excerpt_checked_at = citation.created_at
+    fast_figure = NestedFigureSerializer(figure).data
+    generic_figure = serializers.ModelSerializer.to_representation(NestedFigureSerializer(), figure)
+    assert dict(fast_figure) == dict(generic_figure)
+    fast_citation = ClaimCitationSerializer(citation).data
+    generic_citation = serializers.Serializer.to_representation(ClaimCitationSerializer(), citation)
+    assert json_like(fast_citation) == json_like(generic_citation)
+
+
+def json_like(data):
+    import json
+
+    return json.loads(json.dumps(data, default=str))

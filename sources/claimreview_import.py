@@ -181,12 +181,7 @@ class _Importer:
         return result
 
     def _create(self, review: ParsedReview, fields: dict, attention: str) -> Claim:
-        claim = Claim(
-            review_url=review.url,
-            needs_attention=bool(attention),
-            attention_reason=attention,
-            **fields,
-        )
+        claim = Claim(review_url=review.url, **fields)
         workflow.create_claim(claim, self.user)
         if self.publish:
             # Noon local time keeps the review's date whatever the time zone of the reader.
@@ -194,6 +189,10 @@ class _Importer:
                 dt.datetime.combine(review.date_published, dt.time(12))
             )
             workflow.publish(claim, self.user)
+        if attention:
+            # Last, so no later save of this instance clears the flag; recorded as an event.
+            workflow.flag_for_attention([claim.pk], attention)
+            claim.needs_attention, claim.attention_reason = True, attention
         self.claims[review.url] = claim
         self.touched.append((self.claims, review.url))
         return claim

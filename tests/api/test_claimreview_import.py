@@ -149,6 +149,7 @@ def test_rating_mapping_alias_then_value_then_unverifiable_fallback(reviewer):
     fallback = Claim.objects.get(pk=report.items[3].claim_id)
     assert fallback.needs_attention
     assert "Glorp" in fallback.attention_reason
+    assert fallback.events.filter(kind="attention").exists()
 
 
 def test_malformed_items_are_reported_without_stopping_the_rest(reviewer):

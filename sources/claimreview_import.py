@@ -39,7 +39,7 @@ from claims.claimreview import (
     truncate,
 )
 from claims.models import Claim, Claimant
-from sources.models import Citation, Source, excerpt_digest, normalise_url
+from sources.models import Citation, Source, normalise_url
 
 # Items per outer transaction: savepoints inside, one commit per batch.
 BATCH_SIZE = 500
@@ -214,19 +214,29 @@ class _Importer:
         return "updated"
 
     def _cite_origins(self, claim: Claim, urls: list[str]) -> None:
-        digest = excerpt_digest(claim.text)
+        """Each appearance URL as a monitored source cited as the claim's origin."""
         for url in urls:
             source = self.sources.get(url)
             if source is None:
                 source, _ = Source.objects.get_or_create(url=url)
                 self.sources[url] = source
                 self.touched.append((self.sources, url))
-            Citation.objects.get_or_create(
-                claim=claim,
-                source=source,
-                excerpt_hash=digest,
-                defaults={"role": Citation.Role.ORIGIN, "excerpt": claim.text, "note": IMPORT_NOTE},
-            )
+            citation = Citation.objects.filter(
+                claim=claim, source=source, role=Citation.Role.ORIGIN, note=IMPORT_NOTE
+            ).first()
+            if citation is None:
+                Citation.objects.create(
+                    claim=claim,
+                    source=source,
+                    role=Citation.Role.ORIGIN,
+                    excerpt=claim.text,
+                    note=IMPORT_NOTE,
+                )
+            elif citation.excerpt != claim.text:
+                # The publisher reworded the claim: the imported excerpt follows, to be re-found.
+                citation.excerpt = claim.text
+                citation.excerpt_state = Citation.ExcerptState.UNKNOWN
+                citation.save()
 
 
 def import_claim_reviews(payload: Any, user: workflow.User) -> ImportReport:

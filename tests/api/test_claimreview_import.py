@@ -313,3 +313,12 @@ def test_command_refuses_bad_json_and_unknown_users(tmp_path, reviewer):
         call_command("importclaimreview", str(path), user=reviewer.username)
     with pytest.raises(CommandError, match="No user"):
         call_command("importclaimreview", str(path), user="ghost")
+
+
+def test_reworded_claim_updates_its_imported_origin_excerpt(reviewer):
+    import_claim_reviews([review(1)], reviewer)
+    reworded = review(1, claimReviewed="Crime has more than doubled in region 1")
+    assert statuses(import_claim_reviews([reworded], reviewer)) == ["updated"]
+    citation = Citation.objects.get()
+    assert citation.excerpt == "Crime has more than doubled in region 1"
+    assert citation.excerpt_state == "unknown"

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from claims import api as claims_api
-from claims import api_exchange
+from claims import api_claimants, api_exchange
 from claims.api_errors import api_not_found
 from sources import api as sources_api
 
@@ -14,9 +14,9 @@ router = DefaultRouter()
 router.trailing_slash = "/?"
 router.register("claims", claims_api.ClaimViewSet, basename="claim")
 router.register("figures", claims_api.FigureViewSet, basename="figure")
-router.register("claimants", claims_api.ClaimantViewSet, basename="claimant")
-router.register("ratings", claims_api.RatingViewSet, basename="rating")
-router.register("topics", claims_api.TopicViewSet, basename="topic")
+router.register("claimants", api_claimants.ClaimantViewSet, basename="claimant")
+router.register("ratings", api_claimants.RatingViewSet, basename="rating")
+router.register("topics", api_claimants.TopicViewSet, basename="topic")
 router.register("sources", sources_api.SourceViewSet, basename="source")
 router.register("citations", sources_api.CitationViewSet, basename="citation")
 router.register("checks", sources_api.SourceCheckViewSet, basename="sourcecheck")

@@ -1,0 +1,163 @@
+"""REST API for claimants (with their scorecard) and the reference lists: ratings and topics."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Q, QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+
+from claims.api import RatingSerializer, TopicSerializer
+from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from claims.api_http import API_PARSERS, ConditionalRetrieveMixin, ReadOrEditorial
+from claims.models import Claimant, ClaimQuerySet, Rating, Topic
+
+
+class ScoreSerializer(serializers.Serializer):
+    rating = serializers.CharField(help_text="Rating slug.")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ClaimantSerializer(serializers.ModelSerializer):
+    """A claimant with a scorecard: published claims per rating (annotated, no N+1)."""
+
+    same_as = serializers.ListField(child=serializers.URLField(max_length=2000), required=False)
+    published_claims = serializers.IntegerField(read_only=True)
+    scorecard = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claimant
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "role",
+            "description",
+            "same_as",
+            "published_claims",
+            "scorecard",
+            "updated_at",
+        ]
+        read_only_fields = ["slug", "updated_at"]
+
+    @extend_schema_field(ScoreSerializer(many=True))
+    def get_scorecard(self, claimant: Claimant) -> list[dict]:
+        return [
+            {"rating": rating.slug, "label": rating.label, "count": getattr(claimant, key, 0)}
+            for key, rating in self.context.get("scale", [])
+        ]
+
+
+def score_key(rating: Rating) -> str:
+    return f"score_{rating.pk}"
+
+
+def claimants_with_scorecard(scale: list[Rating]) -> QuerySet[Claimant]:
+    """Claimants annotated with published claims per rating: one query for any page size."""
+    public = Q(claims__status__in=ClaimQuerySet.PUBLIC_STATUSES)
+    annotations = {
+        score_key(rating): Count("claims", filter=public & Q(claims__rating=rating))
+        for rating in scale
+    }
+    return Claimant.objects.annotate(
+        published_claims=Count("claims", filter=public),
+        last_published_at=Max("claims__published_at", filter=public),
+        **annotations,
+    )
+
+
+class ClaimantFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Claimant.Kind.choices)
+    name = filters.CharFilter(lookup_expr="icontains")
+    slug = filters.CharFilter()
+
+    class Meta:
+        model = Claimant
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ClaimantSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: ClaimantSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+    create=extend_schema(responses={201: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}),
+    update=extend_schema(responses={200: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}),
+    partial_update=extend_schema(
+        responses={200: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}
+    ),
+)
+class ClaimantViewSet(
+    ConditionalRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ClaimantSerializer
+    permission_classes = [ReadOrEditorial]
+    parser_classes = API_PARSERS
+    filterset_class = ClaimantFilter
+    ordering_fields = ["name", "published_claims", "id"]
+    ordering = ["name", "id"]
+
+    def get_scale(self) -> list[tuple[str, Rating]]:
+        if not hasattr(self, "_scale"):
+            self._scale = [(score_key(r), r) for r in Rating.objects.order_by("-value")]
+        return self._scale
+
+    def get_queryset(self) -> QuerySet[Claimant]:
+        return claimants_with_scorecard([rating for _, rating in self.get_scale()])
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "scale": self.get_scale()}
+
+    def perform_create(self, serializer) -> None:
+        claimant = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=claimant.pk)
+
+    def perform_update(self, serializer) -> None:
+        claimant = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=claimant.pk)
+
+    def last_modified(self, claimant: Claimant):
+        return max(filter(None, [claimant.updated_at, claimant.last_published_at]))
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: RatingSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: RatingSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+)
+class RatingViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """The verdict scale, most accurate first (edited in the admin)."""
+
+    queryset = Rating.objects.all()
+    serializer_class = RatingSerializer
+    pagination_class = None
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_fields = {"bucket": ["exact"]}
+
+    def last_modified(self, obj):
+        return None
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: TopicSerializer(many=True), **error_responses(400, 429)}),
+    retrieve=extend_schema(
+        responses={200: TopicSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+)
+class TopicViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Topic.objects.all()
+    serializer_class = TopicSerializer
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+    filterset_fields = {"slug": ["exact"]}
+
+    def last_modified(self, obj):
+        return None

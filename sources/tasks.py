@@ -23,7 +23,7 @@ TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError
     reject_on_worker_lost=True,
     autoretry_for=TRANSIENT,
     retry_backoff=5,
-    retry_backoff_max=600,
+    retry_backoff_max=300,  # well under the broker visibility timeout (1800 s): no double runs
     retry_jitter=True,
     max_retries=6,
 )

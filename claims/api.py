@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import workflow
-from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses, viewset_schema
 from claims.api_http import (
     API_PARSERS,
     ApiCursorPagination,
@@ -628,16 +628,7 @@ def require_editable(request: Request, claim: Claim) -> None:
         raise workflow.NotAllowed("Only reviewers can change the evidence of a published claim.")
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: FigureSerializer(many=True), **error_responses(400, 429)}),
-    retrieve=extend_schema(responses={200: FigureSerializer, **error_responses(*READ_ERRORS)}),
-    create=extend_schema(responses={201: FigureSerializer, **error_responses(*WRITE_ERRORS)}),
-    update=extend_schema(responses={200: FigureSerializer, **error_responses(*WRITE_ERRORS)}),
-    partial_update=extend_schema(
-        responses={200: FigureSerializer, **error_responses(*WRITE_ERRORS)}
-    ),
-    destroy=extend_schema(responses={204: None, **error_responses(*WRITE_ERRORS)}),
-)
+@viewset_schema(FigureSerializer, delete=True)
 class FigureViewSet(viewsets.ModelViewSet):
     """Figures of claims; editors change those of drafts, reviewers also of published claims."""
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Count, Max, Q, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
 from claims.api import RatingSerializer, TopicSerializer
-from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from claims.api_errors import viewset_schema
 from claims.api_http import API_PARSERS, ConditionalRetrieveMixin, ReadOrEditorial
 from claims.models import Claimant, ClaimQuerySet, Rating, Topic
 
@@ -78,17 +78,7 @@ class ClaimantFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: ClaimantSerializer(many=True), **error_responses(400, 429)}),
-    retrieve=extend_schema(
-        responses={200: ClaimantSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
-    create=extend_schema(responses={201: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}),
-    update=extend_schema(responses={200: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}),
-    partial_update=extend_schema(
-        responses={200: ClaimantSerializer, **error_responses(*WRITE_ERRORS)}
-    ),
-)
+@viewset_schema(ClaimantSerializer, conditional=True)
 class ClaimantViewSet(
     ConditionalRetrieveMixin,
     mixins.ListModelMixin,
@@ -127,12 +117,7 @@ class ClaimantViewSet(
         return max(filter(None, [claimant.updated_at, claimant.last_published_at]))
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: RatingSerializer(many=True), **error_responses(400, 429)}),
-    retrieve=extend_schema(
-        responses={200: RatingSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
-)
+@viewset_schema(RatingSerializer, conditional=True, write=False)
 class RatingViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """The verdict scale, most accurate first (edited in the admin)."""
 
@@ -146,12 +131,7 @@ class RatingViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
         return None
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: TopicSerializer(many=True), **error_responses(400, 429)}),
-    retrieve=extend_schema(
-        responses={200: TopicSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
-)
+@viewset_schema(TopicSerializer, conditional=True, write=False)
 class TopicViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Topic.objects.all()
     serializer_class = TopicSerializer

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -148,6 +148,29 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 READ_ERRORS = (400, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 415, 429)
+
+
+def viewset_schema(
+    serializer, *, conditional: bool = False, write: bool = True, delete: bool = False
+):
+    """`extend_schema_view` for a model viewset: its serializer and documented errors per action."""
+    detail = {
+        200: serializer,
+        **({304: None} if conditional else {}),
+        **error_responses(*READ_ERRORS),
+    }
+    actions = {
+        "list": extend_schema(responses={200: serializer(many=True), **error_responses(400, 429)}),
+        "retrieve": extend_schema(responses=detail),
+    }
+    if write:
+        for action, status in (("create", 201), ("update", 200), ("partial_update", 200)):
+            actions[action] = extend_schema(
+                responses={status: serializer, **error_responses(*WRITE_ERRORS)}
+            )
+    if delete:
+        actions["destroy"] = extend_schema(responses={204: None, **error_responses(*WRITE_ERRORS)})
+    return extend_schema_view(**actions)
 
 
 class ApiAutoSchema(AutoSchema):

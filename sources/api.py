@@ -26,7 +26,13 @@ from rest_framework.views import APIView
 
 from claims import workflow
 from claims.api import require_editable, touch_claim
-from claims.api_errors import READ_ERRORS, WRITE_ERRORS, PayloadTooLarge, error_responses
+from claims.api_errors import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PayloadTooLarge,
+    error_responses,
+    viewset_schema,
+)
 from claims.api_http import (
     API_PARSERS,
     ApiCursorPagination,
@@ -158,17 +164,7 @@ class SourceCheckRequestSerializer(serializers.Serializer):
     source = serializers.IntegerField()
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: SourceSerializer(many=True), **error_responses(400, 429)}),
-    retrieve=extend_schema(
-        responses={200: SourceSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
-    create=extend_schema(responses={201: SourceSerializer, **error_responses(*WRITE_ERRORS)}),
-    update=extend_schema(responses={200: SourceSerializer, **error_responses(*WRITE_ERRORS)}),
-    partial_update=extend_schema(
-        responses={200: SourceSerializer, **error_responses(*WRITE_ERRORS)}
-    ),
-)
+@viewset_schema(SourceSerializer, conditional=True)
 class SourceViewSet(
     ConditionalRetrieveMixin,
     mixins.ListModelMixin,
@@ -300,16 +296,7 @@ class CitationFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CitationSerializer(many=True), **error_responses(400, 429)}),
-    retrieve=extend_schema(responses={200: CitationSerializer, **error_responses(*READ_ERRORS)}),
-    create=extend_schema(responses={201: CitationSerializer, **error_responses(*WRITE_ERRORS)}),
-    update=extend_schema(responses={200: CitationSerializer, **error_responses(*WRITE_ERRORS)}),
-    partial_update=extend_schema(
-        responses={200: CitationSerializer, **error_responses(*WRITE_ERRORS)}
-    ),
-    destroy=extend_schema(responses={204: None, **error_responses(*WRITE_ERRORS)}),
-)
+@viewset_schema(CitationSerializer, delete=True)
 class CitationViewSet(viewsets.ModelViewSet):
     serializer_class = CitationSerializer
     permission_classes = [ReadOrEditorial]

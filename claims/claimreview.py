@@ -70,12 +70,17 @@ def review_url(claim: Claim, site_url: str | None = None) -> str:
     return (site_url or settings.SITE_URL).rstrip("/") + claim.get_absolute_url()
 
 
+def is_web_url(url: Any) -> bool:
+    """Only http(s) links are exported: a stored `javascript:` URL must never reach consumers."""
+    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
+
+
 def claimant_json_ld(claimant: Claimant) -> dict[str, Any]:
     person = claimant.kind in PERSON_KINDS
     data: dict[str, Any] = {"@type": "Person" if person else "Organization", "name": claimant.name}
     if person and claimant.role:
         data["jobTitle"] = claimant.role
-    same_as = [url for url in (claimant.same_as or []) if isinstance(url, str) and url]
+    same_as = [url for url in (claimant.same_as or []) if is_web_url(url)]
     if same_as:
         data["sameAs"] = same_as
     return data
@@ -83,7 +88,7 @@ def claimant_json_ld(claimant: Claimant) -> dict[str, Any]:
 
 def appearance_urls(claim: Claim) -> list[str]:
     """Where the claim was made: its appearance URL, then its origin citations' sources."""
-    urls = [claim.appearance_url] if claim.appearance_url else []
+    urls = [claim.appearance_url] if is_web_url(claim.appearance_url) else []
     # .all() so a prefetch (citations__source) is used; role filtered here for the same reason.
     for citation in claim.citations.all():
         if citation.role == ORIGIN_ROLE and citation.source.url not in urls:

@@ -124,3 +124,16 @@ def test_json_ld_script_text_cannot_close_the_script_element():
     text = json_ld_script_text(claim_review(load(claim)))
     assert "</script>" not in text
     assert json.loads(text)["claimReviewed"] == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.django_db
+def test_non_web_urls_are_never_exported():
+    from claims.claimreview import claim_review, claimreview_queryset
+    from tests.factories import ClaimantFactory, PublishedClaimFactory
+
+    claimant = ClaimantFactory(same_as=["javascript:alert(1)", "https://www.gov.uk/x"])
+    claim = PublishedClaimFactory(claimant=claimant, appearance_url="javascript:alert(2)")
+    data = claim_review(claimreview_queryset().get(pk=claim.pk))
+    exported = str(data)
+    assert "javascript:" not in exported
+    assert data["itemReviewed"]["author"]["sameAs"] == ["https://www.gov.uk/x"]

@@ -64,3 +64,38 @@ def clear_cache():
     with contextlib.suppress(Exception):
         cache.clear()
     yield
+
+
+def reinstall_migration_data() -> None:
+    """Put back what data migrations install (rating scale, aliases, groups and permissions).
+
+    A transactional test ends by flushing every table, data migrations' rows included; the
+    next transactional test gets them back from here rather than from `serialized_rollback`,
+    which clashes with the content types that post_migrate recreates after a flush.
+    """
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state_apps = MigrationExecutor(connection).loader.project_state().apps
+    for module in (
+        "claims.migrations.0002_default_scale_and_roles",
+        "sources.migrations.0002_roles",
+    ):
+        importlib.import_module(module).install(state_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def migration_data_in_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from claims.models import Rating
+
+        if not Rating.objects.exists():
+            reinstall_migration_data()
+    yield

@@ -64,12 +64,12 @@ def _round_trip(tmp_path: Path, fmt: str):
     assert ClaimFactory().pk > max(before["Claim"], claim.pk) - 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_json_backup_round_trip_restores_every_row(tmp_path):
     _round_trip(tmp_path, "json")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_pg_dump_backup_round_trip_restores_every_row(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump archives need PostgreSQL (DATABASE_URL)")

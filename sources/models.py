@@ -36,25 +36,6 @@ def _literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     return None
 
 
-def _allowed_for_tests(host: str, address) -> bool:
-    """Hosts or networks in SOURCES_FETCH_ALLOW (empty in production; tests use 127.0.0.1)."""
-    from django.conf import settings
-
-    for entry in getattr(settings, "SOURCES_FETCH_ALLOW", []) or []:
-        entry = entry.strip().lower()
-        if not entry:
-            continue
-        if entry == host.lower():
-            return True
-        if address is not None:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                continue
-    return False
-
-
 def validate_source_url(url: str) -> None:
     """Refuse URLs that cannot be monitored safely, with a message an editor can act on."""
     if len(url) > MAX_URL_LENGTH:
@@ -73,11 +54,14 @@ def validate_source_url(url: str) -> None:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise ValidationError("The URL has an invalid port.") from None
+    # The fetcher's own address policy, so an editor hears "no" at creation, not at first check.
+    from sources.addresses import address_refusal, allowed_by_setting
+
     address = _literal_ip(host)
-    if _allowed_for_tests(host, address):
+    if allowed_by_setting(host, address):
         pass
     elif address is not None:
-        if not address.is_global:
+        if address_refusal(address):
             raise ValidationError("The URL points to a private or local address.")
     elif host.lower() == "localhost" or host.lower().endswith(
         (".localhost", ".local", ".internal")

@@ -100,3 +100,18 @@ def test_fetch_allow_list_admits_local_test_servers_only_when_configured(setting
     settings.SOURCES_FETCH_ALLOW = []
     with pytest.raises(ValidationError):
         validate_source_url("http://127.0.0.1:8123/page")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "http://224.0.0.1/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[fec0::1]/",
+    ],
+)
+def test_addresses_the_fetcher_blocks_are_refused_at_creation(bad, settings):
+    settings.SOURCES_FETCH_ALLOW = []
+    with pytest.raises(ValidationError, match="private or local"):
+        validate_source_url(bad)

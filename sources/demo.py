@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from claims.models import Claim, Claimant, ClaimEvent, Figure, Rating, Topic
 from sources.extraction import text_hash
@@ -345,7 +344,8 @@ def load_demo() -> dict[str, int]:
     if source.current_snapshot_id != snapshot.pk:
         source.current_snapshot = snapshot
         source.state = Source.State.OK
-        source.last_checked_at = source.last_checked_at or timezone.now()
+        # The archived text is the article as captured on publication; no live check yet.
+        source.last_checked_at = source.last_checked_at or PUBLISHED_AT
         source.save()
 
     created = sum(_upsert_claim(spec, source)[1] for spec in CLAIMS)

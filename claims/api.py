@@ -9,10 +9,9 @@ reverse relation `claim.citations`.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
-from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +26,7 @@ from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims import workflow
+from claims import search, workflow
 from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses, viewset_schema
 from claims.api_http import (
     API_PARSERS,
@@ -343,37 +342,6 @@ class ClaimFilter(filters.FilterSet):
         return queryset.filter(pk__in=citing)
 
 
-def search_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
-    """Claims matching `query`, annotated with an integer `search_rank` (higher = better).
-
-    PostgreSQL: full-text search over title, text, verdict and claimant with ranking;
-    elsewhere (SQLite) a plain `icontains` on the same fields with rank 0.
-    """
-    query = query.strip()[:200]
-    if not query:
-        return queryset.annotate(search_rank=Value(0))
-    if connection.vendor == "postgresql":
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("text", weight="B", config="english")
-            + SearchVector("claimant__name", weight="B", config="english")
-            + SearchVector("verdict_summary", weight="C", config="english")
-        )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
-        # An integer rank, so cursor pagination compares exact values, not rounded floats.
-        rank = Cast(SearchRank(vector, search_query) * 1_000_000, output_field=IntegerField())
-        return queryset.annotate(search_vector=vector, search_rank=rank).filter(
-            search_vector=search_query
-        )
-    matches = (
-        Q(title__icontains=query)
-        | Q(text__icontains=query)
-        | Q(verdict_summary__icontains=query)
-        | Q(claimant__name__icontains=query)
-    )
-    return queryset.filter(matches).annotate(search_rank=Value(0))
-
-
 class ClaimSearchFilter(BaseFilterBackend):
     """`?search=` full-text search; results are ordered by relevance unless `ordering` is given."""
 
@@ -381,7 +349,7 @@ class ClaimSearchFilter(BaseFilterBackend):
         query = request.query_params.get("search", "")
         if not query.strip():
             return queryset
-        return search_claims(queryset, query)
+        return search.ranked_claims(queryset, query)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [
@@ -628,8 +596,31 @@ def require_editable(request: Request, claim: Claim) -> None:
         raise workflow.NotAllowed("Only reviewers can change the evidence of a published claim.")
 
 
+class ClaimPartWritesMixin:
+    """Writes to a claim's parts (figures, citations): only where the user may edit the claim,
+    and the claim's Last-Modified moves with them."""
+
+    def perform_create(self, serializer) -> None:
+        require_editable(self.request, serializer.validated_data["claim"])
+        with transaction.atomic():
+            part = serializer.save()
+            touch_claim(part.claim_id)
+
+    def perform_update(self, serializer) -> None:
+        require_editable(self.request, serializer.instance.claim)
+        with transaction.atomic():
+            part = serializer.save()
+            touch_claim(part.claim_id)
+
+    def perform_destroy(self, part) -> None:
+        require_editable(self.request, part.claim)
+        with transaction.atomic():
+            part.delete()
+            touch_claim(part.claim_id)
+
+
 @viewset_schema(FigureSerializer, delete=True)
-class FigureViewSet(viewsets.ModelViewSet):
+class FigureViewSet(ClaimPartWritesMixin, viewsets.ModelViewSet):
     """Figures of claims; editors change those of drafts, reviewers also of published claims."""
 
     serializer_class = FigureSerializer
@@ -644,21 +635,3 @@ class FigureViewSet(viewsets.ModelViewSet):
             Claim.objects.all() if sees_unpublished(self.request) else Claim.objects.published()
         )
         return Figure.objects.filter(claim__in=claims.values("pk"))
-
-    def perform_create(self, serializer) -> None:
-        require_editable(self.request, serializer.validated_data["claim"])
-        with transaction.atomic():
-            figure = serializer.save()
-            touch_claim(figure.claim_id)
-
-    def perform_update(self, serializer) -> None:
-        require_editable(self.request, serializer.instance.claim)
-        with transaction.atomic():
-            figure = serializer.save()
-            touch_claim(figure.claim_id)
-
-    def perform_destroy(self, figure: Figure) -> None:
-        require_editable(self.request, figure.claim)
-        with transaction.atomic():
-            figure.delete()
-            touch_claim(figure.claim_id)

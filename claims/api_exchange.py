@@ -24,11 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import workflow
-from claims.api import search_claims
 from claims.api_errors import WRITE_ERRORS, error_responses
 from claims.api_http import API_PARSERS
 from claims.claimreview import claimreview_queryset, data_feed
 from claims.models import Claim
+from claims.search import ranked_claims
 
 
 class JSONLDRenderer(JSONRenderer):
@@ -235,7 +235,7 @@ class FactCheckSearchView(APIView):
             claims = filter_publisher_site(claims, data["reviewPublisherSiteFilter"])
         query = data.get("query", "").strip()
         if query:
-            claims = search_claims(claims, query).order_by("-search_rank", "-published_at", "-pk")
+            claims = ranked_claims(claims, query).order_by("-search_rank", "-published_at", "-pk")
         else:
             claims = claims.order_by("-published_at", "-pk")
         offset, size = data["offset"], data["pageSize"]

@@ -421,6 +421,19 @@ def _unit_after(text: str, end: int) -> tuple[str, str]:
     return "count", noun
 
 
+def _share_token(text: str, match: re.Match, value: Decimal) -> _Token:
+    """A share of a whole ("one in five", "a third") as a percent, with any marker before it."""
+    approx, astart = _approximation_before(text, match.start())
+    return _Token(
+        astart if approx != "exact" else match.start(),
+        match.end(),
+        value,
+        "percent",
+        "percent",
+        approximation=approx,
+    )
+
+
 def _scan(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     # "1 in 5" is one ratio, not two counts.
@@ -492,34 +505,14 @@ def _scan(text: str) -> list[_Token]:
         if d <= 0 or n >= d:
             continue
         value = (n / d * 100).quantize(Decimal("0.0001"))
-        approx, astart = _approximation_before(text, m.start())
-        tokens.append(
-            _Token(
-                astart if approx != "exact" else m.start(),
-                m.end(),
-                value,
-                "percent",
-                "percent",
-                approximation=approx,
-            )
-        )
+        tokens.append(_share_token(text, m, value))
     for m in FRACTION_RE.finditer(text):
         if not free(m.start(), m.end()):
             continue
         frac = (m.group("frac") or "half").lower()
         num = (m.group("num") or "a").lower()
         value = (Decimal(SMALL_WORDS[num]) * FRACTIONS[frac] * 100).quantize(Decimal("0.0001"))
-        approx, astart = _approximation_before(text, m.start())
-        tokens.append(
-            _Token(
-                astart if approx != "exact" else m.start(),
-                m.end(),
-                value,
-                "percent",
-                "percent",
-                approximation=approx,
-            )
-        )
+        tokens.append(_share_token(text, m, value))
     for m in CHANGE_WORD_RE.finditer(text):
         word = m.group("word").lower()
         change = {"doubled": 100, "halved": -50, "tripled": 200, "trebled": 200, "quadrupled": 300}[

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -39,13 +41,6 @@ def search_claims(query: str) -> QuerySet[Claim]:
         return published.filter(
             literal | Q(verdict_summary__icontains=query) | Q(claimant__name__icontains=query)
         ).order_by("-published_at", "-pk")
-
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-    )
 
     vector = (
         SearchVector("title", weight="A", config="english")
@@ -96,3 +91,35 @@ def _highlight_literal(text: str, query: str) -> SafeString:
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
+
+
+def ranked_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
+    """Claims of `queryset` matching `query`, annotated with an integer `search_rank` (higher =
+    better) that API cursor pagination can order by.
+
+    PostgreSQL: full-text search over title, text, verdict and claimant with ranking;
+    elsewhere (SQLite) a plain `icontains` on the same fields with rank 0.
+    """
+    query = query.strip()[:200]
+    if not query:
+        return queryset.annotate(search_rank=Value(0))
+    if connection.vendor == "postgresql":
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("text", weight="B", config="english")
+            + SearchVector("claimant__name", weight="B", config="english")
+            + SearchVector("verdict_summary", weight="C", config="english")
+        )
+        search_query = SearchQuery(query, search_type="websearch", config="english")
+        # An integer rank, so cursor pagination compares exact values, not rounded floats.
+        rank = Cast(SearchRank(vector, search_query) * 1_000_000, output_field=IntegerField())
+        return queryset.annotate(search_vector=vector, search_rank=rank).filter(
+            search_vector=search_query
+        )
+    matches = (
+        Q(title__icontains=query)
+        | Q(text__icontains=query)
+        | Q(verdict_summary__icontains=query)
+        | Q(claimant__name__icontains=query)
+    )
+    return queryset.filter(matches).annotate(search_rank=Value(0))

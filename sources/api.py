@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import workflow
-from claims.api import require_editable, touch_claim
+from claims.api import ClaimPartWritesMixin
 from claims.api_errors import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -297,7 +297,7 @@ class CitationFilter(filters.FilterSet):
 
 
 @viewset_schema(CitationSerializer, delete=True)
-class CitationViewSet(viewsets.ModelViewSet):
+class CitationViewSet(ClaimPartWritesMixin, viewsets.ModelViewSet):
     serializer_class = CitationSerializer
     permission_classes = [ReadOrEditorial]
     parser_classes = API_PARSERS
@@ -310,24 +310,6 @@ class CitationViewSet(viewsets.ModelViewSet):
         if sees_unpublished(self.request):
             return citations
         return citations.filter(claim__status__in=ClaimQuerySet.PUBLIC_STATUSES)
-
-    def perform_create(self, serializer) -> None:
-        require_editable(self.request, serializer.validated_data["claim"])
-        with transaction.atomic():
-            citation = serializer.save()
-            touch_claim(citation.claim_id)
-
-    def perform_update(self, serializer) -> None:
-        require_editable(self.request, serializer.instance.claim)
-        with transaction.atomic():
-            citation = serializer.save()
-            touch_claim(citation.claim_id)
-
-    def perform_destroy(self, citation: Citation) -> None:
-        require_editable(self.request, citation.claim)
-        with transaction.atomic():
-            citation.delete()
-            touch_claim(citation.claim_id)
 
 
 # --- Check history and snapshots -------------------------------------------------------------

@@ -60,8 +60,9 @@ def _bump(keys: Iterable[str]) -> None:
             except ValueError:  # not set yet (or evicted): any new value invalidates
                 cache.add(key, _fresh_version(), timeout=None)
                 cache.incr(key)
-        except Exception:  # cache down: nothing cached can be served either
-            logger.warning("Could not bump public page version %s", key, exc_info=True)
+        except Exception as error:  # cache down: nothing cached can be served either
+            # One line, no traceback: an outage would otherwise print one per key and check.
+            logger.warning("Could not bump public page version %s: %s", key, error)
 
 
 def _bump_now_and_after_commit(keys: list[str]) -> None:

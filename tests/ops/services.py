@@ -26,8 +26,11 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 VENV_BIN = Path(sys.executable).parent
 
 
-def wait_for(predicate, timeout: float, message: str, interval: float = 0.2):
-    """Poll `predicate` until it returns something truthy; raise TimeoutError after `timeout`."""
+def wait_for(predicate, timeout: float, message, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy; raise TimeoutError after `timeout`.
+
+    `message` may be a callable, called only on timeout (say, to show a process's log then).
+    """
     deadline = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < deadline:
@@ -38,6 +41,8 @@ def wait_for(predicate, timeout: float, message: str, interval: float = 0.2):
         except Exception as error:  # the thing waited for may fail until it is ready
             last_error = error
         time.sleep(interval)
+    if callable(message):
+        message = message()
     raise TimeoutError(f"{message} (after {timeout}s; last error: {last_error})")
 
 

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import time
 import uuid
 from datetime import timedelta
@@ -11,6 +12,7 @@ from threading import Thread
 import pytest
 from celery import Celery
 from django.utils import timezone
+from kombu.message import Message
 
 from config import health
 from config.celery import FailSoftTask, app
@@ -117,3 +119,46 @@ def test_dispatcher_run_records_the_dispatcher_heartbeat(
         tasks.dispatch_due_checks.delay()
     assert health.heartbeat_age("dispatcher") < 5
     assert Source.objects.filter(last_outcome="ok").count() == 1
+
+
+def _message_of_a_connection_closed_by_an_outage():
+    """A late-ack message as the worker holds it after a broker outage closed its connection:
+    kombu has dropped the channel's connection pool and the transport's connection info."""
+    from kombu import Connection
+
+    connection = Connection(os.environ["REDIS_URL"])
+    queue = connection.SimpleQueue(f"claimwatch-test-{uuid.uuid4().hex}")
+    queue.put({"source": 1})
+    message = queue.get(timeout=5)
+    errors = connection.connection_errors
+    queue.queue.delete()
+    message.channel.qos.restore_at_shutdown = False  # nothing to restore at exit
+    message.channel._pool = None
+    message.channel.connection.client = None
+    return message, errors
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("settle", ["ack_log_error", "reject_log_error"])
+def test_settling_a_message_of_a_closed_connection_is_logged_not_raised(settle, caplog):
+    message, errors = _message_of_a_connection_closed_by_an_outage()
+    original = getattr(type(message), settle).__wrapped__
+    # Without the guard kombu raises, which would stop the worker ("Unrecoverable error").
+    with pytest.raises(AttributeError):
+        original(message, logging.getLogger("test"), errors)
+
+    with caplog.at_level(logging.CRITICAL, logger="test"):
+        assert getattr(message, settle)(logging.getLogger("test"), errors) is None
+    assert "broker connection is closed" in caplog.text
+    assert "it will be redelivered" in caplog.text
+
+
+def test_other_attribute_errors_when_settling_still_raise():
+    class Broken(Message):
+        def ack(self, multiple=False):
+            raise AttributeError("a bug, not an outage")
+
+    channel = type("Channel", (), {"connection": type("T", (), {"client": object()})()})()
+    message = Broken(body=b"{}", channel=channel, delivery_tag="t1")
+    with pytest.raises(AttributeError, match="a bug"):
+        message.ack_log_error(logging.getLogger("test"), ())

@@ -319,7 +319,7 @@ def test_postgres_restart_web_and_worker_reconnect_by_themselves(stack, web, ser
         wait_for(
             lambda: stack.checks_of([source_id]).get(source_id) == 1,
             90,
-            "the check did not complete after PostgreSQL came back\n" + worker.tail(),
+            lambda: "the check did not complete after PostgreSQL came back\n" + worker.tail(),
         )
         time.sleep(3)
         assert stack.checks_of([source_id]) == {source_id: 1}
@@ -349,7 +349,7 @@ def test_worker_killed_mid_check_is_redelivered_and_completes_once(stack, servic
         wait_for(
             lambda: stack.checks_of([source_id]).get(source_id) == 1,
             90,
-            "the killed worker's check was not redelivered\n" + survivor.tail(),
+            lambda: "the killed worker's check was not redelivered\n" + survivor.tail(),
         )
         time.sleep(5)  # a duplicate delivery would show up within a visibility timeout
         assert stack.checks_of([source_id]) == {source_id: 1}
@@ -377,7 +377,7 @@ def test_two_beat_processes_never_check_a_source_twice(stack, web, services_back
         wait_for(
             lambda: len(stack.checks_of(ids)) == len(ids),
             90,
-            "not every due source was checked\n" + worker.tail(),
+            lambda: "not every due source was checked\n" + worker.tail(),
         )
         time.sleep(5)  # several more ticks of both beats: nothing may be checked again
         # readyz sees the worker's heartbeat and the dispatcher's last run, both fresh.
@@ -414,7 +414,9 @@ def test_dispatcher_catches_up_after_a_broker_outage(stack, services_back_up):
         wait_for(
             lambda: len(stack.checks_of(ids)) == len(ids),
             120,
-            "the dispatcher did not catch up after the outage\n" + worker.tail(),
+            lambda: (
+                f"the dispatcher did not catch up after the outage\n{worker.tail()}\n{beat.tail(20)}"
+            ),
         )
         time.sleep(3)
     finally:

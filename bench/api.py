@@ -96,6 +96,9 @@ def seed(n_claims: int) -> tuple[int, int]:
         ),
         batch_size=2000,
     )
+    from claims.search import refresh_search_vectors
+
+    refresh_search_vectors()  # bulk_create skips Claim.save(), which keeps them up to date
     Figure.objects.bulk_create(
         (
             Figure(

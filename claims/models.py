@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
@@ -79,7 +80,14 @@ class Claimant(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Claimant, self.name, exclude_pk=self.pk)
+        renamed = not self._state.adding and (
+            kwargs.get("update_fields") is None or "name" in kwargs["update_fields"]
+        )
         super().save(*args, **kwargs)
+        if renamed:  # the name is part of each of their claims' search documents
+            from claims.search import refresh_search_vectors  # search imports this module
+
+            refresh_search_vectors(claimant_id=self.pk, using=kwargs.get("using") or "default")
 
     def get_absolute_url(self) -> str:
         return reverse("claims:claimant_detail", kwargs={"slug": self.slug})
@@ -236,6 +244,8 @@ class Claim(models.Model):
     # Lower-cased text with figures spelled one way ("£75m" → "75000000 gbp"): what
     # similar-claim search compares (trigram index on PostgreSQL, see claims.matching).
     normalised_text = models.TextField(blank=True, editable=False)
+    # Weighted full-text document (PostgreSQL only; GIN-indexed): see claims.search.
+    search_vector = SearchVectorField(null=True, editable=False)
     repeat_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -292,6 +302,10 @@ class Claim(models.Model):
         if update_fields is not None and "text" in update_fields:
             kwargs["update_fields"] = {*update_fields, "normalised_text"}
         super().save(*args, **kwargs)
+        from claims.search import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
+
+        if update_fields is None or SEARCHED_CLAIM_FIELDS.intersection(update_fields):
+            refresh_search_vectors(claim_ids=[self.pk], using=kwargs.get("using") or "default")
 
     def delete(self, *args, **kwargs):
         if self.published_at is not None:

@@ -1,7 +1,9 @@
 """Reader search over published fact checks.
 
 PostgreSQL: full-text search (websearch syntax, English stemming) ranked by field weight,
-with `ts_headline` excerpts. Other databases (SQLite in development): a plain `icontains`
+with `ts_headline` excerpts. Each claim's weighted document is stored in `Claim.search_vector`
+(GIN-indexed, migration 0006) and refreshed when the claim or its claimant is saved, so a
+query does not compute a tsvector for every published claim. Other databases (SQLite in development): a plain `icontains`
 match, highlighted in Python. Either way the excerpt is HTML-escaped except for the <mark>
 elements this module adds.
 """
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection, connections
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils.html import escape
@@ -25,6 +28,43 @@ MAX_QUERY_LENGTH = 200
 # then only these become <mark> elements.
 _START = f"\x1e{secrets.token_hex(4)}\x1e"
 _STOP = f"\x1f{secrets.token_hex(4)}\x1f"
+
+
+# One definition of the weighted document (title and text A, claimant and verdict B, analysis
+# C), shared by the save hooks, the migration that fills it and both searches.
+_REFRESH_SQL = """
+UPDATE claims_claim AS c SET search_vector =
+    setweight(to_tsvector('english'::regconfig, coalesce(c.title, '')), 'A')
+ || setweight(to_tsvector('english'::regconfig, coalesce(c.text, '')), 'A')
+ || setweight(to_tsvector('english'::regconfig, coalesce(
+        (SELECT p.name FROM claims_claimant AS p WHERE p.id = c.claimant_id), '')), 'B')
+ || setweight(to_tsvector('english'::regconfig, coalesce(c.verdict_summary, '')), 'B')
+ || setweight(to_tsvector('english'::regconfig, coalesce(c.analysis, '')), 'C')
+"""
+SEARCHED_CLAIM_FIELDS = frozenset({"title", "text", "verdict_summary", "analysis", "claimant"})
+
+
+def refresh_search_vectors(
+    *,
+    claim_ids: Iterable[int] | None = None,
+    claimant_id: int | None = None,
+    using: str = "default",
+) -> int:
+    """Recompute the stored search documents of some claims (all when no filter is given).
+
+    A no-op off PostgreSQL, where search matches text with `icontains` instead.
+    """
+    db = connections[using]
+    if db.vendor != "postgresql":
+        return 0
+    sql, params = _REFRESH_SQL, []
+    if claim_ids is not None:
+        sql, params = sql + " WHERE c.id = ANY(%s)", [list(claim_ids)]
+    elif claimant_id is not None:
+        sql, params = sql + " WHERE c.claimant_id = %s", [claimant_id]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def clean_query(raw: str | None) -> str:
@@ -42,18 +82,11 @@ def search_claims(query: str) -> QuerySet[Claim]:
             literal | Q(verdict_summary__icontains=query) | Q(claimant__name__icontains=query)
         ).order_by("-published_at", "-pk")
 
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("text", weight="A", config="english")
-        + SearchVector("claimant__name", weight="B", config="english")
-        + SearchVector("verdict_summary", weight="B", config="english")
-        + SearchVector("analysis", weight="C", config="english")
-    )
     ts_query = SearchQuery(query, search_type="websearch", config="english")
     return (
-        published.annotate(document=vector, rank=SearchRank(vector, ts_query))
+        published.annotate(rank=SearchRank(F("search_vector"), ts_query))
         # The literal match catches what stemming misses (parts of words, odd spellings).
-        .filter(Q(document=ts_query) | literal)
+        .filter(Q(search_vector=ts_query) | literal)
         .annotate(
             headline_raw=SearchHeadline(
                 "text",
@@ -97,25 +130,20 @@ def ranked_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     """Claims of `queryset` matching `query`, annotated with an integer `search_rank` (higher =
     better) that API cursor pagination can order by.
 
-    PostgreSQL: full-text search over title, text, verdict and claimant with ranking;
-    elsewhere (SQLite) a plain `icontains` on the same fields with rank 0.
+    PostgreSQL: full-text search over the stored document (title, text, claimant, verdict,
+    analysis) ranked as the reader search ranks; elsewhere (SQLite) a plain `icontains` on
+    title, text, verdict and claimant with rank 0.
     """
     query = query.strip()[:200]
     if not query:
         return queryset.annotate(search_rank=Value(0))
     if connection.vendor == "postgresql":
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("text", weight="B", config="english")
-            + SearchVector("claimant__name", weight="B", config="english")
-            + SearchVector("verdict_summary", weight="C", config="english")
-        )
         search_query = SearchQuery(query, search_type="websearch", config="english")
         # An integer rank, so cursor pagination compares exact values, not rounded floats.
-        rank = Cast(SearchRank(vector, search_query) * 1_000_000, output_field=IntegerField())
-        return queryset.annotate(search_vector=vector, search_rank=rank).filter(
-            search_vector=search_query
+        rank = Cast(
+            SearchRank(F("search_vector"), search_query) * 1_000_000, output_field=IntegerField()
         )
+        return queryset.annotate(search_rank=rank).filter(search_vector=search_query)
     matches = (
         Q(title__icontains=query)
         | Q(text__icontains=query)

@@ -86,6 +86,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Reconnect by itself after a database restart; keep connections for a while in production.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Querysets iterated with .iterator() (form choices, exports) fetch in one round trip instead
+# of DECLARE/FETCH/CLOSE, and stay correct behind a transaction-pooling PgBouncer.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -137,6 +140,12 @@ SITE_NAME = env.str("SITE_NAME", default="Claimwatch")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PUBLISHER_NAME = env.str("PUBLISHER_NAME", default="Claimwatch")
 PUBLISHER_URL = env.str("PUBLISHER_URL", default=SITE_URL)
+
+# --- Public page cache (claims/caching.py) ----------------------------------------------------
+PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
+# Seconds a web worker reuses the cache version numbers it read: a hit then needs no network
+# I/O; another worker's invalidation shows up to this late (its own at once). 0 = strict.
+PUBLIC_PAGE_VERSION_TTL = env.float("PUBLIC_PAGE_VERSION_TTL", default=1.0)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL

@@ -60,9 +60,12 @@ def clear_cache():
     """Each test starts with an empty cache (pages, throttling counters), Redis or local memory."""
     from django.core.cache import cache
 
+    from claims.caching import forget_local_state
+
     # A test that stops Redis on purpose must still run.
     with contextlib.suppress(Exception):
         cache.clear()
+    forget_local_state()
     yield
 
 

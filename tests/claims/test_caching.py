@@ -97,18 +97,19 @@ def test_pages_render_when_the_cache_is_down(anon, fact_check):
     )
 
 
-def test_the_cache_can_be_switched_off(anon, fact_check, monkeypatch):
-    monkeypatch.setenv("PUBLIC_PAGE_CACHE", "0")
+def test_the_cache_can_be_switched_off(anon, fact_check, settings):
+    settings.PUBLIC_PAGE_CACHE = False
     url = fact_check.get_absolute_url()
     anon.get(url)
     assert "X-Page-Cache" not in anon.get(url)
 
 
-def test_a_flushed_shared_cache_never_brings_back_a_local_stale_page(anon, fact_check):
+def test_a_flushed_shared_cache_never_brings_back_a_local_stale_page(anon, fact_check, settings):
     from django.core.cache import cache
 
     from claims.models import Claim
 
+    settings.PUBLIC_PAGE_VERSION_TTL = 0  # strict: versions read on every request
     url = fact_check.get_absolute_url()
     anon.get(url)
     assert anon.get(url)["X-Page-Cache"] == "hit"
@@ -121,9 +122,9 @@ def test_a_flushed_shared_cache_never_brings_back_a_local_stale_page(anon, fact_
 
 
 def test_with_a_version_ttl_hits_skip_the_shared_cache_but_own_changes_show(
-    anon, fact_check, monkeypatch
+    anon, fact_check, settings
 ):
-    monkeypatch.setenv("PUBLIC_PAGE_VERSION_TTL", "30")
+    settings.PUBLIC_PAGE_VERSION_TTL = 30
     url = fact_check.get_absolute_url()
     anon.get(url)
     with mock.patch.object(caching.cache, "get_many", side_effect=AssertionError("round trip")):
@@ -145,3 +146,25 @@ def test_a_routine_check_that_changes_nothing_costs_no_invalidation(anon, fact_c
         source.save(update_fields=["last_checked_at"])  # what an unchanged check writes
     assert len(ctx.captured_queries) == 1
     assert anon.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_by_default_another_workers_invalidation_shows_within_the_version_ttl(
+    anon, fact_check, settings
+):
+    import time
+
+    from claims.models import Claim
+
+    assert caching.version_ttl() == 1.0  # the shipped default
+    settings.PUBLIC_PAGE_VERSION_TTL = 0.3
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    assert anon.get(url)["X-Page-Cache"] == "hit"
+    # Another worker changes the claim: the shared version moves, this worker's memo does not.
+    Claim.objects.filter(pk=fact_check.pk).update(verdict_summary="Changed by another worker.")
+    caching.cache.incr(caching._claim_version_key(fact_check.pk))
+    assert anon.get(url)["X-Page-Cache"] == "hit"  # within the TTL: the page read before
+    time.sleep(0.35)
+    response = anon.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Changed by another worker." in response.content.decode()

@@ -70,3 +70,82 @@ def test_search_pagination_keeps_the_query(anon):
         publish_fact_check(title=f"Paged returns claim {n}")
     html = anon.get("/search/", {"q": "returns"}).content.decode()
     assert "q=returns&amp;page=2" in html
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the stored search document is PostgreSQL's"
+)
+
+
+def _stemmed_match(query: str) -> list:
+    """Claims whose stored document matches (no literal fallback)."""
+    from django.contrib.postgres.search import SearchQuery
+
+    from claims.models import Claim
+
+    ts_query = SearchQuery(query, search_type="websearch", config="english")
+    return list(Claim.objects.filter(search_vector=ts_query).order_by("pk"))
+
+
+@postgres_only
+def test_the_stored_document_follows_edits_of_the_claim():
+    claim = publish_fact_check(title="Budget claim", text="The budget grew.")
+    assert _stemmed_match("budgets") == [claim]
+    claim.analysis = "Deportations were counted twice."
+    claim.save(update_fields=["analysis"])
+    assert _stemmed_match("deportation") == [claim]
+    claim.title = "Energy claim"
+    claim.text = "Bills fell."
+    claim.save()
+    assert _stemmed_match("budgets") == []
+    assert _stemmed_match("bill") == [claim]
+
+
+@postgres_only
+def test_renaming_a_claimant_refreshes_the_documents_of_their_claims():
+    speaker = ClaimantFactory(name="Zebedee Quango")
+    claims = [publish_fact_check(claimant=speaker, title=f"Claim {n}") for n in range(2)]
+    other = publish_fact_check(claimant=ClaimantFactory(name="Florence Pink"))
+    assert _stemmed_match("Quango") == claims
+    speaker.name = "Dougal Roundabout"
+    speaker.save()
+    assert _stemmed_match("Quango") == []
+    assert _stemmed_match("Roundabout") == claims
+    assert _stemmed_match("Florence") == [other]
+
+
+@postgres_only
+def test_claims_saved_without_save_are_found_after_a_refresh_and_literally_before():
+    from claims.models import Claim
+    from claims.search import refresh_search_vectors
+
+    claim = publish_fact_check(title="Returns claim", text="Returns rose to 9,400.")
+    Claim.objects.filter(pk=claim.pk).update(search_vector=None, text="Removals doubled.")
+    assert list(search_claims("Removals")) == [claim]  # the literal match still finds it
+    assert _stemmed_match("removal") == []
+    assert refresh_search_vectors() >= 1
+    assert _stemmed_match("removal") == [claim]
+
+
+@postgres_only
+def test_reader_and_api_searches_rank_the_same_way():
+    from claims.models import Claim
+    from claims.search import ranked_claims
+
+    in_title = publish_fact_check(title="Returns of migrants rose", text="Removals rose.")
+    in_analysis = publish_fact_check(
+        title="Budget claim", text="The budget grew.", analysis="Mentions returning people once."
+    )
+    api_order = list(ranked_claims(Claim.objects.all(), "returned").order_by("-search_rank"))
+    assert api_order == list(search_claims("returned"))[:2] == [in_title, in_analysis]
+
+
+@postgres_only
+def test_the_search_document_has_a_gin_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'claims_claim' "
+            "AND indexname = 'claim_search_vector_gin_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "gin (search_vector)" in definition

@@ -4,15 +4,17 @@ Operations plumbing lives here too (issue 7): `delay()` fails soft when the brok
 signal receivers record the worker and dispatcher heartbeats (readyz) and log every check.
 """
 
-import functools
 import logging
 import os
 import time
 
 from celery import Celery, Task, signals
 from kombu.exceptions import OperationalError as BrokerError
-from kombu.message import Message
 from redis.exceptions import RedisError
+
+from config import broker
+
+broker.tolerate_closed_connections()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -45,43 +47,6 @@ class FailSoftTask(Task):
             )
             return None
 
-
-def _channel_closed(message: Message) -> bool:
-    transport = getattr(message.channel, "connection", None)
-    return transport is None or getattr(transport, "client", None) is None
-
-
-def _tolerate_closed_channel(settle):
-    """Wrap Message.ack_log_error / reject_log_error for messages of a closed connection.
-
-    With late acks, a task that finishes while the broker is down settles its message after
-    the worker has closed that connection. kombu's Redis channel then raises AttributeError
-    (its connection info is gone), which is not among the connection errors kombu logs and
-    swallows: it escapes the event loop, the worker stops with "Unrecoverable error", and its
-    shutdown fails the same way. Such a message cannot be settled any more; it is redelivered
-    (visibility timeout, dispatcher lease) and a check runs once per slot, so log and go on.
-    """
-
-    @functools.wraps(settle)
-    def settle_or_log(message: Message, log, errors, *args, **kwargs):
-        try:
-            return settle(message, log, errors, *args, **kwargs)
-        except AttributeError as error:
-            if not _channel_closed(message):
-                raise
-            log.critical(
-                "Couldn't %s %r: its broker connection is closed (%r); it will be redelivered",
-                settle.__name__.split("_")[0],
-                message.delivery_tag,
-                error,
-            )
-            return None
-
-    return settle_or_log
-
-
-Message.ack_log_error = _tolerate_closed_channel(Message.ack_log_error)
-Message.reject_log_error = _tolerate_closed_channel(Message.reject_log_error)
 
 app = Celery("claimwatch", task_cls=FailSoftTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -153,6 +153,32 @@ def test_settling_a_message_of_a_closed_connection_is_logged_not_raised(settle, 
     assert "it will be redelivered" in caplog.text
 
 
+@pytest.mark.services
+def test_closing_a_channel_whose_connection_is_gone_does_not_raise(caplog):
+    # What the worker does on a broker outage: close the broken connection's channel, which
+    # tries to put the unacknowledged messages back (and cannot any more).
+    message, _ = _message_of_a_connection_closed_by_an_outage()
+    message.channel.qos.restore_at_shutdown = True
+    original = type(message.channel.qos).restore_unacked.__wrapped__
+    with pytest.raises(AttributeError):
+        original(message.channel.qos)
+
+    with caplog.at_level(logging.WARNING, logger="claimwatch.tasks"):
+        message.channel.close()
+    assert "Could not restore 1 unacknowledged message(s)" in caplog.text
+
+
+def test_the_broker_guards_are_installed_once():
+    from kombu.transport import redis as redis_transport
+
+    from config import broker
+
+    before = (Message.ack_log_error, redis_transport.QoS.restore_unacked)
+    broker.tolerate_closed_connections()
+    assert (Message.ack_log_error, redis_transport.QoS.restore_unacked) == before
+    assert Message.ack_log_error.claimwatch_guard and Message.reject_log_error.claimwatch_guard
+
+
 def test_other_attribute_errors_when_settling_still_raise():
     class Broken(Message):
         def ack(self, multiple=False):

@@ -404,22 +404,32 @@ def test_dispatcher_catches_up_after_a_broker_outage(stack, services_back_up):
     env = stack.env(DISPATCH_INTERVAL_SECONDS="1", SOURCES_DISPATCH_LEASE_SECONDS="8")
     worker = celery_worker(env, "outage-worker", stack.logs, concurrency=4, pool="threads")
     beat = celery_beat(env, "outage-beat", stack.logs)
+    stack.site.held.clear()
+    stack.site.release.clear()
+    stack.site.hold_paths.add("/busy-0")
     try:
         wait_for(lambda: _worker_ready(worker), 60, "worker did not start")
+        # The broker dies while the worker holds an unacknowledged (late-ack) check: closing
+        # that connection used to stop the worker ("Unrecoverable error", config/broker.py).
+        busy = stack.make_sources("busy", 1, due=True)
+        assert stack.site.held.wait(30), "the busy check never reached the site"
         stack.redis.stop()
+        stack.site.release.set()  # the busy check finishes during the outage
         ids = stack.make_sources("outage", 10, due=True)
         time.sleep(3)  # beat cannot send, the worker cannot receive
         assert stack.checks_of(ids) == {}
         stack.redis.start()  # empty: whatever was queued is gone
         wait_for(
-            lambda: len(stack.checks_of(ids)) == len(ids),
+            lambda: len(stack.checks_of(ids + busy)) == len(ids) + 1,
             120,
             lambda: (
-                f"the dispatcher did not catch up after the outage\n{worker.tail()}\n{beat.tail(20)}"
+                f"the dispatcher did not catch up after the outage\n{worker.tail()}\n"
+                f"{beat.tail(20)}"
             ),
         )
         time.sleep(3)
+        assert worker.process.poll() is None, "the worker stopped:\n" + worker.tail()
     finally:
         beat.stop()
         worker.stop()
-    assert stack.checks_of(ids) == dict.fromkeys(ids, 1)
+    assert stack.checks_of(ids + busy) == dict.fromkeys(ids + busy, 1)

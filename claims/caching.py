@@ -2,11 +2,15 @@
 
 Keys carry version numbers instead of being deleted one by one:
 
-- the *site* version covers everything a list, feed or sitemap shows; editorial changes
-  (claims, figures, corrections, claimants, topics, ratings) bump it;
-- each claim's own version covers what only its page shows (citations, sources' live state);
-  a source check bumps the versions of the claims citing that source, so monitoring a million
-  sources does not empty the cache of every other page.
+- the *site* version covers every page; only a change of the rating scale (shown everywhere)
+  bumps it;
+- the *lists* version covers every page but claim pages: home, lists, claimant and topic
+  pages, search, feeds, sitemap; editorial changes (claims, figures, corrections, claimants,
+  topics) bump it;
+- each claim's own version covers its page; editing the claim, its figures, citations,
+  claimant or topics bumps it, and a source check bumps the versions of the claims citing that
+  source. So an editor saving one draft, or monitoring a million sources, does not empty the
+  cache of every claim page.
 
 Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
 get a fresh page. Every cache call fails soft: if Redis is down the page is rendered normally.
@@ -33,6 +37,7 @@ from django.http import HttpRequest, HttpResponse
 logger = logging.getLogger(__name__)
 
 SITE_VERSION_KEY = "public:v:site"
+LISTS_VERSION_KEY = "public:v:lists"
 PAGE_TIMEOUT = 60 * 60  # versions make stale keys unreachable; expiry only frees memory
 
 
@@ -72,8 +77,14 @@ def _bump_now_and_after_commit(keys: list[str]) -> None:
 
 
 def invalidate_site() -> None:
-    """Every public page may have changed (an editorial change)."""
+    """Every public page may have changed (the rating scale)."""
     _bump_now_and_after_commit([SITE_VERSION_KEY])
+
+
+def invalidate_lists(claim_ids: Iterable[int] = ()) -> None:
+    """An editorial change: every page but claim pages, and the pages of these claims."""
+    keys = [LISTS_VERSION_KEY] + [_claim_version_key(pk) for pk in set(claim_ids) if pk]
+    _bump_now_and_after_commit(keys)
 
 
 def invalidate_claims(claim_ids: Iterable[int]) -> None:
@@ -99,7 +110,8 @@ _version_memo: dict[str, tuple[float, int]] = {}
 
 
 def _versions(claim_id: int | None) -> str | None:
-    keys = [SITE_VERSION_KEY] + ([_claim_version_key(claim_id)] if claim_id else [])
+    own = _claim_version_key(claim_id) if claim_id else LISTS_VERSION_KEY
+    keys = [SITE_VERSION_KEY, own]
     ttl = version_ttl()
     now = time.monotonic()
     found: dict[str, int] = {}
@@ -242,9 +254,33 @@ def _site_changed(sender, **kwargs) -> None:
     invalidate_site()
 
 
-def _claim_page_changed(sender, instance, **kwargs) -> None:
-    invalidate_site()
-    invalidate_claims([getattr(instance, "claim_id", None)])
+def _claim_changed(sender, instance, **kwargs) -> None:
+    invalidate_lists([instance.pk])
+
+
+def _claim_part_changed(sender, instance, **kwargs) -> None:
+    invalidate_lists([getattr(instance, "claim_id", None)])
+
+
+def _claimant_changed(sender, instance, **kwargs) -> None:
+    from claims.models import Claim
+
+    invalidate_lists(Claim.objects.filter(claimant_id=instance.pk).values_list("pk", flat=True))
+
+
+def _topic_changed(sender, instance, **kwargs) -> None:
+    invalidate_lists(instance.claims.values_list("pk", flat=True))
+
+
+def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        invalidate_lists([instance.pk])
+    elif pk_set is not None:  # topic.claims.add(...) / remove(...)
+        invalidate_lists(pk_set)
+    else:  # topic.claims.clear(): which claims it had is gone by now
+        invalidate_site()
 
 
 def connect_claims_signals() -> None:
@@ -253,20 +289,21 @@ def connect_claims_signals() -> None:
 
     from claims.models import Claim, Claimant, ClaimEvent, Correction, Figure, Rating, Topic
 
-    for model in (Claim, Claimant, Topic, Rating):
-        post_save.connect(
-            _site_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"
-        )
+    receivers = [
+        (Rating, _site_changed, _site_changed),
+        (Claim, _claim_changed, _claim_changed),
+        (Claimant, _claimant_changed, _claimant_changed),
+        # After a topic is deleted its claims are unknown: rare enough to refresh everything.
+        (Topic, _topic_changed, _site_changed),
+        (Figure, _claim_part_changed, _claim_part_changed),
+        (Correction, _claim_part_changed, _claim_part_changed),
+        (ClaimEvent, _claim_part_changed, _claim_part_changed),
+    ]
+    for model, on_save, on_delete in receivers:
+        post_save.connect(on_save, sender=model, dispatch_uid=f"public-cache-{model.__name__}")
         post_delete.connect(
-            _site_changed, sender=model, dispatch_uid=f"public-cache-del-{model.__name__}"
-        )
-    for model in (Figure, Correction, ClaimEvent):
-        post_save.connect(
-            _claim_page_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"
-        )
-        post_delete.connect(
-            _claim_page_changed, sender=model, dispatch_uid=f"public-cache-del-{model.__name__}"
+            on_delete, sender=model, dispatch_uid=f"public-cache-del-{model.__name__}"
         )
     m2m_changed.connect(
-        _site_changed, sender=Claim.topics.through, dispatch_uid="public-cache-claim-topics"
+        _claim_topics_changed, sender=Claim.topics.through, dispatch_uid="public-cache-claim-topics"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from claims.caching import invalidate_claims, invalidate_site
+from claims.caching import invalidate_claims, invalidate_lists
 from sources.models import Citation, Snapshot, Source
 
 
@@ -31,12 +31,12 @@ def source_changed(sender, instance: Source, update_fields=None, **kwargs) -> No
     )
     if update_fields is not None and not state_changed:
         return
-    invalidate_claims(
-        Citation.objects.filter(source_id=instance.pk).values_list("claim_id", flat=True)
-    )
+    claim_ids = Citation.objects.filter(source_id=instance.pk).values_list("claim_id", flat=True)
     if state_changed:
         # A change of state may also flag claims for attention, which lists show.
-        invalidate_site()
+        invalidate_lists(claim_ids)
+    else:
+        invalidate_claims(claim_ids)
 
 
 @receiver(post_save, sender=Snapshot, dispatch_uid="public-cache-snapshot")

@@ -9,7 +9,7 @@ from claims import caching
 from claims.models import Figure
 from sources.models import Citation, Source
 from tests.claims.conftest import publish_fact_check
-from tests.factories import ClaimFactory
+from tests.factories import ClaimantFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,65 @@ def test_by_default_another_workers_invalidation_shows_within_the_version_ttl(
     response = anon.get(url)
     assert response["X-Page-Cache"] == "miss"
     assert "Changed by another worker." in response.content.decode()
+
+
+def _status(anon, url: str) -> str:
+    return anon.get(url)["X-Page-Cache"]
+
+
+def test_editing_one_claim_leaves_the_other_claim_pages_cached(anon, fact_check):
+    other = publish_fact_check(title="Other claim")
+    for url in (fact_check.get_absolute_url(), other.get_absolute_url(), "/claims/"):
+        anon.get(url)
+    ClaimFactory(title="An editor's new draft")  # editorial work elsewhere
+    other.verdict_summary = "Reworded."
+    other.save()
+    assert _status(anon, fact_check.get_absolute_url()) == "hit"
+    assert _status(anon, other.get_absolute_url()) == "miss"
+    assert "Reworded." in anon.get("/claims/").content.decode()  # lists did change
+
+
+def test_claimant_and_topic_edits_refresh_the_pages_that_show_them(anon, fact_check):
+    from tests.factories import TopicFactory
+
+    other = publish_fact_check(title="Other claim", claimant=ClaimantFactory(name="Someone Else"))
+    url, other_url = fact_check.get_absolute_url(), other.get_absolute_url()
+    anon.get(url), anon.get(other_url)
+    claimant = fact_check.claimant
+    claimant.name = "The Home Office press team"
+    claimant.save()
+    assert "The Home Office press team" in anon.get(url).content.decode()
+    assert _status(anon, other_url) == "hit"
+
+    topic = TopicFactory(name="Returns policy")
+    topic.claims.add(fact_check)  # from the topic's side
+    assert "Returns policy" in anon.get(url).content.decode()
+    topic.name = "Removals policy"
+    topic.save()
+    assert "Removals policy" in anon.get(url).content.decode()
+    fact_check.topics.remove(topic)  # from the claim's side
+    assert "Removals policy" not in anon.get(url).content.decode()
+    assert _status(anon, other_url) == "hit"
+
+
+def test_a_rating_scale_change_refreshes_every_page(anon, fact_check):
+    other = publish_fact_check(title="Other claim")
+    anon.get(fact_check.get_absolute_url()), anon.get(other.get_absolute_url())
+    rating = other.rating
+    rating.label = "Renamed verdict"
+    rating.save()
+    assert "Renamed verdict" in anon.get(other.get_absolute_url()).content.decode()
+    assert _status(anon, fact_check.get_absolute_url()) == "miss"
+
+
+def test_a_source_turning_broken_refreshes_lists_and_citing_pages_only(anon, fact_check):
+    other = publish_fact_check(title="Other claim")
+    for url in (fact_check.get_absolute_url(), other.get_absolute_url(), "/claims/"):
+        anon.get(url)
+    source = fact_check.citations.get().source
+    now = timezone.now()
+    source.state, source.state_changed_at, source.last_checked_at = "broken", now, now
+    source.save(update_fields=["state", "state_changed_at", "last_checked_at"])
+    assert _status(anon, "/claims/") == "miss"
+    assert _status(anon, fact_check.get_absolute_url()) == "miss"
+    assert _status(anon, other.get_absolute_url()) == "hit"

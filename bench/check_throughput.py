@@ -117,18 +117,18 @@ def wait_until_checked(source_ids: list[int], since: datetime, timeout: float) -
 
 
 def run_pass(source_ids: list[int], timeout: float) -> float:
-    """Make every source due, enqueue the checks the way the dispatcher does, time them."""
+    """Make every source due, run the dispatcher as beat does, time until all are checked."""
     from django.utils import timezone
 
     from sources.models import Source
-    from sources.scheduling import claim_due_sources
-    from sources.tasks import enqueue_checks
+    from sources.tasks import dispatch_due_checks
 
     since = timezone.now()
     Source.objects.filter(pk__in=source_ids).update(next_check_at=since)
     started = time.monotonic()
-    claimed = claim_due_sources(since, limit=len(source_ids))
-    enqueue_checks(claimed)
+    # Claims the due sources (leases, SKIP LOCKED) and enqueues their batches after commit.
+    dispatched = dispatch_due_checks()
+    assert dispatched == len(source_ids), dispatched
     wait_until_checked(source_ids, since, timeout)
     return time.monotonic() - started
 
@@ -168,13 +168,18 @@ def run_linkchecker(binary: str, server: QuietServer, threads: int, n: int) -> f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--urls", type=int, default=2000, help="number of URLs (default 2000)")
-    parser.add_argument("--concurrency", type=int, default=8, help="worker and LinkChecker threads")
+    parser.add_argument("--concurrency", type=int, default=8, help="LinkChecker threads")
     parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="worker processes (one per CPU)"
     )
+    parser.add_argument("--tasks", type=int, default=2, help="batch tasks at once per worker")
+    parser.add_argument("--batch-size", type=int, default=25, help="SOURCES_CHECK_BATCH_SIZE")
+    parser.add_argument("--check-threads", type=int, default=4, help="SOURCES_CHECK_THREADS")
+    parser.add_argument("--unchanged-passes", type=int, default=1, help="passes after the first")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per pass at most")
     parser.add_argument("--no-linkchecker", action="store_true")
+    parser.add_argument("--linkchecker", default="", help="path of the linkchecker program")
     parser.add_argument("--no-install", action="store_true", help="do not pip install linkchecker")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not (
@@ -183,8 +188,13 @@ def main() -> None:
         raise SystemExit(
             "Set DATABASE_URL (PostgreSQL scratch database) and REDIS_URL/CELERY_BROKER_URL."
         )
-    # Politeness lets the one local host through: as many slots as worker threads.
-    os.environ["SOURCES_PER_HOST_CONCURRENCY"] = str(args.concurrency * 4)
+    fetchers = args.workers * args.tasks * args.check_threads
+    # Politeness lets the one local host through: a slot for every fetch that can run at once.
+    os.environ["SOURCES_PER_HOST_CONCURRENCY"] = str(fetchers)
+    os.environ["SOURCES_CHECK_BATCH_SIZE"] = str(args.batch_size)
+    os.environ["SOURCES_CHECK_THREADS"] = str(args.check_threads)
+    # One dispatcher run claims every bench source.
+    os.environ["SOURCES_DISPATCH_BATCH"] = str(args.urls)
     # Workers keep their database connections, as a production deployment would.
     os.environ.setdefault("CONN_MAX_AGE", "60")
     setup_django()
@@ -214,8 +224,7 @@ def main() -> None:
     source_ids = list(Source.objects.filter(host="127.0.0.1").values_list("pk", flat=True))
     app.control.purge()
     logs = Path(tempfile.mkdtemp(prefix="check_throughput_"))
-    # Worker threads share the check among the worker processes: `--concurrency` in total.
-    threads = max(1, args.concurrency // args.workers)
+    load_before = os.getloadavg()
     workers = [
         subprocess.Popen(
             [
@@ -226,7 +235,7 @@ def main() -> None:
                 "config",
                 "worker",
                 f"--pool={args.pool}",
-                f"--concurrency={threads}",
+                f"--concurrency={args.tasks}",
                 "--without-mingle",
                 "--without-gossip",
                 "-l",
@@ -246,7 +255,7 @@ def main() -> None:
         time.sleep(3)  # worker start-up is not part of the measurement
         first = run_pass(source_ids, args.timeout)
         rows_before = SourceCheck.objects.count() + Snapshot.objects.count()
-        second = run_pass(source_ids, args.timeout)
+        unchanged = [run_pass(source_ids, args.timeout) for _ in range(args.unchanged_passes)]
         rows_added = SourceCheck.objects.count() + Snapshot.objects.count() - rows_before
     finally:
         for worker in workers:
@@ -256,32 +265,44 @@ def main() -> None:
     outcomes = dict(
         Source.objects.filter(pk__in=source_ids).values_list("last_outcome").annotate(n=Count("pk"))
     )
+    repeats = dict(
+        SourceCheck.objects.filter(source_id__in=source_ids)
+        .values_list("repeat_count")
+        .annotate(n=Count("pk"))
+    )
     Source.objects.filter(pk__in=source_ids).delete()
 
     n = args.urls
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")  # fmt: skip
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     print(
-        f"workers: {args.workers} x pool={args.pool} concurrency={threads}; "
+        f"workers: {args.workers} x pool={args.pool} concurrency={args.tasks}; batches of "
+        f"{args.batch_size} with {args.check_threads} fetch threads ({fetchers} fetches at once); "
         f"LinkChecker threads: {args.concurrency}; URLs: {n}"
     )
     print(f"claimwatch first pass (new pages): {first:.1f} s = {n / first:.1f} URLs/s")
-    print(f"claimwatch second pass (unchanged): {second:.1f} s = {n / second:.1f} URLs/s")
-    print(f"rows added per 1,000 unchanged checks: {rows_added / n * 1000:.1f}")
-    print(f"last outcomes: {outcomes}")
+    for number, seconds in enumerate(unchanged, 1):
+        print(f"claimwatch unchanged pass {number}: {seconds:.1f} s = {n / seconds:.1f} URLs/s")
+    checks = n * len(unchanged)
+    print(f"rows added per 1,000 unchanged checks: {rows_added / max(1, checks) * 1000:.1f}")
+    print(f"last outcomes: {outcomes}; history rows by repeat_count: {repeats}")
     if not args.no_linkchecker:
-        binary = linkchecker_binary(install=not args.no_install)
-        if binary is None:
+        binary = args.linkchecker or linkchecker_binary(install=not args.no_install)
+        if not binary:
             print("linkchecker: not available")
         else:
             baseline = run_linkchecker(binary, server, args.concurrency, n)
             print(
                 f"linkchecker ({args.concurrency} threads): {baseline:.1f} s = {n / baseline:.1f} URLs/s"
             )
-            print(f"ratio claimwatch/linkchecker (first pass): {(n / first) / (n / baseline):.2f}")
-            print(
-                f"ratio claimwatch/linkchecker (unchanged pass): {(n / second) / (n / baseline):.2f}"
-            )
+            print(f"ratio claimwatch/linkchecker (first pass): {baseline / first:.2f}")
+            for number, seconds in enumerate(unchanged, 1):
+                print(
+                    f"ratio claimwatch/linkchecker (unchanged pass {number}): {baseline / seconds:.2f}"
+                )
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     server.shutdown()
 
 

@@ -194,6 +194,11 @@ SOURCES_BROKEN_AFTER_HOURS = env.float("SOURCES_BROKEN_AFTER_HOURS", default=24.
 SOURCES_MIN_INTERVAL_HOURS = env.float("SOURCES_MIN_INTERVAL_HOURS", default=1.0)
 SOURCES_MAX_INTERVAL_HOURS = env.float("SOURCES_MAX_INTERVAL_HOURS", default=24.0 * 7)
 SOURCES_DISPATCH_BATCH = env.int("SOURCES_DISPATCH_BATCH", default=500)
+# The dispatcher enqueues checks in batches of this many sources (one task each); a batch
+# fetches with up to SOURCES_CHECK_THREADS requests at once and records its results in a few
+# queries (sources.batches).
+SOURCES_CHECK_BATCH_SIZE = env.int("SOURCES_CHECK_BATCH_SIZE", default=25)
+SOURCES_CHECK_THREADS = env.int("SOURCES_CHECK_THREADS", default=8)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

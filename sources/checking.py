@@ -332,13 +332,18 @@ def _set_state(source: Source, state: str, now: datetime) -> None:
         source.state_changed_at = now
 
 
-def _fetch(source: Source):
+def fetch_for_check(source: Source):
+    """Fetch the source's URL through the safe fetcher, with its validators when they count."""
     from sources.fetching import fetch
 
     # Validators only when the text they stand for is still here to compare against.
     if source.current_snapshot_id:
         return fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     return fetch(source.url)
+
+
+# What a check needs of the source before fetching (the row is locked only to record).
+FETCH_FIELDS = ("pk", "url", "host", "etag", "last_modified", "body_hash", "current_snapshot_id")
 
 
 def check_source(
@@ -350,34 +355,45 @@ def check_source(
        scheduling.HostBusy when the host is at its limit, so the caller can retry later).
     2. Fetch with the stored validators, outside any transaction (no lock held on the network).
     3. Classify the answer and extract the text (still outside the transaction).
-    4. In one transaction, lock the source row (concurrent runs of this check wait here), and:
-       a. store a Snapshot only if the normalised main text's hash is new for the source;
-       b. update the latest SourceCheck row if the outcome did not change, else add one;
-       c. re-locate every citation's excerpt in the new text;
-       d. update the source's state, validators, failure counters and next check time;
-       e. flag the claims whose evidence moved or whose source became broken.
-    A failed check never touches the snapshots or the excerpt states.
+    4. Record it (record_result): one transaction holding the source's row lock.
     """
-    source = (
-        Source.objects.filter(pk=source_id)
-        .only("pk", "url", "host", "etag", "last_modified", "body_hash", "current_snapshot_id")
-        .first()
-    )
+    source = Source.objects.filter(pk=source_id).only(*FETCH_FIELDS).first()
     if source is None:
         logger.info("Source %s no longer exists; nothing to check", source_id)
         return None
     started = time.monotonic()
     if polite:
         with scheduling.host_slot(source.host):
-            result = _fetch(source)
+            result = fetch_for_check(source)
     else:
-        result = _fetch(source)
+        result = fetch_for_check(source)
     classified = classify(source, result)
     now = now or timezone.now()
     if not result.elapsed_ms:
-        elapsed = int((time.monotonic() - started) * 1000)
-        result = _with_elapsed(result, elapsed)
+        result = with_elapsed(result, int((time.monotonic() - started) * 1000))
+    return record_result(source_id, classified, result, now)
 
+
+def record_result(
+    source_id: int,
+    classified: Classified,
+    result,
+    now: datetime,
+    *,
+    lease_until: datetime | None = None,
+) -> SourceCheck | None:
+    """Write one check's result in one transaction holding the source's row lock (concurrent
+    runs of the same check wait here, then see each other's rows), and:
+
+    a. store a Snapshot only if the normalised main text's hash is new for the source;
+    b. update the latest SourceCheck row if the outcome did not change, else add one;
+    c. re-locate every citation's excerpt in the new text;
+    d. update the source's state, validators, failure counters and next check time;
+    e. flag the claims whose evidence moved or whose source became broken.
+    A failed check never touches the snapshots or the excerpt states. With `lease_until` (the
+    dispatcher's lease of this slot), nothing is written if the source is no longer under that
+    lease: it was already checked in this slot (a redelivered batch); returns None then.
+    """
     with transaction.atomic():
         # Every query counts at a million sources: the current snapshot comes with the row
         # (without its texts), and whether any citation needs re-locating too.
@@ -390,6 +406,8 @@ def check_source(
             .first()
         )
         if source is None:
+            return None
+        if lease_until is not None and source.next_check_at != lease_until:
             return None
         outcome = classified.outcome
         if outcome in ALIVE:
@@ -411,7 +429,8 @@ def check_source(
     return check
 
 
-def _with_elapsed(result, elapsed_ms: int):
+def with_elapsed(result, elapsed_ms: int):
+    """The fetch result with its duration filled in (fakes in tests may leave it at 0)."""
     import dataclasses
 
     if dataclasses.is_dataclass(result):

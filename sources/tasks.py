@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
+from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from sources import checking, scheduling
+from sources import batches, checking, scheduling
 
 # Transient trouble worth another try: the database or the broker went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
+# Checks are acknowledged late (a killed worker's check is redelivered) and retried on transient
+# trouble.
+CHECK_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,  # well under the broker visibility timeout (1800 s): no double runs
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
-@shared_task(
-    bind=True,
-    name="sources.tasks.check_source",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=5,
-    retry_backoff_max=300,  # well under the broker visibility timeout (1800 s): no double runs
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task(name="sources.tasks.check_source", **CHECK_TASK_OPTIONS)
 def check_source(self, source_id: int) -> str | None:
     """Check one source; when its host is at the politeness limit, come back later."""
     if not self.request.is_eager:
@@ -43,6 +48,32 @@ def check_source(self, source_id: int) -> str | None:
     return check.outcome if check else None
 
 
+@shared_task(name="sources.tasks.check_sources", **CHECK_TASK_OPTIONS)
+def check_sources(self, source_ids: list[int], lease_until: str | None = None) -> dict[str, int]:
+    """Check a batch of sources (sources.batches); those whose host is busy are handed back to
+    the dispatcher, which claims them again shortly.
+
+    `lease_until` (ISO date) is the dispatcher's lease: a redelivered or retried batch skips
+    the sources already checked under it. Returns the number of sources per outcome.
+    """
+    from config.logging import log_check
+
+    if not self.request.is_eager:
+        close_old_connections()
+    lease = datetime.fromisoformat(lease_until) if lease_until else None
+    batch = batches.check_sources(source_ids, lease_until=lease, polite=not self.request.is_eager)
+    for source_id, outcome in batch.outcomes.items():
+        duration = batch.durations.get(source_id, 0)
+        log_check(
+            source_id, outcome, duration, task_id=self.request.id, retries=self.request.retries or 0
+        )
+    for source_id, error in batch.failed.items():
+        log_check(source_id, None, 0, task_id=self.request.id, error=error)
+    summary = dict(Counter(batch.outcomes.values()))
+    summary.update(busy=len(batch.busy), skipped=len(batch.skipped), failed=len(batch.failed))
+    return summary
+
+
 @shared_task(
     name="sources.tasks.dispatch_due_checks",
     autoretry_for=TRANSIENT,
@@ -51,18 +82,28 @@ def check_source(self, source_id: int) -> str | None:
     max_retries=3,
 )
 def dispatch_due_checks() -> int:
-    """Claim the due sources (see scheduling.claim_due_sources) and enqueue their checks."""
-    source_ids = scheduling.claim_due_sources()
-    transaction.on_commit(lambda: enqueue_checks(source_ids))
-    return len(source_ids)
+    """Claim the due sources (scheduling.claim_due_batches) and enqueue their batches."""
+    due = scheduling.claim_due_batches()
+    transaction.on_commit(lambda: enqueue_batches(due.batches, due.lease_until))
+    return sum(len(batch) for batch in due.batches)
 
 
-def enqueue_checks(source_ids: list[int]) -> None:
-    """Queue one check per source over a single broker connection (thousands per minute)."""
-    if check_source.app.conf.task_always_eager:
-        for pk in source_ids:
-            check_source.delay(pk)
+def enqueue_checks(source_ids: list[int], lease_until: datetime | None = None) -> None:
+    """Queue checks of these sources in batches of SOURCES_CHECK_BATCH_SIZE."""
+    size = max(1, settings.SOURCES_CHECK_BATCH_SIZE)
+    enqueue_batches(
+        [source_ids[start : start + size] for start in range(0, len(source_ids), size)],
+        lease_until,
+    )
+
+
+def enqueue_batches(source_batches: list[list[int]], lease_until: datetime | None = None) -> None:
+    """Queue one check_sources task per batch over a single broker connection."""
+    lease = lease_until.isoformat() if lease_until else None
+    if check_sources.app.conf.task_always_eager:
+        for batch in source_batches:
+            check_sources.delay(batch, lease)
         return
-    with check_source.app.producer_or_acquire() as producer:
-        for pk in source_ids:
-            check_source.apply_async((pk,), producer=producer)
+    with check_sources.app.producer_or_acquire() as producer:
+        for batch in source_batches:
+            check_sources.apply_async((batch, lease), producer=producer)

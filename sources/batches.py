@@ -1,0 +1,386 @@
+"""Check a batch of sources at once: what the dispatcher's tasks run (tasks.check_sources).
+
+The rules and the rows are those of checking.check_source, source by source; only the cost
+differs (issue 3: at least LinkChecker's rate):
+
+1. One query loads the batch, with each source's latest history row and whether a citation
+   needs re-locating. Sources no longer under the dispatcher's lease are skipped: they were
+   already checked in this slot (a redelivered or retried batch).
+2. One Redis round trip takes the politeness slots of all the batch's hosts (another frees
+   them); a host with no free slot has its sources handed back to the dispatcher, which
+   claims them again a few seconds later (scheduling.hand_back).
+3. Fetch and classify concurrently: SOURCES_CHECK_THREADS threads, at most the slots held per
+   host, no database access in the threads.
+4. The usual case, the page as it was (a 304 or the same bytes) with nothing else to change, is
+   recorded for the whole batch in one transaction: a locking SELECT that re-checks the lease
+   and that no other check came in between, and two bulk UPDATEs (the sources and their latest
+   history rows: repeat_count + 1). No row is added and no signal runs (the page-cache signal
+   does nothing for a check that leaves the state as it was).
+5. Everything else (new text, a change, a failure, a state change, excerpts to re-locate) is
+   recorded by checking.record_result, source by source, exactly as a single check.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from sources import checking, scheduling
+from sources.models import Citation, Source, SourceCheck
+
+logger = logging.getLogger(__name__)
+
+Outcome = SourceCheck.Outcome
+# What the fast path (4.) needs of a source besides what fetching needs.
+RECORD_FIELDS = (
+    "state",
+    "last_checked_at",
+    "check_interval_seconds",
+    "consecutive_failures",
+    "first_failure_at",
+    "final_url",
+)
+
+
+@dataclass
+class Fetched:
+    source: Source
+    result: object  # fetching.FetchResult
+    classified: checking.Classified
+
+
+@dataclass
+class BatchResult:
+    outcomes: dict[int, str] = field(default_factory=dict)  # per source checked, as recorded
+    durations: dict[int, int] = field(default_factory=dict)  # fetch time in ms
+    busy: list[int] = field(default_factory=list)  # host at its limit: handed back for later
+    skipped: list[int] = field(default_factory=list)  # deleted, or already checked (lease)
+    failed: dict[int, str] = field(default_factory=dict)  # unexpected error: lease expiry retries
+
+
+def _stale_citations():
+    """Citations of the outer source whose excerpt must be looked up (again)."""
+    return Citation.objects.filter(source=OuterRef("pk")).filter(
+        Q(excerpt_state=Citation.ExcerptState.UNKNOWN) | ~Q(checked_excerpt_hash=F("excerpt_hash"))
+    )
+
+
+def _load(source_ids: list[int], lease_until: datetime | None) -> list[Source]:
+    latest = SourceCheck.objects.filter(source=OuterRef("pk")).order_by("-last_seen_at", "-pk")
+    sources = (
+        Source.objects.filter(pk__in=source_ids)
+        .only(*checking.FETCH_FIELDS, *RECORD_FIELDS)
+        .annotate(
+            has_stale_citations=Exists(_stale_citations()),
+            latest_check_id=Subquery(latest.values("pk")[:1]),
+            latest_outcome=Subquery(latest.values("outcome")[:1]),
+            latest_snapshot_id=Subquery(latest.values("snapshot_id")[:1]),
+            latest_final_url=Subquery(latest.values("final_url")[:1]),
+        )
+        .order_by()
+    )
+    if lease_until is not None:
+        sources = sources.filter(next_check_at=lease_until)
+    return list(sources)
+
+
+def check_sources(
+    source_ids: list[int],
+    *,
+    lease_until: datetime | None = None,
+    now: datetime | None = None,
+    polite: bool = True,
+    threads: int | None = None,
+) -> BatchResult:
+    """Check these sources (see the module's docstring); `lease_until` is the lease the
+    dispatcher gave them (scheduling.claim_due_batches), None to check them whatever it is."""
+    threads = max(1, threads or settings.SOURCES_CHECK_THREADS)
+    sources = _load(source_ids, lease_until)
+    batch = BatchResult()
+    loaded = {source.pk for source in sources}
+    batch.skipped = [pk for pk in source_ids if pk not in loaded]
+    by_host: dict[str, list[Source]] = {}
+    for source in sources:
+        by_host.setdefault(source.host, []).append(source)
+    wanted = {host: min(len(group), threads) for host, group in by_host.items()}
+    if polite:
+        slots = scheduling.take_host_slots(wanted)
+    else:
+        # In-process runs have no shared slots, but stay polite within the batch.
+        limit = settings.SOURCES_PER_HOST_CONCURRENCY
+        slots = scheduling.HostSlots(
+            {h: min(n, limit) if limit > 0 else n for h, n in wanted.items()}
+        )
+    try:
+        batch.busy = [
+            s.pk for host, group in by_host.items() if not slots.granted.get(host) for s in group
+        ]
+        fetched = _fetch_all(by_host, slots, threads, batch)
+    finally:
+        if polite:
+            scheduling.free_host_slots(slots)
+    if batch.busy:
+        scheduling.hand_back(batch.busy, lease_until)
+    now = now or timezone.now()
+    for item in fetched:
+        batch.durations[item.source.pk] = item.result.elapsed_ms
+    batch.outcomes = _record_unchanged([f for f in fetched if _repeats_latest(f)], now, lease_until)
+    for item in fetched:
+        if item.source.pk in batch.outcomes:
+            continue
+        check = checking.record_result(
+            item.source.pk, item.classified, item.result, now, lease_until=lease_until
+        )
+        if check is None:
+            batch.skipped.append(item.source.pk)
+        else:
+            batch.outcomes[item.source.pk] = check.outcome
+    return batch
+
+
+def _fetch_all(
+    by_host: dict[str, list[Source]], slots: scheduling.HostSlots, threads: int, batch: BatchResult
+) -> list[Fetched]:
+    """Fetch and classify, with as many requests at once per host as slots are held."""
+    queues = {host: deque(group) for host, group in by_host.items() if slots.granted.get(host)}
+    # One lane per slot, hosts interleaved, so that the first lanes to run cover many hosts.
+    per_host = [[host] * min(slots.granted[host], len(queue)) for host, queue in queues.items()]
+    lanes = [host for round_ in itertools.zip_longest(*per_host) for host in round_ if host]
+    fetched: list[Fetched] = []
+
+    def run_lane(host: str) -> None:
+        queue = queues[host]
+        while True:
+            try:
+                source = queue.popleft()
+            except IndexError:
+                return
+            slots.keep()
+            try:
+                fetched.append(_fetch_one(source))
+            except Exception as error:  # one odd page must not sink the rest of the batch
+                logger.exception("Unexpected failure checking source %s", source.pk)
+                batch.failed[source.pk] = f"{type(error).__name__}: {error}"
+
+    if len(lanes) <= 1 or threads == 1:
+        for host in lanes:
+            run_lane(host)
+    else:
+        list(_fetch_pool(threads).map(run_lane, lanes))
+    return fetched
+
+
+_pools = threading.local()
+
+
+def _fetch_pool(threads: int) -> ThreadPoolExecutor:
+    """The calling thread's fetch threads, kept from batch to batch (starting threads for every
+    batch costs more than a fetch). One pool per worker thread, so that batches running side
+    by side do not queue behind each other; a pool inherited through fork is not reused."""
+    key = (os.getpid(), threads)
+    if getattr(_pools, "key", None) != key:
+        if getattr(_pools, "key", (None,))[0] == os.getpid():
+            _pools.pool.shutdown(wait=False)  # the thread count setting changed
+        _pools.key = key
+        _pools.pool = ThreadPoolExecutor(threads, thread_name_prefix="check-fetch")
+    return _pools.pool
+
+
+def _fetch_one(source: Source) -> Fetched:
+    started = time.monotonic()
+    result = checking.fetch_for_check(source)
+    classified = checking.classify(source, result)
+    if not result.elapsed_ms:
+        result = checking.with_elapsed(result, int((time.monotonic() - started) * 1000))
+    return Fetched(source, result, classified)
+
+
+def _repeats_latest(item: Fetched) -> bool:
+    """Whether record_result would only count this check on the latest history row and move
+    the schedule: the same text, state OK before and after, no failure run to end, no
+    redirect, no excerpt to look up again."""
+    source, result, classified = item.source, item.result, item.classified
+    if (
+        classified.outcome not in (Outcome.OK, Outcome.NOT_MODIFIED)
+        or classified.extracted is not None
+    ):
+        return False
+    if source.current_snapshot_id is None or source.state != Source.State.OK:
+        return False
+    if source.consecutive_failures or source.first_failure_at or source.final_url:
+        return False
+    if source.has_stale_citations or source.latest_check_id is None:
+        return False
+    final_url = result.final_url if result.final_url != source.url else ""
+    return (
+        source.latest_outcome in checking.SAME_VERSION
+        and source.latest_snapshot_id == source.current_snapshot_id
+        and source.latest_final_url == final_url
+    )
+
+
+def _record_unchanged(
+    items: list[Fetched], now: datetime, lease_until: datetime | None
+) -> dict[int, str]:
+    """Record the repeats at once; returns {source id: outcome} of those recorded. A source
+    that another check touched meanwhile (last_checked_at moved), that left the lease or that
+    gained a citation to look up is left out here, and recorded by record_result instead."""
+    if not items:
+        return {}
+    rows = []
+    for item in items:
+        source, result = item.source, item.result
+        plan = scheduling.schedule_after_success(source, changed=False, now=now)
+        rows.append(
+            UnchangedRow(
+                source_id=source.pk,
+                seen_checked_at=source.last_checked_at,
+                check_id=source.latest_check_id,
+                outcome=item.classified.outcome,
+                next_check_at=plan.next_check_at,
+                interval_seconds=plan.interval_seconds,
+                duration_ms=min(max(0, int(result.elapsed_ms)), 2**31 - 1),
+                # A 304 has no body: the row keeps the length of the version it stands for.
+                content_length=len(result.body) if result.body else None,
+            )
+        )
+    if connection.vendor == "postgresql":
+        recorded = _update_unchanged_postgresql(rows, now, lease_until)
+    else:
+        recorded = _update_unchanged_orm(rows, now, lease_until)
+    return {
+        item.source.pk: item.source.latest_outcome for item in items if item.source.pk in recorded
+    }
+
+
+@dataclass(frozen=True)
+class UnchangedRow:
+    source_id: int
+    seen_checked_at: datetime | None  # last_checked_at as loaded: no other check since
+    check_id: int
+    outcome: str
+    next_check_at: datetime
+    interval_seconds: int
+    duration_ms: int
+    content_length: int | None
+
+
+_UPDATE_UNCHANGED = """
+WITH v AS (
+    SELECT * FROM unnest(%(source_id)s::bigint[], %(seen)s::timestamptz[], %(check_id)s::bigint[],
+                         %(outcome)s::varchar[], %(next_check_at)s::timestamptz[],
+                         %(interval)s::integer[], %(duration)s::integer[], %(length)s::bigint[])
+        AS v(source_id, seen, check_id, outcome, next_check_at, interval, duration, length)
+), sources AS (
+    UPDATE {source} AS s
+       SET last_checked_at = %(now)s, last_outcome = v.outcome,
+           next_check_at = v.next_check_at, check_interval_seconds = v.interval
+      FROM v
+     WHERE s.id = v.source_id
+       AND s.last_checked_at IS NOT DISTINCT FROM v.seen
+       AND (%(lease)s::timestamptz IS NULL OR s.next_check_at = %(lease)s::timestamptz)
+       AND NOT EXISTS (
+           SELECT 1 FROM {citation} AS c
+            WHERE c.source_id = s.id
+              AND (c.excerpt_state = %(unknown)s OR c.checked_excerpt_hash <> c.excerpt_hash))
+ RETURNING s.id
+)
+UPDATE {check} AS c
+   SET repeat_count = c.repeat_count + 1, last_seen_at = %(now)s, duration_ms = v.duration,
+       error = '', content_length = COALESCE(v.length, c.content_length)
+  FROM v JOIN sources ON sources.id = v.source_id
+ WHERE c.id = v.check_id
+RETURNING c.source_id
+"""
+
+
+def _update_unchanged_postgresql(
+    rows: list[UnchangedRow], now: datetime, lease_until: datetime | None
+) -> set[int]:
+    """One statement for the whole batch: the conditional UPDATE of the sources (it waits for
+    and then re-reads a row another check holds) feeds the UPDATE of their history rows."""
+    sql = _UPDATE_UNCHANGED.format(
+        source=Source._meta.db_table,
+        citation=Citation._meta.db_table,
+        check=SourceCheck._meta.db_table,
+    )
+    params = {
+        "source_id": [row.source_id for row in rows],
+        "seen": [row.seen_checked_at for row in rows],
+        "check_id": [row.check_id for row in rows],
+        "outcome": [row.outcome for row in rows],
+        "next_check_at": [row.next_check_at for row in rows],
+        "interval": [row.interval_seconds for row in rows],
+        "duration": [row.duration_ms for row in rows],
+        "length": [row.content_length for row in rows],
+        "now": now,
+        "lease": lease_until,
+        "unknown": Citation.ExcerptState.UNKNOWN,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {source_id for (source_id,) in cursor.fetchall()}
+
+
+def _update_unchanged_orm(
+    rows: list[UnchangedRow], now: datetime, lease_until: datetime | None
+) -> set[int]:
+    """The same on other databases (SQLite in development): lock, re-check, bulk_update."""
+    unchanged_since = Q()
+    for row in rows:
+        unchanged_since |= Q(pk=row.source_id, last_checked_at=row.seen_checked_at)
+    with transaction.atomic():
+        locked = (
+            Source.objects.select_for_update()
+            .filter(unchanged_since)
+            .exclude(Exists(_stale_citations()))
+            .order_by()
+        )
+        if lease_until is not None:
+            locked = locked.filter(next_check_at=lease_until)
+        still = set(locked.values_list("pk", flat=True))
+        rows = [row for row in rows if row.source_id in still]
+        if not rows:
+            return set()
+        Source.objects.bulk_update(
+            [
+                Source(
+                    pk=row.source_id,
+                    last_checked_at=now,
+                    last_outcome=row.outcome,
+                    next_check_at=row.next_check_at,
+                    check_interval_seconds=row.interval_seconds,
+                )
+                for row in rows
+            ],
+            ["last_checked_at", "last_outcome", "next_check_at", "check_interval_seconds"],
+        )
+        SourceCheck.objects.bulk_update(
+            [
+                SourceCheck(
+                    pk=row.check_id,
+                    repeat_count=F("repeat_count") + 1,
+                    last_seen_at=now,
+                    duration_ms=row.duration_ms,
+                    error="",
+                    content_length=F("content_length")
+                    if row.content_length is None
+                    else row.content_length,
+                )
+                for row in rows
+            ],
+            ["repeat_count", "last_seen_at", "duration_ms", "error", "content_length"],
+        )
+    return still

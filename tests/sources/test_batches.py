@@ -355,3 +355,24 @@ def test_due_sources_are_claimed_in_batches_that_spread_each_host(rules):
     assert due.lease_until == now + timedelta(seconds=scheduling.lease_seconds())
     assert set(Source.objects.values_list("next_check_at", flat=True)) == {due.lease_until}
     assert scheduling.claim_due_batches(now, size=3).batches == []
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_a_long_batch_keeps_its_host_slots_from_expiring(rules):
+    from django.core.cache import cache
+
+    slots = scheduling.take_host_slots({"slow.example": 2})
+    client = cache._cache.get_client(write=True)
+    try:
+        [key, _] = slots.keys
+        client.pexpire(key, 5000)  # as if most of the expiry had passed
+        slots.keep()  # not yet half the expiry since the slots were taken: nothing to do
+        assert client.pttl(key) <= 5000
+        slots.extended_at -= scheduling._slot_expiry()
+        slots.keep()
+        assert client.pttl(key) > 5000
+        assert client.get(key).decode() == slots.token
+    finally:
+        scheduling.free_host_slots(slots)
+    assert client.get(key) is None

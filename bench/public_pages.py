@@ -213,9 +213,11 @@ def start_gunicorn(cache_on: bool, version_ttl: str, port: int, workers: int) ->
     raise RuntimeError(f"gunicorn did not start on port {port}")
 
 
-def check_page(port: int, path: str) -> None:
+def check_page(port: int, path: str) -> int:
+    """Fetch `path` once (fails unless 200); its body size in bytes."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
         assert response.status == 200, path
+        return len(response.read())
 
 
 def wrk(port: int, path: str, seconds: int, connections: int) -> tuple[float, float]:
@@ -249,6 +251,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--mode", help="run only the modes whose name contains this")
     parser.add_argument("--populate", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.populate is not None:
@@ -269,10 +272,19 @@ def main() -> None:
     }
     rows = []
     for mode, (port, cache_on, version_ttl) in MODES.items():
+        if args.mode and args.mode not in mode:
+            continue
         server = start_gunicorn(cache_on, version_ttl, port, args.workers)
         try:
             for path in ["/bench/hello/", *pages.values()]:
                 check_page(port, path)
+            if cache_on and version_ttl == "1":
+                # Calibration: a fixed response as large as the claim page (no cache, no view
+                # work) shows what the page's size alone costs against the 12-byte hello-world.
+                size = check_page(port, claim_path)
+                pages = {**pages, f"static {size:,} bytes (calibration)": f"/bench/bytes/{size}/"}
+            else:
+                pages = {k: v for k, v in pages.items() if not k.startswith("static")}
             for name, path in pages.items():
                 # The machine is shared: alternate baseline and page in short runs and keep the
                 # median of the per-round ratios, so a burst of other work hits both sides.

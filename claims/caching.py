@@ -55,18 +55,56 @@ def _fresh_version() -> int:
     return secrets.randbits(48)
 
 
-def _bump(keys: Iterable[str]) -> None:
-    for key in keys:
-        _version_memo.pop(key, None)  # this worker sees its own invalidations at once
+def _try_bump(key: str) -> bool:
+    _version_memo.pop(key, None)  # this worker sees its own invalidations at once
+    try:
         try:
-            try:
-                cache.incr(key)
-            except ValueError:  # not set yet (or evicted): any new value invalidates
-                cache.add(key, _fresh_version(), timeout=None)
-                cache.incr(key)
-        except Exception as error:  # cache down: nothing cached can be served either
-            # One line, no traceback: an outage would otherwise print one per key and check.
-            logger.warning("Could not bump public page version %s: %s", key, error)
+            cache.incr(key)
+        except ValueError:  # not set yet (or evicted): any new value invalidates
+            cache.add(key, _fresh_version(), timeout=None)
+            cache.incr(key)
+    except Exception as error:  # cache down: nothing cached can be served either, for now
+        # One line, no traceback: an outage would otherwise print one per key and check.
+        logger.warning("Could not bump public page version %s: %s", key, error)
+        return False
+    return True
+
+
+def _bump(keys: Iterable[str]) -> None:
+    failed = [key for key in keys if not _try_bump(key)]
+    if failed:
+        _remember_for_later(failed)
+
+
+def _remember_for_later(keys: list[str]) -> None:
+    """Keep the versions that could not be bumped in the database, for flush_pending().
+
+    Without this, a Redis that was unreachable for a moment but kept its data would go on
+    serving the pages from before the change until they expire (PAGE_TIMEOUT).
+    """
+    from claims.models import PendingPageInvalidation
+
+    try:
+        with transaction.atomic():  # a savepoint: a failure here must not break the caller's
+            PendingPageInvalidation.objects.bulk_create(
+                [PendingPageInvalidation(key=key) for key in keys], ignore_conflicts=True
+            )
+    except Exception:
+        logger.exception("Could not record page cache invalidations %s for later", keys)
+
+
+def flush_pending(limit: int = 5000) -> int:
+    """Bump the versions recorded while the cache was unreachable; how many were bumped.
+
+    Run every minute by claims.tasks.flush_page_invalidations; what still fails stays recorded.
+    """
+    from claims.models import PendingPageInvalidation
+
+    pending = PendingPageInvalidation.objects.values_list("pk", "key")[:limit]
+    done = [pk for pk, key in pending if _try_bump(key)]
+    if done:
+        PendingPageInvalidation.objects.filter(pk__in=done).delete()
+    return len(done)
 
 
 def _bump_now_and_after_commit(keys: list[str]) -> None:

@@ -453,3 +453,21 @@ class ClaimEvent(models.Model):
         if self.pk is not None:
             raise ValidationError("Claim history is append-only.")
         super().save(*args, **kwargs)
+
+
+class PendingPageInvalidation(models.Model):
+    """A public page cache version that could not be bumped because the cache was unreachable.
+
+    Written in the same transaction as the change, so a correction published during a Redis
+    outage still reaches the cached pages: claims.tasks.flush_page_invalidations bumps these
+    once the cache answers again (claims.caching).
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key} (since {self.created_at:%Y-%m-%d %H:%M})"

@@ -175,6 +175,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sources.tasks.dispatch_due_checks",
         "schedule": timedelta(minutes=1),
     },
+    # Page cache versions that could not be bumped while Redis was unreachable (claims.caching).
+    "flush-page-invalidations": {
+        "task": "claims.tasks.flush_page_invalidations",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Source monitoring --------------------------------------------------------------------

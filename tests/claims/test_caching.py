@@ -230,3 +230,58 @@ def test_a_source_turning_broken_refreshes_lists_and_citing_pages_only(anon, fac
     assert _status(anon, "/claims/") == "miss"
     assert _status(anon, fact_check.get_absolute_url()) == "miss"
     assert _status(anon, other.get_absolute_url()) == "hit"
+
+
+def _cache_unreachable():
+    broken = mock.Mock(side_effect=ConnectionError("redis unreachable"))
+    return mock.patch.multiple(caching.cache, incr=broken, add=broken)
+
+
+def test_a_change_made_while_the_cache_is_unreachable_shows_once_it_answers(anon, fact_check):
+    from claims.models import PendingPageInvalidation
+    from claims.tasks import flush_page_invalidations
+
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    with _cache_unreachable():  # Redis unreachable for a moment, but keeping its data
+        fact_check.verdict_summary = "A correction published during the outage."
+        fact_check.save()
+    recorded = set(PendingPageInvalidation.objects.values_list("key", flat=True))
+    assert recorded == {caching.LISTS_VERSION_KEY, caching._claim_version_key(fact_check.pk)}
+    caching.forget_local_state()  # another worker: it has the old page, not the edit
+    assert anon.get(url)["X-Page-Cache"] == "hit"  # the versions in Redis never moved
+
+    assert flush_page_invalidations() == 2
+    response = anon.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "A correction published during the outage." in response.content.decode()
+    assert not PendingPageInvalidation.objects.exists()
+
+
+def test_pending_invalidations_stay_recorded_while_the_cache_is_still_down(fact_check):
+    from claims.models import PendingPageInvalidation
+
+    with _cache_unreachable():
+        fact_check.save()
+        fact_check.save()  # recorded once per key
+        assert caching.flush_pending() == 0
+    assert PendingPageInvalidation.objects.count() == 2
+    assert caching.flush_pending() == 2
+    assert PendingPageInvalidation.objects.count() == 0
+
+
+def test_a_rolled_back_change_leaves_no_pending_invalidation(fact_check):
+    from django.db import transaction
+
+    from claims.models import PendingPageInvalidation
+
+    with _cache_unreachable(), pytest.raises(RuntimeError), transaction.atomic():
+        fact_check.save()
+        raise RuntimeError("the edit fails")
+    assert not PendingPageInvalidation.objects.exists()
+
+
+def test_beat_flushes_pending_invalidations_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["flush-page-invalidations"]
+    assert entry["task"] == "claims.tasks.flush_page_invalidations"
+    assert entry["schedule"].total_seconds() == 60

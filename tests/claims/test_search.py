@@ -149,3 +149,27 @@ def test_the_search_document_has_a_gin_index():
         )
         (definition,) = cursor.fetchone()
     assert "gin (search_vector)" in definition
+
+
+@postgres_only
+def test_every_part_of_the_reader_search_match_has_an_index():
+    from django.contrib.postgres.search import SearchQuery
+
+    from claims.models import Claim
+    from claims.search import postgresql_match
+
+    publish_fact_check()
+    query = "returned 9,400"
+    ts_query = SearchQuery(query, search_type="websearch", config="english")
+    matching = Claim.objects.filter(postgresql_match(query, ts_query))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned anyway
+        plan = matching.explain()
+    assert "BitmapOr" in plan
+    for index in (
+        "claim_search_vector_gin_idx",
+        "claim_title_upper_trgm_idx",
+        "claim_text_upper_trgm_idx",
+    ):
+        assert index in plan
+    assert "Seq Scan on claims_claim" not in plan

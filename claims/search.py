@@ -76,10 +76,11 @@ def clean_query(raw: str | None) -> str:
 def search_claims(query: str) -> QuerySet[Claim]:
     """Published claims matching `query`, best first (annotated `headline_raw` on PostgreSQL)."""
     published = Claim.objects.published().with_public_relations()
-    literal = Q(title__icontains=query) | Q(text__icontains=query)
     if connection.vendor != "postgresql":
         return published.filter(
-            literal | Q(verdict_summary__icontains=query) | Q(claimant__name__icontains=query)
+            _literal_match(query)
+            | Q(verdict_summary__icontains=query)
+            | Q(claimant__name__icontains=query)
         ).order_by("-published_at", "-pk")
 
     ts_query = SearchQuery(query, search_type="websearch", config="english")
@@ -107,7 +108,11 @@ def postgresql_match(query: str, ts_query: SearchQuery) -> Q:
     stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
     document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
     PostgreSQL can answer it without reading every claim."""
-    return Q(search_vector=ts_query) | Q(title__icontains=query) | Q(text__icontains=query)
+    return Q(search_vector=ts_query) | _literal_match(query)
+
+
+def _literal_match(query: str) -> Q:
+    return Q(title__icontains=query) | Q(text__icontains=query)
 
 
 def highlight(claim: Claim, query: str) -> SafeString:

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -86,15 +85,6 @@ def dispatch_due_checks() -> int:
     due = scheduling.claim_due_batches()
     transaction.on_commit(lambda: enqueue_batches(due.batches, due.lease_until))
     return sum(len(batch) for batch in due.batches)
-
-
-def enqueue_checks(source_ids: list[int], lease_until: datetime | None = None) -> None:
-    """Queue checks of these sources in batches of SOURCES_CHECK_BATCH_SIZE."""
-    size = max(1, settings.SOURCES_CHECK_BATCH_SIZE)
-    enqueue_batches(
-        [source_ids[start : start + size] for start in range(0, len(source_ids), size)],
-        lease_until,
-    )
 
 
 def enqueue_batches(source_batches: list[list[int]], lease_until: datetime | None = None) -> None:

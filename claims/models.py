@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from claims import figures
+from claims.exceptions import WorkflowError
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
 
@@ -32,6 +33,14 @@ def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None 
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+class ClaimantQuerySet(models.QuerySet):
+    def with_public_claims(self) -> ClaimantQuerySet:
+        """Claimants readers may see: those with at least one published claim."""
+        return self.filter(
+            models.Exists(Claim.objects.published().filter(claimant=models.OuterRef("pk")))
+        )
 
 
 class Claimant(models.Model):
@@ -58,6 +67,8 @@ class Claimant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimantQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -93,10 +104,20 @@ class Claimant(models.Model):
         return reverse("claims:claimant_detail", kwargs={"slug": self.slug})
 
 
+class TopicQuerySet(models.QuerySet):
+    def with_public_claims(self) -> TopicQuerySet:
+        """Topics readers may see: those of at least one published claim."""
+        return self.filter(
+            models.Exists(Claim.objects.published().filter(topics=models.OuterRef("pk")))
+        )
+
+
 class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True, blank=True)
     description = models.TextField(blank=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -160,12 +181,21 @@ class RatingAlias(models.Model):
         super().save(*args, **kwargs)
 
 
+def sees_unpublished(user) -> bool:
+    """Editors and reviewers see drafts and claims in review; everyone else, published only."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("claims.change_claim"))
+
+
 class ClaimQuerySet(models.QuerySet):
     PUBLIC_STATUSES = ("published", "corrected")
 
     def published(self) -> ClaimQuerySet:
         """Claims readers may see: published, including those corrected since."""
         return self.filter(status__in=self.PUBLIC_STATUSES)
+
+    def visible_to(self, user) -> ClaimQuerySet:
+        """The one visibility rule: everything for editors and reviewers, published for the rest."""
+        return self.all() if sees_unpublished(user) else self.published()
 
     def drafts(self) -> ClaimQuerySet:
         return self.filter(status=Claim.Status.DRAFT)
@@ -185,8 +215,6 @@ class ClaimQuerySet(models.QuerySet):
     def delete(self):
         # Published claims are corrected or withdrawn, never deleted (DESIGN.md §4).
         if self.filter(published_at__isnull=False).exists():
-            from claims.workflow import WorkflowError
-
             raise WorkflowError("A claim that has been published cannot be deleted; withdraw it.")
         return super().delete()
 
@@ -309,8 +337,6 @@ class Claim(models.Model):
 
     def delete(self, *args, **kwargs):
         if self.published_at is not None:
-            from claims.workflow import WorkflowError
-
             raise WorkflowError("A claim that has been published cannot be deleted; withdraw it.")
         return super().delete(*args, **kwargs)
 

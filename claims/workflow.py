@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from claims.exceptions import NotAllowed, WorkflowError
 from claims.models import Claim, ClaimEvent, Correction, Rating
 
 EDITORS_GROUP = "Editors"
@@ -20,14 +21,6 @@ REVIEWERS_GROUP = "Reviewers"
 
 Status = Claim.Status
 User = AbstractBaseUser | AnonymousUser
-
-
-class WorkflowError(Exception):
-    """A change the rules do not allow; the message is shown to the editor as is."""
-
-
-class NotAllowed(WorkflowError):
-    """The user's role does not allow this change."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from claims.models import Claim
+
 MAX_URL_LENGTH = 2000
 # Query parameters that only track the reader; dropping them makes one page one Source.
 TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ocid)$", re.IGNORECASE)
@@ -195,6 +197,13 @@ class Source(models.Model):
 
 
 class CitationQuerySet(models.QuerySet):
+    def of_public_claims(self) -> CitationQuerySet:
+        """Citations readers may see: those of published claims."""
+        return self.filter(claim__in=Claim.objects.published())
+
+    def visible_to(self, user) -> CitationQuerySet:
+        return self.filter(claim__in=Claim.objects.visible_to(user))
+
     def with_moved_evidence(self) -> CitationQuerySet:
         return self.filter(
             excerpt_state__in=[Citation.ExcerptState.MISSING, Citation.ExcerptState.FIGURE_CHANGED]

@@ -16,9 +16,11 @@ import os
 import socket
 import ssl
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpcore
@@ -87,7 +89,7 @@ def resolve_host(host: str, port: int) -> list[IPAddress]:
     answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses: list[IPAddress] = []
     for *_, sockaddr in answers:
-        address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if address not in addresses:
             addresses.append(address)
     return addresses
@@ -227,6 +229,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     deadline = _Deadline(settings.SOURCES_TOTAL_TIMEOUT)
     backend = _GuardedBackend(deadline)
     progress = _Progress(url=url, current=url)
+    fields: dict[str, Any]
     try:
         with _GuardedTransport(backend) as transport:
             fields = _follow(transport, progress, _request_headers(etag, last_modified))
@@ -246,7 +249,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     except Exception as failure:  # a check records a result; it never takes the worker down
         logger.exception("Unexpected failure fetching %s", url)
         fields = {"outcome": Outcome.ERROR, "error": f"{type(failure).__name__}: {failure}"}
-    defaults = {
+    defaults: dict[str, Any] = {
         "url": url,
         "final_url": progress.current,
         "status": progress.status,
@@ -394,7 +397,7 @@ def _media_type(response: httpx.Response) -> tuple[str, str]:
     return media.strip().lower(), charset
 
 
-def _causes(error: BaseException):
+def _causes(error: BaseException | None) -> Iterator[BaseException]:
     while error is not None:
         yield error
         error = error.__cause__ or error.__context__

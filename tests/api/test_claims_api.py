@@ -364,7 +364,8 @@ def test_similar_claims_needs_text(anon_api):
 def test_fast_nested_representations_match_the_generic_serializers():
     from rest_framework import serializers
 
-    from claims.api import ClaimCitationSerializer, NestedFigureSerializer
+    from claims.api.claims import ClaimCitationSerializer
+    from claims.api.figures import NestedFigureSerializer
 
     claim = PublishedClaimFactory()
     figure = FigureFactory(

@@ -25,35 +25,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import workflow
-from claims.api import ClaimPartWritesMixin
-from claims.api_errors import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    PayloadTooLarge,
-    error_responses,
-    viewset_schema,
-)
-from claims.api_http import (
-    API_PARSERS,
-    ApiCursorPagination,
-    ConditionalRetrieveMixin,
-    LimitedJSONParser,
-    ReadOrEditorial,
-    sees_unpublished,
-)
+from claims.api.parts import ClaimPartWritesMixin
 from claims.claimreview import ClaimReviewError, claim_review_items
-from claims.models import Claim, ClaimQuerySet
+from claims.models import Claim, sees_unpublished
+from config.api.conditional import ConditionalRetrieveMixin
+from config.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from config.api.exceptions import PayloadTooLarge
+from config.api.pagination import ApiCursorPagination
+from config.api.parsers import LimitedJSONParser
+from config.api.schema import viewset_schema
+from sources import tasks
 from sources.claimreview_import import import_claim_reviews
 from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
 
 
 def visible_sources(request: Request) -> QuerySet[Source]:
     """All sources for editors; for everyone else, those cited by a published claim."""
-    if sees_unpublished(request):
+    if sees_unpublished(request.user):
+        # Editors also see sources nobody cites yet, which no citation filter could yield.
         return Source.objects.all()
-    cited = Citation.objects.filter(
-        source=OuterRef("pk"), claim__status__in=ClaimQuerySet.PUBLIC_STATUSES
-    )
+    cited = Citation.objects.of_public_claims().filter(source=OuterRef("pk"))
     return Source.objects.filter(Exists(cited))
 
 
@@ -174,8 +165,6 @@ class SourceViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = SourceSerializer
-    permission_classes = [ReadOrEditorial]
-    parser_classes = API_PARSERS
     pagination_class = ApiCursorPagination
     filterset_class = SourceFilter
     ordering_fields = ["created_at", "id", "next_check_at"]
@@ -208,13 +197,7 @@ class SourceViewSet(
             raise workflow.NotAllowed("You cannot check sources.")
         source_id = source.pk
 
-        def enqueue() -> None:
-            # Imported here: the tasks module loads Celery, which the API does not need otherwise.
-            from sources.tasks import check_source
-
-            check_source.delay(source_id)
-
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: tasks.check_source.delay(source_id))
         return Response({"status": "queued", "source": source_id}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -260,7 +243,7 @@ class CitationSerializer(serializers.ModelSerializer):
         validators: list = []  # the model's clean() says it better (see validate)
 
     def validate_claim(self, claim: Claim) -> Claim:
-        if not sees_unpublished(self.context["request"]) and not claim.is_public:
+        if not sees_unpublished(self.context["request"].user) and not claim.is_public:
             raise serializers.ValidationError("No such claim.")
         if self.instance is not None and self.instance.claim_id != claim.pk:
             raise serializers.ValidationError("A citation cannot move to another claim.")
@@ -299,17 +282,12 @@ class CitationFilter(filters.FilterSet):
 @viewset_schema(CitationSerializer, delete=True)
 class CitationViewSet(ClaimPartWritesMixin, viewsets.ModelViewSet):
     serializer_class = CitationSerializer
-    permission_classes = [ReadOrEditorial]
-    parser_classes = API_PARSERS
     filterset_class = CitationFilter
     ordering_fields = ["id", "position", "created_at"]
     ordering = ["claim_id", "position", "id"]
 
     def get_queryset(self) -> QuerySet[Citation]:
-        citations = Citation.objects.select_related("source")
-        if sees_unpublished(self.request):
-            return citations
-        return citations.filter(claim__status__in=ClaimQuerySet.PUBLIC_STATUSES)
+        return Citation.objects.visible_to(self.request.user).select_related("source")
 
 
 # --- Check history and snapshots -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""claims/api_claimants.py: claimants with scorecards, ratings and topics, per role."""
+"""claims/api/claimants.py: claimants with scorecards, ratings and topics, per role."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""claims/api_errors.py and claims/api_http.py: JSON errors, limits, CORS, throttling."""
+"""config/api/ (errors, parsers, conditional GET): JSON errors, limits, CORS, throttling."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""claims/api_exchange.py: ClaimReview DataFeed, Fact Check Tools claims:search, intake."""
+"""claims/api/exchange.py: ClaimReview DataFeed, Fact Check Tools claims:search, intake."""
 
 import datetime as dt
 

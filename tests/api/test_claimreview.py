@@ -128,9 +128,6 @@ def test_json_ld_script_text_cannot_close_the_script_element():
 
 @pytest.mark.django_db
 def test_non_web_urls_are_never_exported():
-    from claims.claimreview import claim_review, claimreview_queryset
-    from tests.factories import ClaimantFactory, PublishedClaimFactory
-
     claimant = ClaimantFactory(same_as=["javascript:alert(1)", "https://www.gov.uk/x"])
     claim = PublishedClaimFactory(claimant=claimant, appearance_url="javascript:alert(2)")
     data = claim_review(claimreview_queryset().get(pk=claim.pk))

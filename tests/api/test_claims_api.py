@@ -1,11 +1,15 @@
-"""claims/api.py: claims, figures, claimants, ratings, topics, per role."""
+"""claims/api/claims.py and claims/api/figures.py: claims and figures, per role."""
 
+import json
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 
+from claims.api.claims import ClaimCitationSerializer
+from claims.api.figures import NestedFigureSerializer
 from claims.models import Claim, ClaimEvent
 from tests.factories import (
     CitationFactory,
@@ -362,10 +366,6 @@ def test_similar_claims_needs_text(anon_api):
 
 
 def test_fast_nested_representations_match_the_generic_serializers():
-    from rest_framework import serializers
-
-    from claims.api import ClaimCitationSerializer, NestedFigureSerializer
-
     claim = PublishedClaimFactory()
     figure = FigureFactory(
         claim=claim, baseline_value=Decimal("7900.5"), stated_change_pct=Decimal("19.25")
@@ -381,6 +381,4 @@ def test_fast_nested_representations_match_the_generic_serializers():
 
 
 def json_like(data):
-    import json
-
     return json.loads(json.dumps(data, default=str))

@@ -4,19 +4,19 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from claims import api as claims_api
-from claims import api_claimants, api_exchange
-from claims.api_errors import api_not_found
+from claims.api import claimants, exchange, figures
+from claims.api import claims as claims_api
+from config.api.errors import api_not_found
 from sources import api as sources_api
 
 router = DefaultRouter()
 # `/claims/similar?text=` and `/claims/similar/?text=` both work, without a redirect.
 router.trailing_slash = "/?"
 router.register("claims", claims_api.ClaimViewSet, basename="claim")
-router.register("figures", claims_api.FigureViewSet, basename="figure")
-router.register("claimants", api_claimants.ClaimantViewSet, basename="claimant")
-router.register("ratings", api_claimants.RatingViewSet, basename="rating")
-router.register("topics", api_claimants.TopicViewSet, basename="topic")
+router.register("figures", figures.FigureViewSet, basename="figure")
+router.register("claimants", claimants.ClaimantViewSet, basename="claimant")
+router.register("ratings", claimants.RatingViewSet, basename="rating")
+router.register("topics", claimants.TopicViewSet, basename="topic")
 router.register("sources", sources_api.SourceViewSet, basename="source")
 router.register("citations", sources_api.CitationViewSet, basename="citation")
 router.register("checks", sources_api.SourceCheckViewSet, basename="sourcecheck")
@@ -25,14 +25,14 @@ router.register("snapshots", sources_api.SnapshotViewSet, basename="snapshot")
 app_name = "api"
 
 urlpatterns = [
-    path("claims:search", api_exchange.FactCheckSearchView.as_view(), name="claims-search"),
-    path("claimreview/", api_exchange.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
+    path("claims:search", exchange.FactCheckSearchView.as_view(), name="claims-search"),
+    path("claimreview/", exchange.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path(
         "claimreview/import/",
         sources_api.ClaimReviewImportView.as_view(),
         name="claimreview-import",
     ),
-    path("intake/", api_exchange.IntakeView.as_view(), name="intake"),
+    path("intake/", exchange.IntakeView.as_view(), name="intake"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

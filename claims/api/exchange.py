@@ -23,12 +23,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import workflow
-from claims.api_errors import WRITE_ERRORS, error_responses
-from claims.api_http import API_PARSERS
+from claims import intake, workflow
 from claims.claimreview import claimreview_queryset, data_feed
 from claims.models import Claim
 from claims.search import ranked_claims
+from config.api.errors import WRITE_ERRORS, error_responses
 
 
 class JSONLDRenderer(JSONRenderer):
@@ -285,7 +284,6 @@ class IntakeView(APIView):
     """Candidate claims in an article, best first (editors and reviewers)."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = API_PARSERS
 
     @extend_schema(
         summary="Extract candidate claims from article text (editors)",
@@ -297,9 +295,7 @@ class IntakeView(APIView):
             raise workflow.NotAllowed("Only editors and reviewers can use intake.")
         body = IntakeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        from claims.intake import extract_candidates
-
-        candidates = extract_candidates(
+        candidates = intake.extract_candidates(
             body.validated_data["text"], limit=body.validated_data["limit"]
         )
         return Response(CandidateSerializer(candidates, many=True).data)

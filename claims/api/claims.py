@@ -1,9 +1,9 @@
-"""REST API for the editorial core: claims, figures, claimants, ratings, topics.
+"""The claim resource: a claim with everything a reader needs to judge it, the workflow's
+actions on it, and similar claims.
 
-Views are thin: visibility comes from `Claim.objects.published()` unless the client is an
-editor, and every state change goes through `claims.workflow`. Citations and sources are
-served by `sources.api` (claims never imports sources); here they are read through the
-reverse relation `claim.citations`.
+Readers see published claims, editors everything (`Claim.objects.visible_to`); every state
+change goes through `claims.workflow`. Citations are read through `claim.citations` (served and
+written by `sources.api`, which claims never imports).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
@@ -26,39 +26,16 @@ from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims import search, workflow
-from claims.api_errors import READ_ERRORS, WRITE_ERRORS, error_responses, viewset_schema
-from claims.api_http import (
-    API_PARSERS,
-    ApiCursorPagination,
-    ConditionalRetrieveMixin,
-    ReadOrEditorial,
-    sees_unpublished,
-)
+from claims import matching, search, workflow
+from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, TopicSerializer
+from claims.api.figures import NestedFigureSerializer
 from claims.claimreview import claim_review
-from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic
+from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic, sees_unpublished
+from config.api.conditional import ConditionalRetrieveMixin
+from config.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from config.api.pagination import ApiCursorPagination
 
 # --- Read-only building blocks -------------------------------------------------------------
-
-
-class RatingSerializer(serializers.ModelSerializer):
-    is_ordinal = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = Rating
-        fields = ["id", "label", "slug", "value", "colour", "bucket", "description", "is_ordinal"]
-
-
-class TopicSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Topic
-        fields = ["id", "name", "slug", "description"]
-
-
-class ClaimantSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Claimant
-        fields = ["id", "name", "slug", "kind", "role", "same_as"]
 
 
 class CitedSourceSerializer(serializers.Serializer):
@@ -120,11 +97,6 @@ def _datetime(value) -> str | None:
     return None if value is None else _DATETIME.to_representation(value)
 
 
-def _decimal_formatter(max_digits: int, decimal_places: int):
-    field = serializers.DecimalField(max_digits=max_digits, decimal_places=decimal_places)
-    return lambda value: None if value is None else field.to_representation(value)
-
-
 class CorrectionSerializer(serializers.ModelSerializer):
     previous_rating = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     new_rating = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -132,74 +104,6 @@ class CorrectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Correction
         fields = ["id", "created_at", "what_changed", "reason", "previous_rating", "new_rating"]
-
-
-class FigureSerializer(serializers.ModelSerializer):
-    """A quantity with its arithmetic check: the baseline a stated change implies."""
-
-    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
-    implied_baseline = serializers.DecimalField(
-        max_digits=24, decimal_places=2, read_only=True, allow_null=True
-    )
-    actual_change_pct = serializers.DecimalField(
-        max_digits=24, decimal_places=2, read_only=True, allow_null=True
-    )
-    change_is_consistent = serializers.BooleanField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = Figure
-        fields = [
-            "id",
-            "claim",
-            "label",
-            "value",
-            "unit",
-            "approximation",
-            "period",
-            "baseline_value",
-            "baseline_period",
-            "stated_change_pct",
-            "position",
-            "implied_baseline",
-            "actual_change_pct",
-            "change_is_consistent",
-        ]
-
-    def validate_claim(self, claim: Claim) -> Claim:
-        request = self.context["request"]
-        if not sees_unpublished(request) and not claim.is_public:
-            raise serializers.ValidationError("No such claim.")
-        if self.instance is not None and self.instance.claim_id != claim.pk:
-            raise serializers.ValidationError("A figure cannot move to another claim.")
-        return claim
-
-
-class NestedFigureSerializer(FigureSerializer):
-    class Meta(FigureSerializer.Meta):
-        fields = [f for f in FigureSerializer.Meta.fields if f != "claim"]
-        read_only_fields = fields
-
-    _value = staticmethod(_decimal_formatter(20, 4))
-    _pct = staticmethod(_decimal_formatter(9, 3))
-    _computed = staticmethod(_decimal_formatter(24, 2))
-
-    def to_representation(self, figure: Figure) -> dict:
-        # The hot path of claim lists (see ClaimCitationSerializer.to_representation).
-        return {
-            "id": figure.id,
-            "label": figure.label,
-            "value": self._value(figure.value),
-            "unit": figure.unit,
-            "approximation": figure.approximation,
-            "period": figure.period,
-            "baseline_value": self._value(figure.baseline_value),
-            "baseline_period": figure.baseline_period,
-            "stated_change_pct": self._pct(figure.stated_change_pct),
-            "position": figure.position,
-            "implied_baseline": self._computed(figure.implied_baseline),
-            "actual_change_pct": self._computed(figure.actual_change_pct),
-            "change_is_consistent": figure.change_is_consistent,
-        }
 
 
 # --- Claims --------------------------------------------------------------------------------
@@ -307,9 +211,14 @@ class ClaimSerializer(serializers.ModelSerializer):
         return claim
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    """Any of several objects, named by slug (`?rating=false&rating=misleading`)."""
+
+
 class ClaimFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Claim.Status.choices)
-    rating = filters.ModelMultipleChoiceFilter(
+    rating = SlugsFilter(
         field_name="rating__slug", to_field_name="slug", queryset=Rating.objects.all()
     )
     rating_bucket = filters.MultipleChoiceFilter(
@@ -365,9 +274,9 @@ class ClaimSearchFilter(BaseFilterBackend):
 
 def claim_list_queryset(request: Request) -> QuerySet[Claim]:
     """Claims the client may see, with everything the representation reads prefetched."""
-    queryset = Claim.objects.all() if sees_unpublished(request) else Claim.objects.published()
     return (
-        queryset.select_related("claimant", "rating")
+        Claim.objects.visible_to(request.user)
+        .select_related("claimant", "rating")
         .prefetch_related(
             "topics",
             Prefetch("figures", queryset=Figure.objects.order_by("position", "pk")),
@@ -444,8 +353,6 @@ class ClaimViewSet(
     """Claims. Published claims are never deleted: withdraw them."""
 
     serializer_class = ClaimSerializer
-    permission_classes = [ReadOrEditorial]
-    parser_classes = API_PARSERS
     pagination_class = ApiCursorPagination
     filter_backends = [filters.DjangoFilterBackend, ClaimSearchFilter, OrderingFilter]
     filterset_class = ClaimFilter
@@ -467,7 +374,7 @@ class ClaimViewSet(
         return [newest]
 
     def _editorial(self) -> bool:
-        return self.request is not None and sees_unpublished(self.request)
+        return self.request is not None and sees_unpublished(self.request.user)
 
     def get_queryset(self) -> QuerySet[Claim]:
         return claim_list_queryset(self.request)
@@ -541,15 +448,12 @@ class ClaimViewSet(
         params = SimilarParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        from claims.matching import find_similar_claims
-
-        pool = Claim.objects.all() if sees_unpublished(request) else Claim.objects.published()
-        matches = find_similar_claims(
+        matches = matching.find_similar_claims(
             data["text"],
             claimant_id=data.get("claimant"),
             exclude_id=data.get("exclude"),
             limit=data["limit"],
-            queryset=pool.select_related("claimant", "rating"),
+            queryset=Claim.objects.visible_to(request.user).select_related("claimant", "rating"),
         )
         return Response(SimilarClaimSerializer(matches, many=True).data)
 
@@ -572,66 +476,3 @@ class ClaimViewSet(
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk=None) -> Response:
         return self._act(request, workflow.acknowledge_attention, WorkflowNoteSerializer)
-
-
-# --- Figures -------------------------------------------------------------------------------
-
-
-class FigureFilter(filters.FilterSet):
-    claim = filters.ModelChoiceFilter(queryset=Claim.objects.all())
-    unit = filters.MultipleChoiceFilter(choices=Figure.Unit.choices)
-
-    class Meta:
-        model = Figure
-        fields: list[str] = []
-
-
-def touch_claim(claim_id: int) -> None:
-    """A figure or citation changed: the claim's representation did too (Last-Modified)."""
-    Claim.objects.filter(pk=claim_id).update(updated_at=timezone.now())
-
-
-def require_editable(request: Request, claim: Claim) -> None:
-    if not workflow.can_edit_claim(request.user, claim):
-        raise workflow.NotAllowed("Only reviewers can change the evidence of a published claim.")
-
-
-class ClaimPartWritesMixin:
-    """Writes to a claim's parts (figures, citations): only where the user may edit the claim,
-    and the claim's Last-Modified moves with them."""
-
-    def perform_create(self, serializer) -> None:
-        require_editable(self.request, serializer.validated_data["claim"])
-        with transaction.atomic():
-            part = serializer.save()
-            touch_claim(part.claim_id)
-
-    def perform_update(self, serializer) -> None:
-        require_editable(self.request, serializer.instance.claim)
-        with transaction.atomic():
-            part = serializer.save()
-            touch_claim(part.claim_id)
-
-    def perform_destroy(self, part) -> None:
-        require_editable(self.request, part.claim)
-        with transaction.atomic():
-            part.delete()
-            touch_claim(part.claim_id)
-
-
-@viewset_schema(FigureSerializer, delete=True)
-class FigureViewSet(ClaimPartWritesMixin, viewsets.ModelViewSet):
-    """Figures of claims; editors change those of drafts, reviewers also of published claims."""
-
-    serializer_class = FigureSerializer
-    permission_classes = [ReadOrEditorial]
-    parser_classes = API_PARSERS
-    filterset_class = FigureFilter
-    ordering_fields = ["position", "id", "value"]
-    ordering = ["claim_id", "position", "id"]
-
-    def get_queryset(self) -> QuerySet[Figure]:
-        claims = (
-            Claim.objects.all() if sees_unpublished(self.request) else Claim.objects.published()
-        )
-        return Figure.objects.filter(claim__in=claims.values("pk"))

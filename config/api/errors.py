@@ -2,39 +2,28 @@
 
     {"status": 400, "code": "invalid", "detail": "Invalid input.", "errors": {"url": ["..."]}}
 
-Workflow refusals keep their message for the client: NotAllowed → 403, other
-WorkflowError → 409; Django's ValidationError → 400 with field errors; a body over
-DATA_UPLOAD_MAX_MEMORY_SIZE → 413.
+Domain errors named in settings.API_EXCEPTION_TRANSLATIONS keep their message for the client
+(a workflow refusal: 403 when the role does not allow it, 409 otherwise); Django's
+ValidationError → 400 with field errors; a body over DATA_UPLOAD_MAX_MEMORY_SIZE → 413.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from claims.workflow import NotAllowed, WorkflowError
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
+from config.api.exceptions import PayloadTooLarge
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -76,15 +65,27 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"": [str(detail)]}
 
 
+def _domain_translation(exc: Exception) -> type[exceptions.APIException] | None:
+    """The API error settings name for the raised error's class or, failing that, its nearest
+    base class (so a subclass can answer differently from its parent)."""
+    translations = getattr(settings, "API_EXCEPTION_TRANSLATIONS", {})
+    for cls in type(exc).__mro__:
+        target = translations.get(f"{cls.__module__}.{cls.__qualname__}")
+        if target is not None:
+            return import_string(target)
+    return None
+
+
 def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, exceptions.APIException):
+        return exc
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
-    if isinstance(exc, NotAllowed):
-        return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, WorkflowError):
-        return Conflict(str(exc))
+    translation = _domain_translation(exc)
+    if translation is not None:
+        return translation(str(exc))
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -148,50 +149,3 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 READ_ERRORS = (400, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 415, 429)
-
-
-def viewset_schema(
-    serializer, *, conditional: bool = False, write: bool = True, delete: bool = False
-):
-    """`extend_schema_view` for a model viewset: its serializer and documented errors per action."""
-    detail = {
-        200: serializer,
-        **({304: None} if conditional else {}),
-        **error_responses(*READ_ERRORS),
-    }
-    actions = {
-        "list": extend_schema(responses={200: serializer(many=True), **error_responses(400, 429)}),
-        "retrieve": extend_schema(responses=detail),
-    }
-    if write:
-        for action, status in (("create", 201), ("update", 200), ("partial_update", 200)):
-            actions[action] = extend_schema(
-                responses={status: serializer, **error_responses(*WRITE_ERRORS)}
-            )
-    if delete:
-        actions["destroy"] = extend_schema(responses={204: None, **error_responses(*WRITE_ERRORS)})
-    return extend_schema_view(**actions)
-
-
-class ApiAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema, documenting on every operation the errors it can return.
-
-    Reads: 400 (bad parameters), 401 (bad token), 404 (unknown id, page or cursor), 405, 429.
-    Writes add 403, 409, 413 and 415. Explicit `extend_schema` responses are kept.
-    """
-
-    READ_CODES = (400, 401, 404, 405, 429)
-    WRITE_CODES = (400, 401, 403, 404, 405, 409, 413, 415, 429)
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        if direction != "response" or not str(self.path).startswith("/api/"):
-            return responses
-        codes = self.READ_CODES if self.method in ("GET", "HEAD") else self.WRITE_CODES
-        for code in codes:
-            if str(code) not in responses:
-                described = ERROR_RESPONSES[code]
-                responses[str(code)] = self._get_response_for_code(
-                    described, str(code), direction=direction
-                )
-        return responses

@@ -1,59 +1,16 @@
-"""HTTP behaviour shared by the API's views: pagination, body limits, conditional GET, roles."""
+"""Conditional GET for detail views: ETag and Last-Modified, 304 when the client's copy is current."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from datetime import datetime
 
-from django.conf import settings
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
-from rest_framework import permissions
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-
-from claims.api_errors import PayloadTooLarge
-from claims.workflow import can_edit
-
-
-class ApiCursorPagination(CursorPagination):
-    """Stable pages over large, changing lists; `page_size` up to 200."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    ordering = "-created_at"
-
-
-class LimitedJSONParser(JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; DRF reads the stream past Django's check."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and stream is not None:
-            body = stream.read(limit + 1)
-            if len(body) > limit:
-                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-            return super().parse(io.BytesIO(body), media_type, parser_context)
-        return super().parse(stream, media_type, parser_context)
-
-
-# Forms for the browsable API (Django's own size limits apply to them).
-API_PARSERS = [LimitedJSONParser, FormParser, MultiPartParser]
-
-
-class ReadOrEditorial(permissions.DjangoModelPermissionsOrAnonReadOnly):
-    """Anyone reads (views narrow what); writing needs the model permission of the role."""
-
-
-def sees_unpublished(request: Request) -> bool:
-    """Editors and reviewers see drafts and claims in review; everyone else, published only."""
-    return can_edit(request.user)
 
 
 def _etag_for(data) -> str:

@@ -179,6 +179,13 @@ class RatingAlias(models.Model):
         super().save(*args, **kwargs)
 
 
+def public_claims_filter(relation: str) -> Q:
+    """The visibility rule seen from a related model, for annotations that must count only what
+    readers may see: `Count("claims", filter=public_claims_filter("claims"))` on Claimant or
+    Topic. Choosing rows is the querysets' job (`with_public_claims()`, `of_public_claims()`)."""
+    return Q(**{f"{relation}__status__in": ClaimQuerySet.PUBLIC_STATUSES})
+
+
 def sees_unpublished(user) -> bool:
     """Editors and reviewers see drafts and claims in review; everyone else, published only."""
     return bool(user is not None and user.is_authenticated and user.has_perm("claims.change_claim"))
@@ -194,6 +201,11 @@ class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClaimQuerySet:
         """The one visibility rule: everything for editors and reviewers, published for the rest."""
         return self.all() if sees_unpublished(user) else self.published()
+
+    def with_public_page(self) -> ClaimQuerySet:
+        """Claims whose page answers readers: the published ones, and the withdrawn ones (their
+        page says why they went)."""
+        return self.filter(status__in=(*self.PUBLIC_STATUSES, Claim.Status.WITHDRAWN))
 
     def drafts(self) -> ClaimQuerySet:
         return self.filter(status=Claim.Status.DRAFT)
@@ -468,6 +480,11 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def to_public_status(self) -> bool:
+        """Whether the claim was public after this change (published or corrected)."""
+        return self.to_status in ClaimQuerySet.PUBLIC_STATUSES
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

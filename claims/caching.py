@@ -32,7 +32,19 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimEvent,
+    Correction,
+    Figure,
+    PendingPageInvalidation,
+    Rating,
+    Topic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +94,6 @@ def _remember_for_later(keys: list[str]) -> None:
     Without this, a Redis that was unreachable for a moment but kept its data would go on
     serving the pages from before the change until they expire (PAGE_TIMEOUT).
     """
-    from claims.models import PendingPageInvalidation
-
     try:
         with transaction.atomic():  # a savepoint: a failure here must not break the caller's
             PendingPageInvalidation.objects.bulk_create(
@@ -98,8 +108,6 @@ def flush_pending(limit: int = 5000) -> int:
 
     Run every minute by claims.tasks.flush_page_invalidations; what still fails stays recorded.
     """
-    from claims.models import PendingPageInvalidation
-
     pending = PendingPageInvalidation.objects.values_list("pk", "key")[:limit]
     done = [pk for pk, key in pending if _try_bump(key)]
     if done:
@@ -301,8 +309,6 @@ def _claim_part_changed(sender, instance, **kwargs) -> None:
 
 
 def _claimant_changed(sender, instance, **kwargs) -> None:
-    from claims.models import Claim
-
     invalidate_lists(Claim.objects.filter(claimant_id=instance.pk).values_list("pk", flat=True))
 
 
@@ -323,10 +329,6 @@ def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs) -
 
 def connect_claims_signals() -> None:
     """Called from ClaimsConfig.ready()."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from claims.models import Claim, Claimant, ClaimEvent, Correction, Figure, Rating, Topic
-
     receivers = [
         (Rating, _site_changed, _site_changed),
         (Claim, _claim_changed, _claim_changed),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from claims.models import Claim, Claimant, Rating, RatingAlias
+from claims.text import squeeze_spaces
 
 SCHEMA_CONTEXT = "https://schema.org"
 # Google: "claimReviewed ... try to keep this less than 75 characters".
@@ -53,7 +54,7 @@ def rating_scale_bounds() -> tuple[int, int] | None:
 
 def truncate(text: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
     """`text` on one line, cut at a word boundary with an ellipsis so it fits in `limit` chars."""
-    text = " ".join(text.split())
+    text = squeeze_spaces(text)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -248,7 +249,7 @@ def _types(data: dict) -> set[str]:
 
 def _text(value: Any, limit: int = 5000) -> str:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return " ".join(str(value).split())[:limit]
+        return squeeze_spaces(str(value))[:limit]
     return ""
 
 
@@ -394,7 +395,7 @@ class RatingMapper:
         )
 
     def match(self, review: ParsedReview) -> RatingMatch | None:
-        name = " ".join(review.rating_name.split()).casefold()
+        name = squeeze_spaces(review.rating_name).casefold()
         if name in self.by_name:
             return RatingMatch(self.by_name[name], "alias")
         scaled = self._by_value(review)

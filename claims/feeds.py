@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from claims.models import Claim, Claimant, ClaimQuerySet, Topic
+from claims.models import Claim, Claimant, Topic
 
 FEED_SIZE = 30
 
@@ -70,10 +70,7 @@ class LatestFactChecksAtom(LatestFactChecksFeed):
 
 class ClaimantFeed(LatestFactChecksFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Claimant:
-        with_public_claims = Claimant.objects.filter(
-            claims__status__in=ClaimQuerySet.PUBLIC_STATUSES
-        ).distinct()
-        return get_object_or_404(with_public_claims, slug=slug)
+        return get_object_or_404(Claimant.objects.with_public_claims(), slug=slug)
 
     def title(self, obj: Claimant) -> str:
         return f"{settings.SITE_NAME}: fact checks of {obj.name}"

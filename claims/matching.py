@@ -9,7 +9,6 @@ from a rapidfuzz scan of every claim, slower but ranking alike on the small sets
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from claims import figures
+from claims.claim_text import figure_token, normalise_claim_text
 from claims.models import Claim, Figure
 
 # Trigram similarity below which a claim is not even a candidate. Rewordings of one claim
@@ -29,80 +29,6 @@ CANDIDATE_LIMIT = 60
 TEXT_WEIGHT, FIGURE_WEIGHT, CLAIMANT_WEIGHT = 0.6, 0.3, 0.1
 # A stated change ("up 19%") is shared by unrelated claims more often than a level.
 CHANGE_KEY_WEIGHT = 0.5
-
-# Words that every claim shares: they add trigrams without telling claims apart.
-FILLER_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "and",
-        "or",
-        "but",
-        "with",
-        "by",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "that",
-        "this",
-        "these",
-        "those",
-        "it",
-        "its",
-        "their",
-        "there",
-        "than",
-        "which",
-        "who",
-        "will",
-        "would",
-    ]
-)
-_UNIT_WORDS = {"GBP": "gbp", "EUR": "eur", "USD": "usd", "percent": "percent"}
-
-
-def _figure_token(parsed: figures.ParsedFigure) -> str:
-    number = format(parsed.value, "f")
-    if "." in number:
-        number = number.rstrip("0").rstrip(".")
-    unit = _UNIT_WORDS.get(parsed.unit)
-    return f"{number} {unit}" if unit else number
-
-
-def normalise_claim_text(text: str) -> str:
-    """Text as similar-claim search compares it: "£75m" and "£75 million" read the same."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text)
-    pieces, pos = [], 0
-    for parsed in figures.parse_figures(text):
-        pieces.append(text[pos : parsed.start])
-        # The approximation stays, spelled one way ("almost" → "nearly"): it is part of the claim.
-        approx = "" if parsed.approximation == "exact" else parsed.approximation.replace("_", " ")
-        pieces.append(f" {approx} {_figure_token(parsed)} ")
-        pos = parsed.end
-    pieces.append(text[pos:])
-    joined = "".join(pieces)
-    # Numbers the parser folded into another figure ("a 19% increase", "from 7,000").
-    joined = re.sub(r"(?<=\d)\s?(?:%|per\s?cent\b)", " percent", joined, flags=re.IGNORECASE)
-    joined = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", joined)
-    words = re.findall(r"[\w.]+", joined.casefold())
-    return " ".join(w.strip(".") for w in words if w.strip(".") and w not in FILLER_WORDS)
 
 
 def trigram_similarity(a: str, b: str) -> float:
@@ -169,7 +95,7 @@ def _figure_tokens(keys: set[FigureKey]) -> list[str]:
     for value, unit in keys:
         if unit == "change":
             continue
-        token = _figure_token(figures.ParsedFigure("", 0, 0, value, unit)).split()[0]
+        token = figure_token(figures.ParsedFigure("", 0, 0, value, unit)).split()[0]
         if len(token) >= 3:
             tokens.add(token)
     return sorted(tokens)

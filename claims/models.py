@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from claims import figures
+from claims.claim_text import normalise_claim_text
 from claims.exceptions import WorkflowError
+from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
 
@@ -77,8 +79,6 @@ class Claimant(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.validators import URLValidator
-
         if not isinstance(self.same_as, list):
             raise ValidationError({"same_as": "Enter a list of URLs."})
         validate = URLValidator(schemes=["http", "https"])
@@ -96,8 +96,6 @@ class Claimant(models.Model):
         )
         super().save(*args, **kwargs)
         if renamed:  # the name is part of each of their claims' search documents
-            from claims.search import refresh_search_vectors  # search imports this module
-
             refresh_search_vectors(claimant_id=self.pk, using=kwargs.get("using") or "default")
 
     def get_absolute_url(self) -> str:
@@ -181,6 +179,13 @@ class RatingAlias(models.Model):
         super().save(*args, **kwargs)
 
 
+def public_claims_filter(relation: str) -> Q:
+    """The visibility rule seen from a related model, for annotations that must count only what
+    readers may see: `Count("claims", filter=public_claims_filter("claims"))` on Claimant or
+    Topic. Choosing rows is the querysets' job (`with_public_claims()`, `of_public_claims()`)."""
+    return Q(**{f"{relation}__status__in": ClaimQuerySet.PUBLIC_STATUSES})
+
+
 def sees_unpublished(user) -> bool:
     """Editors and reviewers see drafts and claims in review; everyone else, published only."""
     return bool(user is not None and user.is_authenticated and user.has_perm("claims.change_claim"))
@@ -196,6 +201,11 @@ class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClaimQuerySet:
         """The one visibility rule: everything for editors and reviewers, published for the rest."""
         return self.all() if sees_unpublished(user) else self.published()
+
+    def with_public_page(self) -> ClaimQuerySet:
+        """Claims whose page answers readers: the published ones, and the withdrawn ones (their
+        page says why they went)."""
+        return self.filter(status__in=(*self.PUBLIC_STATUSES, Claim.Status.WITHDRAWN))
 
     def drafts(self) -> ClaimQuerySet:
         return self.filter(status=Claim.Status.DRAFT)
@@ -270,9 +280,9 @@ class Claim(models.Model):
     # Set for claims imported from another publisher's ClaimReview; the import key.
     review_url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
     # Lower-cased text with figures spelled one way ("£75m" → "75000000 gbp"): what
-    # similar-claim search compares (trigram index on PostgreSQL, see claims.matching).
+    # similar-claim search compares (claims.claim_text; trigram index, see claims.matching).
     normalised_text = models.TextField(blank=True, editable=False)
-    # Weighted full-text document (PostgreSQL only; GIN-indexed): see claims.search.
+    # Weighted full-text document (PostgreSQL only; GIN-indexed): see claims.search_document.
     search_vector = SearchVectorField(null=True, editable=False)
     repeat_of = models.ForeignKey(
         "self",
@@ -323,15 +333,11 @@ class Claim(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
-        from claims.matching import normalise_claim_text  # matching imports this module
-
         self.normalised_text = normalise_claim_text(self.text)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "text" in update_fields:
             kwargs["update_fields"] = {*update_fields, "normalised_text"}
         super().save(*args, **kwargs)
-        from claims.search import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
-
         if update_fields is None or SEARCHED_CLAIM_FIELDS.intersection(update_fields):
             refresh_search_vectors(claim_ids=[self.pk], using=kwargs.get("using") or "default")
 
@@ -474,6 +480,11 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def to_public_status(self) -> bool:
+        """Whether the claim was public after this change (published or corrected)."""
+        return self.to_status in ClaimQuerySet.PUBLIC_STATUSES
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

@@ -2,9 +2,10 @@
 
 PostgreSQL: full-text search (websearch syntax, English stemming) ranked by field weight,
 with `ts_headline` excerpts. Each claim's weighted document is stored in `Claim.search_vector`
-(GIN-indexed, migration 0006) and refreshed when the claim or its claimant is saved, so a
-query does not compute a tsvector for every published claim. Other databases (SQLite in development): a plain `icontains`
-match, highlighted in Python. Either way the excerpt is HTML-escaped except for the <mark>
+(GIN-indexed, migration 0006; defined in `claims.search_document`) and refreshed when the
+claim or its claimant is saved, so a query does not compute a tsvector for every published
+claim. Other databases (SQLite in development): a plain `icontains` match, highlighted in
+Python. Either way the excerpt is HTML-escaped except for the <mark>
 elements this module adds.
 """
 
@@ -12,16 +13,20 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.models import Claim
+
+# The stored document is defined in claims.search_document, so the models' save hooks refresh
+# it without importing this module; callers of the search service find it here as well.
+from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors  # noqa: F401
+from claims.text import one_line
 
 MAX_QUERY_LENGTH = 200
 # Markers that cannot come from the database: ts_headline's output is escaped as a whole,
@@ -30,47 +35,9 @@ _START = f"\x1e{secrets.token_hex(4)}\x1e"
 _STOP = f"\x1f{secrets.token_hex(4)}\x1f"
 
 
-# One definition of the weighted document (title and text A, claimant and verdict B, analysis
-# C), shared by the save hooks, the migration that fills it and both searches.
-_REFRESH_SQL = """
-UPDATE claims_claim AS c SET search_vector =
-    setweight(to_tsvector('english'::regconfig, coalesce(c.title, '')), 'A')
- || setweight(to_tsvector('english'::regconfig, coalesce(c.text, '')), 'A')
- || setweight(to_tsvector('english'::regconfig, coalesce(
-        (SELECT p.name FROM claims_claimant AS p WHERE p.id = c.claimant_id), '')), 'B')
- || setweight(to_tsvector('english'::regconfig, coalesce(c.verdict_summary, '')), 'B')
- || setweight(to_tsvector('english'::regconfig, coalesce(c.analysis, '')), 'C')
-"""
-SEARCHED_CLAIM_FIELDS = frozenset({"title", "text", "verdict_summary", "analysis", "claimant"})
-
-
-def refresh_search_vectors(
-    *,
-    claim_ids: Iterable[int] | None = None,
-    claimant_id: int | None = None,
-    using: str = "default",
-) -> int:
-    """Recompute the stored search documents of some claims (all when no filter is given).
-
-    A no-op off PostgreSQL, where search matches text with `icontains` instead.
-    """
-    db = connections[using]
-    if db.vendor != "postgresql":
-        return 0
-    sql, params = _REFRESH_SQL, []
-    if claim_ids is not None:
-        sql, params = sql + " WHERE c.id = ANY(%s)", [list(claim_ids)]
-    elif claimant_id is not None:
-        sql, params = sql + " WHERE c.claimant_id = %s", [claimant_id]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def clean_query(raw: str | None) -> str:
     """The reader's query on one line, without control characters, at most 200 characters."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", raw or "")
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+    return one_line(raw or "", MAX_QUERY_LENGTH)
 
 
 def search_claims(query: str) -> QuerySet[Claim]:

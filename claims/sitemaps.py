@@ -6,12 +6,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from claims.models import Claim, Claimant, ClaimQuerySet, Topic
-
-PUBLIC = ClaimQuerySet.PUBLIC_STATUSES
+from claims import selectors
+from claims.models import Claim, Claimant, Topic
 
 
 class CanonicalSitemap(Sitemap):
@@ -45,11 +44,7 @@ class ClaimantSitemap(CanonicalSitemap):
     priority = 0.5
 
     def items(self) -> QuerySet[Claimant]:
-        return (
-            Claimant.objects.filter(claims__status__in=PUBLIC)
-            .annotate(latest=Max("claims__updated_at"))
-            .order_by("name", "pk")
-        )
+        return selectors.claimants_for_sitemap()
 
     def lastmod(self, item: Claimant):
         return item.latest
@@ -60,11 +55,7 @@ class TopicSitemap(CanonicalSitemap):
     priority = 0.4
 
     def items(self) -> QuerySet[Topic]:
-        return (
-            Topic.objects.filter(claims__status__in=PUBLIC)
-            .annotate(latest=Max("claims__updated_at"))
-            .order_by("name", "pk")
-        )
+        return selectors.topics_for_sitemap()
 
     def lastmod(self, item: Topic):
         return item.latest

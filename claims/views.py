@@ -1,4 +1,5 @@
-"""Public pages. Readers only ever see published (and corrected) claims; views stay thin."""
+"""Public pages. Readers only ever see published (and corrected) claims; views stay thin: the
+reads they share with feeds, sitemaps and the API are in claims.selectors."""
 
 from __future__ import annotations
 
@@ -8,21 +9,20 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from claims import search
+from claims import search, selectors
 from claims.caching import cached_public_page
 from claims.claimreview import claim_review, json_ld_script_text
-from claims.models import Claim, Claimant, ClaimEvent, ClaimQuerySet, Correction, Rating, Topic
+from claims.models import Claim, Claimant, ClaimEvent, Rating, Topic
 
 PAGE_SIZE = 20
 SAFE_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-PUBLIC_STATUSES = ClaimQuerySet.PUBLIC_STATUSES
 
 
 def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> Page:
@@ -30,21 +30,15 @@ def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> Pa
     return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
-def _listing(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    return queryset.with_public_relations().order_by("-published_at", "-pk")
-
-
 @require_safe
 @cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    latest = list(_listing(Claim.objects.published())[:12])
-    topics = Topic.objects.filter(claims__status__in=PUBLIC_STATUSES).annotate(
-        n=Count("claims", distinct=True)
-    )
+    latest = list(selectors.listing()[:12])
+    topics = selectors.topics_by_public_claims(8)
     return render(
         request,
         "claims/home.html",
-        {"lead": latest[:1], "latest": latest[1:], "topics": topics.order_by("-n", "name")[:8]},
+        {"lead": latest[:1], "latest": latest[1:], "topics": topics},
     )
 
 
@@ -68,9 +62,7 @@ class ClaimFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Only claimants with something public: the list must not reveal who is being checked.
-        self.fields["claimant"].queryset = Claimant.objects.filter(
-            claims__status__in=PUBLIC_STATUSES
-        ).distinct()
+        self.fields["claimant"].queryset = Claimant.objects.with_public_claims()
 
     def clean(self) -> dict:
         data = super().clean()
@@ -101,8 +93,7 @@ class ClaimFilterForm(forms.Form):
 @cached_public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
-    claims = form.filter(Claim.objects.published())
-    page = _page(request, _listing(claims))
+    page = _page(request, selectors.listing(form.filter(Claim.objects.all())))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -112,63 +103,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _claim_page_queryset() -> QuerySet[Claim]:
-    """Everything the claim page shows, in a fixed number of queries (6)."""
-    # claims does not import sources: the citation model comes from the reverse relation.
-    citation_model = Claim._meta.get_field("citations").related_model
-    ordinal = Rating.objects.filter(
-        bucket__in=[Rating.Bucket.TRUE, Rating.Bucket.MIXED, Rating.Bucket.FALSE]
-    )
-    return (
-        Claim.objects.select_related("claimant", "rating")
-        # The ClaimReview's rating scale, read with the claim rather than in a query of its own.
-        .annotate(
-            scale_worst=Subquery(ordinal.order_by("value").values("value")[:1]),
-            scale_best=Subquery(ordinal.order_by("-value").values("value")[:1]),
-        )
-        .prefetch_related(
-            "topics",
-            "figures",
-            Prefetch(
-                "corrections",
-                Correction.objects.select_related("previous_rating", "new_rating").order_by(
-                    "created_at", "pk"
-                ),
-            ),
-            Prefetch("citations", citation_model.objects.select_related("source")),
-            Prefetch(
-                "events",
-                ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
-                .select_related("from_rating", "to_rating")
-                .order_by("at", "pk"),
-            ),
-        )
-    )
-
-
-def public_history(claim: Claim) -> list[ClaimEvent]:
-    """Status and rating changes from first publication on, without who made them.
-
-    What happens before publication is editorial work in progress, not the public record.
-    """
-    events = list(claim.events.all())
-    first_published = next(
-        (i for i, e in enumerate(events) if e.to_status in PUBLIC_STATUSES), None
-    )
-    if first_published is None:
-        return []
-    return [
-        event
-        for event in events[first_published:]
-        if event.kind == ClaimEvent.Kind.RATING or event.to_status != event.from_status
-    ]
-
-
 @require_safe
 @cached_public_page(claim_kwarg="pk")
 def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    claim = _claim_page_queryset().filter(pk=pk).first()
-    if claim is None or claim.status in (Claim.Status.DRAFT, Claim.Status.IN_REVIEW):
+    claim = selectors.claim_page(pk)
+    if claim is None:  # missing, or not public: a draft's id answers like a missing one
         raise Http404("No such fact check.")
     if claim.slug != slug:
         return redirect(claim, permanent=True)
@@ -181,7 +120,7 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "claim": claim,
         "canonical_url": canonical,
         "json_ld": json_ld_script_text(review),
-        "history": public_history(claim),
+        "history": selectors.public_history(claim),
         "citations": list(claim.citations.all()),
         "corrections": list(claim.corrections.all()),
     }
@@ -209,16 +148,10 @@ CHART_BAR_MAX = 200
 CHART_BAR_X = 140
 
 
-def scorecard(claimant: Claimant) -> list[dict]:
-    """Counts of the claimant's published claims per step of the scale (zeros included), with
-    the geometry of each bar of the SVG chart (the template only places numbers)."""
-    ratings = Rating.objects.annotate(
-        n=Count(
-            "claims",
-            filter=Q(claims__claimant=claimant, claims__status__in=PUBLIC_STATUSES),
-        )
-    ).order_by("-value")
-    rows = [{"rating": r, "count": r.n} for r in ratings]
+def scorecard_chart(claimant: Claimant) -> list[dict]:
+    """The claimant's scorecard (`selectors.scorecard`) with the geometry of each bar of the SVG
+    chart (the template only places numbers)."""
+    rows = [{"rating": s.rating, "count": s.count} for s in selectors.scorecard(claimant)]
     top = max((row["count"] for row in rows), default=0) or 1
     for i, row in enumerate(rows):
         row["y"] = i * CHART_ROW
@@ -231,12 +164,11 @@ def scorecard(claimant: Claimant) -> list[dict]:
 @cached_public_page
 def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
     claimant = get_object_or_404(Claimant, slug=slug)
-    claims = _listing(Claim.objects.published().by_claimant(claimant))
-    page = _page(request, claims)
+    page = _page(request, selectors.listing(Claim.objects.by_claimant(claimant)))
     if page.paginator.count == 0:
         # A claimant with nothing published is not public (drafts must not reveal who we check).
         raise Http404("No such claimant.")
-    rows = scorecard(claimant)
+    rows = scorecard_chart(claimant)
     return render(
         request,
         "claims/claimant_detail.html",
@@ -255,7 +187,7 @@ def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_public_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    page = _page(request, _listing(Claim.objects.published().filter(topics=topic)))
+    page = _page(request, selectors.listing(Claim.objects.filter(topics=topic)))
     return render(
         request,
         "claims/topic_detail.html",

@@ -28,8 +28,9 @@ import httpx
 from django.conf import settings
 
 from sources.addresses import IPAddress, address_refusal, allowed_by_setting, url_refusal
+from sources.addresses import literal_ip as _literal_ip
 from sources.decoding import BodyDecoder, DecodingError
-from sources.models import SourceCheck, _literal_ip
+from sources.models import SourceCheck
 
 logger = logging.getLogger(__name__)
 Outcome = SourceCheck.Outcome

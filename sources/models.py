@@ -3,100 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import re
-import socket
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from claims.models import Claim
-
-MAX_URL_LENGTH = 2000
-# Query parameters that only track the reader; dropping them makes one page one Source.
-TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ocid)$", re.IGNORECASE)
-_url_syntax = URLValidator(schemes=["http", "https"])
-
-
-def _literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a host names literally, in any spelling (2130706433, 0x7f.1, [::1]), or None."""
-    host = host.strip("[]")
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if re.fullmatch(r"[0-9a-fA-Fx.]+", host) and not re.fullmatch(r"[a-fA-F.]+", host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
-def validate_source_url(url: str) -> None:
-    """Refuse URLs that cannot be monitored safely, with a message an editor can act on."""
-    if len(url) > MAX_URL_LENGTH:
-        raise ValidationError(f"URLs are limited to {MAX_URL_LENGTH} characters.")
-    if any(ch in url for ch in "\\\t\r\n ") or any(ord(ch) < 32 for ch in url):
-        raise ValidationError("The URL contains spaces, backslashes or control characters.")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"}:
-        raise ValidationError("Only http:// and https:// URLs can be monitored.")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise ValidationError("URLs with a user name or password are not accepted.")
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        raise ValidationError("The URL has no host name.")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ValidationError("The URL has an invalid port.") from None
-    # The fetcher's own address policy, so an editor hears "no" at creation, not at first check.
-    from sources.addresses import address_refusal, allowed_by_setting
-
-    address = _literal_ip(host)
-    if allowed_by_setting(host, address):
-        pass
-    elif address is not None:
-        if address_refusal(address):
-            raise ValidationError("The URL points to a private or local address.")
-    elif host.lower() == "localhost" or host.lower().endswith(
-        (".localhost", ".local", ".internal")
-    ):
-        raise ValidationError("The URL points to a local host name.")
-    _url_syntax(url)
-
-
-def normalise_url(url: str) -> str:
-    """One spelling per page: lower-case scheme and host, no default port, fragment or trackers."""
-    url = url.strip()
-    validate_source_url(url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = parts.hostname.rstrip(".").lower()
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValidationError("The host name is not valid.") from None
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    netloc = (
-        host
-        if port is None or (scheme, port) in {("http", 80), ("https", 443)}
-        else f"{host}:{port}"
-    )
-    query_pairs = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not TRACKING_PARAMS.match(k)
-    ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query_pairs, doseq=True), ""))
+from sources.addresses import MAX_URL_LENGTH, normalise_url, validate_source_url
 
 
 def excerpt_digest(excerpt: str) -> str:

@@ -7,7 +7,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from claims.caching import cached_public_page
-from claims.models import ClaimQuerySet
 from sources.models import Citation, Snapshot
 
 
@@ -19,9 +18,8 @@ def snapshot_text(request: HttpRequest, pk: int) -> HttpResponse:
     if snapshot is None:
         raise Http404("No such archived text.")
     citing = (
-        Citation.objects.filter(
-            source_id=snapshot.source_id, claim__status__in=ClaimQuerySet.PUBLIC_STATUSES
-        )
+        Citation.objects.of_public_claims()
+        .filter(source_id=snapshot.source_id)
         .select_related("claim")
         .order_by("-claim__published_at", "claim__pk")
     )

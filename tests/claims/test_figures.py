@@ -1,11 +1,14 @@
 """claims.figures: parsing quantities as English news writes them, and the arithmetic check."""
 
+import ast
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import claims.figures
 from claims.figures import (
     ParsedFigure,
     change_is_consistent,
@@ -15,6 +18,13 @@ from claims.figures import (
     implied_baseline,
     parse_figures,
 )
+from claims.figures.parsing import (
+    Sentences,
+    attach_changes,
+    attach_down_from_baselines,
+    attach_from_to_baselines,
+)
+from claims.figures.scanning import scan
 from claims.models import Figure
 
 D = Decimal
@@ -363,3 +373,77 @@ def test_figure_fields_always_fit_the_figure_columns(text):
     claim = ClaimFactory()
     for parsed in parse_figures(text):
         Figure(claim=claim, label="x", **parsed.as_figure_fields()).full_clean()
+
+
+# --- The package's parts: each parser pass on its own, and the layout ---------------------
+
+
+def _tokens(text):
+    return scan(text), Sentences(text)
+
+
+def test_scan_finds_spans_in_text_order_without_relating_them():
+    tokens = scan("9,400 people in 2024, up 19% from 7,000; the budget doubled.")
+    assert [(t.kind, t.value) for t in tokens] == [
+        ("quantity", D("9400")),
+        ("year", D("2024")),
+        ("percent", D("19")),
+        ("quantity", D("7000")),
+        ("change", D("100")),
+    ]
+    assert all(t.change is None for t in tokens if t.kind != "change")
+
+
+def test_attach_changes_gives_the_level_its_change_and_the_baseline_after_it():
+    text = "9,400 returns, up 19% from 7,000."
+    tokens, sentences = _tokens(text)
+    attach_changes(text, tokens, sentences)
+    level, pct, baseline = tokens
+    assert level.change == D("19") and level.baseline_value == D("7000")
+    assert pct.absorbed and baseline.absorbed
+
+
+def test_attach_changes_leaves_a_change_with_no_level_as_a_figure_of_its_own():
+    text = "Crime fell 5% on last year."
+    tokens, sentences = _tokens(text)
+    attach_changes(text, tokens, sentences)
+    (pct,) = tokens
+    assert pct.is_change and pct.value == D("-5") and pct.baseline_period == "last year"
+
+
+def test_attach_down_from_baselines_makes_the_second_level_the_first_ones_baseline():
+    text = "Waiting lists were 7.4 million in June, down from 7.6 million in March."
+    tokens, sentences = _tokens(text)
+    attach_down_from_baselines(text, tokens, sentences)
+    first, second = tokens
+    assert first.baseline_value == D("7600000") and first.baseline_period == "March"
+    assert second.absorbed
+
+
+def test_attach_from_to_baselines_makes_the_first_level_the_second_ones_baseline():
+    text = "Returns rose from 7,000 to 9,400."
+    tokens, _sentences = _tokens(text)
+    attach_from_to_baselines(text, tokens)
+    first, second = tokens
+    assert first.absorbed and second.baseline_value == D("7000")
+
+
+def test_every_public_name_imports_from_the_package():
+    for name in claims.figures.__all__:
+        assert getattr(claims.figures, name) is not None, name
+
+
+def test_the_figures_package_imports_no_other_project_module():
+    """Models, services and views all use it: it must not import any of them back."""
+    for path in Path(claims.figures.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in {"claims", "sources", "config", "django"}:
+                    assert name.startswith("claims.figures"), f"{path.name} imports {name}"

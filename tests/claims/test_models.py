@@ -1,10 +1,13 @@
+import ast
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import claims.models
 from claims.models import Claim, Claimant, ClaimEvent, Rating, Topic
 from claims.workflow import WorkflowError
 from tests.factories import (
@@ -146,3 +149,28 @@ def test_str_of_each_model_is_readable():
     assert str(figure) == "Funding: £75,000,000"
     assert str(figure.claim) == figure.claim.title
     assert str(rating("mixed")) == "Mixed"
+
+
+def test_the_models_import_no_service_module():
+    """Services import the models; the models' save hooks use leaf modules only."""
+    tree = ast.parse(Path(claims.models.__file__).read_text())
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("claims")
+    }
+    imported |= {
+        f"claims.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "claims"
+        for alias in node.names
+    }
+    leaves = {
+        "claims",
+        "claims.figures",
+        "claims.text",
+        "claims.claim_text",
+        "claims.exceptions",
+        "claims.search_document",
+    }
+    assert imported <= leaves, imported

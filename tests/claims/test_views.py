@@ -192,6 +192,18 @@ def test_unpublished_claims_are_not_found(anon, status):
     assert claim.title not in response.content.decode()
 
 
+def test_an_unpublished_claim_costs_the_queries_of_a_missing_one(anon):
+    """Nothing about a draft is read before its page is refused, so its id cannot be told
+    from an unused one by the work the server does."""
+    draft = ClaimFactory(rating=rating("accurate"))
+    counts = []
+    for url in (draft.get_absolute_url(), f"/claims/{draft.pk + 1000}-{draft.slug}/"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert anon.get(url).status_code == 404
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
 def test_withdrawn_claim_is_gone_with_the_reason_and_no_claimreview(anon, reviewer, fact_check):
     workflow.withdraw(fact_check, reviewer, "The statistics were revised after publication.")
     response = anon.get(fact_check.get_absolute_url())

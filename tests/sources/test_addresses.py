@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import ipaddress
+from pathlib import Path
 
 import pytest
 
-from sources.addresses import address_refusal, allowed_by_setting, embedded_ipv4, url_refusal
+import sources.addresses
+import sources.models
+from sources.addresses import (
+    address_refusal,
+    allowed_by_setting,
+    embedded_ipv4,
+    literal_ip,
+    normalise_url,
+    url_refusal,
+    validate_source_url,
+)
 
 BLOCKED = [
     "127.0.0.1",
@@ -134,3 +146,32 @@ def test_url_refusal_honours_the_allow_list(settings):
     settings.SOURCES_FETCH_ALLOW = ["127.0.0.1"]
     assert url_refusal("http://127.0.0.1:8000/") == ""
     assert url_refusal("http://127.0.0.2:8000/")
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+    ],
+)
+def test_literal_ip_reads_an_address_in_any_spelling(host, address):
+    assert literal_ip(host) == ipaddress.ip_address(address)
+
+
+@pytest.mark.parametrize("host", ["example.org", "deadbeef", "cafe.example", "a.b", ""])
+def test_literal_ip_is_none_for_host_names(host):
+    assert literal_ip(host) is None
+
+
+def test_the_address_policy_is_what_the_models_validate_with():
+    """One policy: sources.models takes its URL helpers from here, and this module no model."""
+    assert sources.models.validate_source_url is validate_source_url
+    assert sources.models.normalise_url is normalise_url
+    tree = ast.parse(Path(sources.addresses.__file__).read_text())
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not {m for m in modules if m.split(".")[0] in {"claims", "sources"}}

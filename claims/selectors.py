@@ -1,0 +1,180 @@
+"""The reads that public pages, feeds, sitemaps and the API share, each in a fixed number of
+queries whatever the number of rows.
+
+- `listing`: claims for a list, newest first, with what a list shows;
+- `claim_page` and `public_history`: one claim with everything its page shows;
+- `scorecard` (with `with_scorecards` for many claimants at once): published claims per step
+  of the verdict scale;
+- `topics_by_public_claims`, `claimants_for_sitemap`, `topics_for_sitemap`: reference data
+  readers may see, with what those pages show of it.
+
+Visibility comes from the models' named querysets (`published()`, `visible_to(user)`,
+`with_public_claims()`); nothing here spells out which statuses are public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery
+
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimEvent,
+    Correction,
+    Rating,
+    Topic,
+    public_claims_filter,
+)
+
+
+def listing(claims: QuerySet[Claim] | None = None, *, user=None) -> QuerySet[Claim]:
+    """The claims of `claims` (default: all) that `user` may see (no user: readers, so published
+    only), newest first, with claimant, rating and topics: 2 queries for any page."""
+    base = Claim.objects.all() if claims is None else claims
+    return base.visible_to(user).with_public_relations().order_by("-published_at", "-pk")
+
+
+def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
+    """Claim `pk` with everything its page shows, in 6 queries: claimant, rating and the bounds
+    of the ordinal scale (for ClaimReview), topics, figures, corrections, citations with their
+    sources, and the status and rating changes. Taken from `claims` (default: the claims with
+    a public page: published, corrected or withdrawn); None when it is not among them."""
+    base = Claim.objects.with_public_page() if claims is None else claims
+    # claims does not import sources: the citation model comes from the reverse relation.
+    citation_model = Claim._meta.get_field("citations").related_model
+    ordinal = Rating.objects.filter(
+        bucket__in=[Rating.Bucket.TRUE, Rating.Bucket.MIXED, Rating.Bucket.FALSE]
+    )
+    return (
+        base.select_related("claimant", "rating")
+        # The ClaimReview's rating scale, read with the claim rather than in a query of its own.
+        .annotate(
+            scale_worst=Subquery(ordinal.order_by("value").values("value")[:1]),
+            scale_best=Subquery(ordinal.order_by("-value").values("value")[:1]),
+        )
+        .prefetch_related(
+            "topics",
+            "figures",
+            Prefetch(
+                "corrections",
+                Correction.objects.select_related("previous_rating", "new_rating").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+            Prefetch("citations", citation_model.objects.select_related("source")),
+            Prefetch(
+                "events",
+                ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
+                .select_related("from_rating", "to_rating")
+                .order_by("at", "pk"),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def public_history(claim: Claim) -> list[ClaimEvent]:
+    """Status and rating changes from first publication on, without who made them (reads the
+    events `claim_page` prefetched: no query).
+
+    What happens before publication is editorial work in progress, not the public record.
+    """
+    events = list(claim.events.all())
+    first_published = next((i for i, e in enumerate(events) if e.to_public_status), None)
+    if first_published is None:
+        return []
+    return [
+        event
+        for event in events[first_published:]
+        if event.kind == ClaimEvent.Kind.RATING or event.to_status != event.from_status
+    ]
+
+
+# --- Scorecards -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Score:
+    """How many of a claimant's published claims carry one rating."""
+
+    rating: Rating
+    count: int
+
+
+def rating_scale() -> list[Rating]:
+    """The verdict scale, most accurate first: the rows of every scorecard."""
+    return list(Rating.objects.order_by("-value"))
+
+
+def _score_key(rating: Rating) -> str:
+    return f"score_{rating.pk}"
+
+
+def with_scorecards(claimants: QuerySet[Claimant], scale: Sequence[Rating]) -> QuerySet[Claimant]:
+    """`claimants` annotated for `scorecard(claimant, scale)` without further queries (one query
+    for any page of claimants), and with `published_claims` and `last_published_at`."""
+    public = public_claims_filter("claims")
+    per_rating = {
+        _score_key(rating): Count("claims", filter=public & Q(claims__rating=rating))
+        for rating in scale
+    }
+    return claimants.annotate(
+        published_claims=Count("claims", filter=public),
+        last_published_at=Max("claims__published_at", filter=public),
+        **per_rating,
+    )
+
+
+def scorecard(claimant: Claimant, scale: Sequence[Rating] | None = None) -> list[Score]:
+    """The claimant's published claims per step of the scale, most accurate first, zeros
+    included. Counts annotated by `with_scorecards` are read without a query; otherwise one
+    query (for `scale`, or the whole scale read with the counts)."""
+    if scale is None:
+        ratings = Rating.objects.annotate(
+            n=Count("claims", filter=Q(claims__claimant=claimant) & public_claims_filter("claims"))
+        ).order_by("-value")
+        return [Score(rating, rating.n) for rating in ratings]
+    if all(hasattr(claimant, _score_key(rating)) for rating in scale):
+        return [Score(rating, getattr(claimant, _score_key(rating))) for rating in scale]
+    counts = dict(
+        Claim.objects.published()
+        .filter(claimant=claimant)
+        .values("rating")
+        .annotate(n=Count("pk"))
+        .values_list("rating", "n")
+    )
+    return [Score(rating, counts.get(rating.pk, 0)) for rating in scale]
+
+
+# --- Reference data readers may see -------------------------------------------------------------
+
+
+def topics_by_public_claims(limit: int) -> QuerySet[Topic]:
+    """The topics with most published claims (annotated `n`), then by name."""
+    return (
+        Topic.objects.with_public_claims()
+        .annotate(n=Count("claims", filter=public_claims_filter("claims"), distinct=True))
+        .order_by("-n", "name")[:limit]
+    )
+
+
+def claimants_for_sitemap() -> QuerySet[Claimant]:
+    """Claimants with published claims, annotated `latest`: when one of those last changed."""
+    return (
+        Claimant.objects.with_public_claims()
+        .annotate(latest=Max("claims__updated_at", filter=public_claims_filter("claims")))
+        .order_by("name", "pk")
+    )
+
+
+def topics_for_sitemap() -> QuerySet[Topic]:
+    """Topics with published claims, annotated `latest`: when one of those last changed."""
+    return (
+        Topic.objects.with_public_claims()
+        .annotate(latest=Max("claims__updated_at", filter=public_claims_filter("claims")))
+        .order_by("name", "pk")
+    )

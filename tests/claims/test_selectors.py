@@ -1,0 +1,117 @@
+"""claims/selectors.py: the reads pages, feeds, sitemaps and the API share."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims import selectors, workflow
+from claims.models import Claim, Claimant
+from tests.claims.conftest import publish_fact_check
+from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, rating
+
+pytestmark = pytest.mark.django_db
+
+
+def test_listing_is_published_claims_newest_first_for_readers(fact_check):
+    older = publish_fact_check(title="Older")
+    Claim.objects.filter(pk=older.pk).update(
+        published_at=fact_check.published_at.replace(year=2020)
+    )
+    ClaimFactory(title="Draft")
+    assert [c.title for c in selectors.listing()] == [fact_check.title, "Older"]
+
+
+def test_listing_shows_editors_everything_when_given_the_user(fact_check, editor):
+    draft = ClaimFactory(title="Draft")
+    assert draft in selectors.listing(user=editor)
+    assert draft not in selectors.listing()
+
+
+def test_listing_narrows_the_given_claims_and_reads_a_page_in_two_queries():
+    claimant = ClaimantFactory()
+    for n in range(5):
+        publish_fact_check(claimant=claimant, title=f"Claim {n}")
+    publish_fact_check(title="Someone else's")
+    with CaptureQueriesContext(connection) as ctx:
+        claims = list(selectors.listing(Claim.objects.by_claimant(claimant)))
+        for claim in claims:
+            [t.name for t in claim.topics.all()], claim.claimant.name, claim.rating.label
+    assert len(claims) == 5
+    assert len(ctx.captured_queries) == 2
+
+
+def test_claim_page_refuses_unpublished_claims_and_keeps_withdrawn_ones(fact_check, reviewer):
+    draft = ClaimFactory()
+    assert selectors.claim_page(draft.pk) is None
+    assert selectors.claim_page(draft.pk, Claim.objects.all()) == draft
+    workflow.withdraw(fact_check, reviewer, "Revised statistics.")
+    assert selectors.claim_page(fact_check.pk).status == Claim.Status.WITHDRAWN
+
+
+def test_claim_page_reads_everything_in_six_queries(fact_check):
+    with CaptureQueriesContext(connection) as ctx:
+        claim = selectors.claim_page(fact_check.pk)
+        list(claim.topics.all()), list(claim.figures.all()), list(claim.corrections.all())
+        [c.source.url for c in claim.citations.all()]
+        selectors.public_history(claim)
+    assert len(ctx.captured_queries) == 6
+    assert claim.scale_best is not None
+
+
+def test_public_history_starts_at_publication(fact_check):
+    claim = selectors.claim_page(fact_check.pk)
+    history = selectors.public_history(claim)
+    assert history and history[0].to_status == Claim.Status.PUBLISHED
+
+
+def _scores(rows):
+    return {score.rating.slug: score.count for score in rows}
+
+
+def test_scorecard_counts_published_claims_per_rating_with_zeros():
+    claimant = ClaimantFactory()
+    publish_fact_check(claimant=claimant, rating=rating("accurate"))
+    publish_fact_check(claimant=claimant, rating=rating("accurate"), title="Two")
+    ClaimFactory(claimant=claimant, rating=rating("inaccurate"))
+    with CaptureQueriesContext(connection) as ctx:
+        rows = selectors.scorecard(claimant)
+    assert len(ctx.captured_queries) == 1
+    assert _scores(rows)["accurate"] == 2
+    assert _scores(rows)["inaccurate"] == 0
+    assert [r.rating for r in rows] == selectors.rating_scale()
+
+
+def test_scorecards_of_annotated_claimants_cost_no_query_and_agree():
+    claimant = ClaimantFactory()
+    publish_fact_check(claimant=claimant, rating=rating("inaccurate"))
+    ClaimFactory(claimant=claimant, rating=rating("accurate"))
+    scale = selectors.rating_scale()
+    annotated = selectors.with_scorecards(Claimant.objects.filter(pk=claimant.pk), scale).get()
+    with CaptureQueriesContext(connection) as ctx:
+        rows = selectors.scorecard(annotated, scale)
+    assert len(ctx.captured_queries) == 0
+    assert rows == selectors.scorecard(claimant) == selectors.scorecard(claimant, scale)
+    assert annotated.published_claims == 1
+    assert annotated.last_published_at is not None
+
+
+def test_topics_and_sitemap_reads_count_only_published_claims():
+    topic = TopicFactory(name="Energy")
+    publish_fact_check().topics.add(topic)
+    draft = ClaimFactory()
+    draft.topics.add(topic)
+    ClaimFactory().topics.add(TopicFactory(name="Secret"))
+    (energy,) = [t for t in selectors.topics_by_public_claims(8) if t.name == "Energy"]
+    assert energy.n == 1
+    assert "Secret" not in {t.name for t in selectors.topics_by_public_claims(8)}
+    assert "Secret" not in {t.name for t in selectors.topics_for_sitemap()}
+    latest = {t.name: t.latest for t in selectors.topics_for_sitemap()}
+    assert latest["Energy"] < Claim.objects.get(pk=draft.pk).updated_at
+
+
+def test_sitemap_claimants_are_those_with_published_claims():
+    hidden = ClaimantFactory(name="Hidden")
+    ClaimFactory(claimant=hidden)
+    shown = publish_fact_check(claimant=ClaimantFactory(name="Shown")).claimant
+    names = {c.name for c in selectors.claimants_for_sitemap()}
+    assert shown.name in names and hidden.name not in names

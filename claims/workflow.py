@@ -60,7 +60,13 @@ def _record(
 
 
 def _set_status(
-    claim: Claim, user: User, new_status: str, note: str = "", *, at: datetime | None = None
+    claim: Claim,
+    user: User,
+    new_status: str,
+    note: str = "",
+    *,
+    at: datetime | None = None,
+    to_rating: Rating | None = None,
 ) -> None:
     old_status = claim.status
     claim.status = new_status
@@ -72,6 +78,7 @@ def _set_status(
         at=at,
         from_status=old_status,
         to_status=new_status,
+        to_rating=to_rating,
         note=note,
     )
 
@@ -155,7 +162,8 @@ def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
         raise WorkflowError("A claim needs a verdict summary before it is published.")
     claim.reviewer = user
     claim.published_at = claim.published_at or at or timezone.now()
-    _set_status(claim, user, Status.PUBLISHED, at=at)
+    # The history of a public claim says what it was published as.
+    _set_status(claim, user, Status.PUBLISHED, at=at, to_rating=claim.rating)
     return claim
 
 

@@ -20,8 +20,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from config.celery import app
+from kombu import Connection
 
 HEARTBEAT_KEY = "ops:heartbeat:{}"
 # Heartbeats outlive any sensible staleness threshold, then vanish ("missing").
@@ -70,7 +69,12 @@ def _probe_cache() -> dict[str, Any]:
 def _probe_broker() -> dict[str, Any]:
     if not settings.CELERY_BROKER_URL:
         return {"status": "not_configured", "detail": "tasks run in-process"}
-    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+    # The connection the workers' Celery app would open (same URL, timeout, transport options).
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        connect_timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT,
+        transport_options=dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS),
+    ) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
     return {}
 

@@ -101,6 +101,7 @@ def test_demo_claims_go_through_the_workflow_with_its_history():
             published = claim.events.get(to_status="published")
             assert published.actor == claim.reviewer
             assert published.at == PUBLISHED_AT
+            assert published.to_rating == claim.rating
             # The drafting happened before publication, on the article's dates.
             assert created.at == PUBLISHED_AT - dt.timedelta(days=3)
         else:
@@ -124,3 +125,12 @@ def test_loaddemo_keeps_what_the_desk_did_with_a_demo_claim(django_user_model):
     assert in_review.status == Claim.Status.DRAFT
     assert ClaimEvent.objects.count() == events
     assert django_user_model.objects.filter(username__startswith="demo-").count() == 2
+
+
+def test_demo_fact_check_page_shows_its_verdict_history_on_the_article_dates(client):
+    call_command("loaddemo")
+    claim = Claim.objects.get(slug="9400-returns-up-19-percent-on-2023")
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert '<time datetime="2024-11-12T09:30:00+00:00">12 Nov 2024</time>' in html
+    assert "published as Mostly accurate" in html
+    assert "demo-editor" not in html and "demo-reviewer" not in html

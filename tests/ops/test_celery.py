@@ -15,8 +15,8 @@ from celery import Celery
 from django.utils import timezone
 from kombu.message import Message
 
-from ops import health
 from config.celery import app
+from ops import health
 from ops.broker import FailSoftTask
 from ops.logging import JsonFormatter
 from sources import tasks

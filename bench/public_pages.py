@@ -93,7 +93,7 @@ def populate(n_claims: int) -> None:
     from django.utils import timezone
 
     from claims.models import Claim, Claimant, Figure, Rating, Topic
-    from sources.demo import load_demo
+    from demo.seed import load_demo
     from sources.models import Citation, Snapshot, Source, excerpt_digest
 
     load_demo()

@@ -8,6 +8,7 @@ ClaimEvent with who and when.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
@@ -49,29 +50,54 @@ def _require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _record(claim: Claim, user: User, kind: str, **fields) -> ClaimEvent:
+def _record(
+    claim: Claim, user: User, kind: str, *, at: datetime | None = None, **fields
+) -> ClaimEvent:
     actor = user if user.is_authenticated else None
-    return ClaimEvent.objects.create(claim=claim, actor=actor, kind=kind, **fields)
+    return ClaimEvent.objects.create(
+        claim=claim, actor=actor, kind=kind, at=at or timezone.now(), **fields
+    )
 
 
-def _set_status(claim: Claim, user: User, new_status: str, note: str = "") -> None:
+def _set_status(
+    claim: Claim,
+    user: User,
+    new_status: str,
+    note: str = "",
+    *,
+    at: datetime | None = None,
+    to_rating: Rating | None = None,
+) -> None:
     old_status = claim.status
     claim.status = new_status
     claim.save()
     _record(
-        claim, user, ClaimEvent.Kind.STATUS, from_status=old_status, to_status=new_status, note=note
+        claim,
+        user,
+        ClaimEvent.Kind.STATUS,
+        at=at,
+        from_status=old_status,
+        to_status=new_status,
+        to_rating=to_rating,
+        note=note,
     )
 
 
+# `at=` (create, submit, publish): when the step happened, for records of past work such as the
+# demo's fact checks; by default now.
+
+
 @transaction.atomic
-def create_claim(claim: Claim, user: User) -> Claim:
+def create_claim(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     """Save a new claim as a draft and start its history."""
     _require(user.is_authenticated and user.has_perm("claims.add_claim"), "You cannot add claims.")
     if claim.status != Status.DRAFT:
         raise WorkflowError("New claims start as drafts; publish them through review.")
     claim.created_by = claim.created_by or (user if user.is_authenticated else None)
     claim.save()
-    _record(claim, user, ClaimEvent.Kind.CREATED, to_status=claim.status, to_rating=claim.rating)
+    _record(
+        claim, user, ClaimEvent.Kind.CREATED, at=at, to_status=claim.status, to_rating=claim.rating
+    )
     return claim
 
 
@@ -105,13 +131,13 @@ def save_claim(claim: Claim, user: User, *, correction: CorrectionNote | None = 
 
 
 @transaction.atomic
-def submit_for_review(claim: Claim, user: User) -> Claim:
+def submit_for_review(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     _require(can_edit(user), "You cannot edit claims.")
     if claim.status != Status.DRAFT:
         raise WorkflowError(f"Only drafts can be sent to review (this one is {claim.status}).")
     if claim.rating_id is None or not claim.verdict_summary.strip():
         raise WorkflowError("Propose a rating and write the verdict summary before review.")
-    _set_status(claim, user, Status.IN_REVIEW)
+    _set_status(claim, user, Status.IN_REVIEW, at=at)
     return claim
 
 
@@ -125,7 +151,7 @@ def return_to_draft(claim: Claim, user: User, note: str = "") -> Claim:
 
 
 @transaction.atomic
-def publish(claim: Claim, user: User) -> Claim:
+def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     """Publish a claim in review: reviewers only; it must carry a rating and a verdict."""
     _require(can_publish(user), "Only reviewers can publish claims.")
     if claim.status not in (Status.DRAFT, Status.IN_REVIEW):
@@ -135,8 +161,9 @@ def publish(claim: Claim, user: User) -> Claim:
     if not claim.verdict_summary.strip():
         raise WorkflowError("A claim needs a verdict summary before it is published.")
     claim.reviewer = user
-    claim.published_at = claim.published_at or timezone.now()
-    _set_status(claim, user, Status.PUBLISHED)
+    claim.published_at = claim.published_at or at or timezone.now()
+    # The history of a public claim says what it was published as.
+    _set_status(claim, user, Status.PUBLISHED, at=at, to_rating=claim.rating)
     return claim
 
 

@@ -1,7 +1,9 @@
-"""Claimwatch settings, driven by environment variables (see .env.example).
+"""Claimwatch settings, driven by environment variables (every one is listed in .env.example).
 
 The embedded default needs nothing: SQLite, local-memory cache, Celery tasks run in-process.
 Set DATABASE_URL / REDIS_URL / CELERY_BROKER_URL to run on PostgreSQL, Redis and real workers.
+With DEBUG off (production) SECRET_KEY and ALLOWED_HOSTS are required; README "Running in
+production" lists the rest. Each setting is declared once, in the section of its concern.
 """
 
 from datetime import timedelta
@@ -15,6 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# --- Core ---------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
 
 # Production fails fast: no default secret when DEBUG is off.
@@ -25,9 +28,24 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
+# Fail fast, like SECRET_KEY: a production process that answers any Host header is a
+# cache-poisoning and password-reset-link risk.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+# --- Apps, middleware, templates -----------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -46,12 +64,18 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_celery_beat",
+    "axes",
     "claims",
     "sources",
+    "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [
+    # First, so that its duration covers every other middleware and the view.
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ops.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,9 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
-
-ROOT_URLCONF = "config.urls"
 
 TEMPLATES = [
     {
@@ -80,26 +103,37 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "config.wsgi.application"
+# --- Database -----------------------------------------------------------------------------
+DATABASES = {
+    "default": {
+        **env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        # Reconnect by itself after a database restart; keep connections for a while in
+        # production.
+        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=0),
+        "CONN_HEALTH_CHECKS": True,
+        # Querysets iterated with .iterator() (form choices, exports) fetch in one round trip
+        # instead of DECLARE/FETCH/CLOSE, and stay correct behind a transaction-pooling PgBouncer.
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+    }
+}
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Reconnect by itself after a database restart; keep connections for a while in production.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Querysets iterated with .iterator() (form choices, exports) fetch in one round trip instead
-# of DECLARE/FETCH/CLOSE, and stay correct behind a transaction-pooling PgBouncer.
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
+# --- Cache --------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
+    # Redis down must not take the site down: short socket timeouts, and every cache error is
+    # logged and treated as a miss (ops/cache.py), so pages render, sessions (database) work and
+    # DRF throttling lets requests through.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ops.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="claimwatch"),
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+            },
         }
     }
 else:
@@ -111,6 +145,95 @@ else:
         }
     }
 
+# --- Celery and the broker ------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+# Without a broker (the embedded default) tasks run in-process.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# Celery's Django fix-up closes the database connection around every task unless this is set
+# (then every 2×N tasks); a reconnect per check costs more than the check's own queries.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A redelivered task (worker killed mid-check) comes back after this many seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
+    # How often workers sweep for such abandoned tasks (kombu's defaults: every ~100 s).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# Enqueueing gives up quickly when the broker is down (ops.broker.FailSoftTask logs it and moves
+# on; the dispatcher's lease expires and the source is due again).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # How often beat runs the dispatcher (sources.scheduling).
+    "dispatch-due-checks": {
+        "task": "sources.tasks.dispatch_due_checks",
+        "schedule": timedelta(seconds=env.int("DISPATCH_INTERVAL_SECONDS", default=60)),
+    },
+    # Page cache versions that could not be bumped while Redis was unreachable (claims.caching).
+    "flush-page-invalidations": {
+        "task": "claims.tasks.flush_page_invalidations",
+        "schedule": timedelta(minutes=1),
+    },
+}
+
+# --- Security -------------------------------------------------------------------------------
+# HTTPS: production turns on the redirect and HSTS (README "Running in production").
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Cookies and sessions.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Editors' sessions end after a working day (seconds); the admin is the only session user.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy and Permissions-Policy (ops/middleware.py). No 'unsafe-inline' for
+# scripts: the admin has none, Swagger UI's one init script carries the per-request nonce
+# (templates/drf_spectacular/swagger_ui.html); inline *styles* stay allowed (admin, Swagger UI and
+# ReDoc set style attributes). ReDoc runs its search in a blob: worker.
+CSP_POLICY = env.str("CSP_POLICY", default="") or (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default="camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+)
+
+# Editors sign in through the admin only; an unsafe ?next= (another site) lands here instead.
+LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/admin/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -118,11 +241,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
-USE_I18N = True
-USE_TZ = True
+# Admin login throttling: django-axes (jazzband; failed attempts kept in the database, so the
+# lock holds across gunicorn workers and hosts and does not depend on Redis being up).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Lock the (username, address) pair: a guesser cannot lock a real editor out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind PROXY_COUNT reverse proxies the client address is read from X-Forwarded-For
+# (ops.middleware.client_address); 0 = REMOTE_ADDR, which a client cannot forge.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "ops.middleware.client_address"
 
+# --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -135,7 +272,29 @@ STORAGES = {
     },
 }
 
-# --- The publication (ClaimReview author, feeds, canonical URLs) ---------------------------
+# --- Logging --------------------------------------------------------------------------------
+# One JSON object per line on stdout (ops/logging.py): per request (claimwatch.requests) and per
+# check (claimwatch.checks); LOG_FORMAT=text for humans.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="") or ("text" if DEBUG else "json"),
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+# --- The publication (ClaimReview author, feeds, canonical URLs) -----------------------------
 SITE_NAME = env.str("SITE_NAME", default="Claimwatch")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PUBLISHER_NAME = env.str("PUBLISHER_NAME", default="Claimwatch")
@@ -146,41 +305,6 @@ PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
 # Seconds a web worker reuses the cache version numbers it read: a hit then needs no network
 # I/O; another worker's invalidation shows up to this late (its own at once). 0 = strict.
 PUBLIC_PAGE_VERSION_TTL = env.float("PUBLIC_PAGE_VERSION_TTL", default=1.0)
-
-# --- Celery -----------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
-# Without a broker (the embedded default) tasks run in-process.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Celery's Django fix-up closes the database connection around every task unless this is set
-# (then every 2×N tasks); a reconnect per check costs more than the check's own queries.
-CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # A redelivered task (worker killed mid-check) comes back after this many seconds.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
-    # How often workers sweep for such abandoned tasks (kombu's defaults: every ~100 s).
-    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
-}
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-checks": {
-        "task": "sources.tasks.dispatch_due_checks",
-        "schedule": timedelta(minutes=1),
-    },
-    # Page cache versions that could not be bumped while Redis was unreachable (claims.caching).
-    "flush-page-invalidations": {
-        "task": "claims.tasks.flush_page_invalidations",
-        "schedule": timedelta(minutes=1),
-    },
-}
 
 # --- Source monitoring --------------------------------------------------------------------
 # Hosts or networks the fetcher may reach although they are private (tests use 127.0.0.1).
@@ -199,6 +323,9 @@ SOURCES_BROKEN_AFTER_HOURS = env.float("SOURCES_BROKEN_AFTER_HOURS", default=24.
 SOURCES_MIN_INTERVAL_HOURS = env.float("SOURCES_MIN_INTERVAL_HOURS", default=1.0)
 SOURCES_MAX_INTERVAL_HOURS = env.float("SOURCES_MAX_INTERVAL_HOURS", default=24.0 * 7)
 SOURCES_DISPATCH_BATCH = env.int("SOURCES_DISPATCH_BATCH", default=500)
+# How long a dispatched source stays claimed before a lost check (broker down at enqueue,
+# worker gone) makes it due again (sources.scheduling).
+SOURCES_DISPATCH_LEASE_SECONDS = env.int("SOURCES_DISPATCH_LEASE_SECONDS", default=15 * 60)
 # The dispatcher enqueues checks in batches of this many sources (one task each); a batch
 # fetches with up to SOURCES_CHECK_THREADS requests at once and records its results in a few
 # queries (sources.batches).
@@ -269,133 +396,12 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
-
-# --- Security (tightened further by production settings, see README) -------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "DENY"
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
-
-# === Production hardening (issue 7: security headers, login throttling, fail-soft cache, ops) ===
-# Everything below is env-driven; README "Running in production" lists the variables.
-
-# Fail fast, like SECRET_KEY: a production process that answers any Host header is a
-# cache-poisoning and password-reset-link risk.
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
-
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-# Editors' sessions end after a working day (seconds); the admin is the only session user.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
-
-# Editors sign in through the admin only; an unsafe ?next= (another site) lands here instead.
-LOGIN_URL = "/admin/login/"
-LOGIN_REDIRECT_URL = "/admin/"
-
-# Content-Security-Policy and Permissions-Policy (config/middleware.py). No 'unsafe-inline' for
-# scripts: the admin has none, Swagger UI's one init script carries the per-request nonce
-# (templates/drf_spectacular/swagger_ui.html); inline *styles* stay allowed (admin, Swagger UI and
-# ReDoc set style attributes). ReDoc runs its search in a blob: worker.
-CSP_POLICY = env.str("CSP_POLICY", default="") or (
-    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
-PERMISSIONS_POLICY = env.str(
-    "PERMISSIONS_POLICY",
-    default="camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
-)
-MIDDLEWARE.insert(1, "config.middleware.SecurityHeadersMiddleware")
-# First, so that its duration covers every other middleware and the view.
-MIDDLEWARE.insert(0, "config.logging.RequestLogMiddleware")
-
-# Admin login throttling: django-axes (jazzband; failed attempts kept in the database, so the
-# lock holds across gunicorn workers and hosts and does not depend on Redis being up).
-INSTALLED_APPS.append("axes")
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# Lock the (username, address) pair: a guesser cannot lock a real editor out from elsewhere.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_HTTP_RESPONSE_CODE = 429
-# Behind PROXY_COUNT reverse proxies the client address is read from X-Forwarded-For
-# (config/middleware.client_address); 0 = REMOTE_ADDR, which a client cannot forge.
-PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
-AXES_VERBOSE = False
-
-# Redis down must not take the site down: short socket timeouts, and every cache error is
-# logged and treated as a miss (config/cache.py), so pages render, sessions (database) work and
-# DRF throttling lets requests through.
-if REDIS_URL:
-    CACHES["default"]["BACKEND"] = "config.cache.FailSoftRedisCache"
-    CACHES["default"]["OPTIONS"] = {
-        "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
-        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
-    }
-
-# Enqueueing gives up quickly when the broker is down (config/celery.py logs it and moves on;
-# the dispatcher's lease expires and the source is due again).
-CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": env.int("CELERY_PUBLISH_MAX_RETRIES", default=2),
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
-CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_timeout", 5)
-CELERY_WORKER_SEND_TASK_EVENTS = False
-# How often beat runs the dispatcher, and how long a dispatched source stays claimed before a
-# lost check (broker down at enqueue, worker gone) makes it due again (sources.scheduling).
-CELERY_BEAT_SCHEDULE["dispatch-due-checks"]["schedule"] = timedelta(
-    seconds=env.int("DISPATCH_INTERVAL_SECONDS", default=60)
-)
-SOURCES_DISPATCH_LEASE_SECONDS = env.int("SOURCES_DISPATCH_LEASE_SECONDS", default=15 * 60)
-
-# Operations endpoints (config/health.py, config/metrics.py).
+# --- Operations endpoints (ops/health.py, ops/metrics.py) -------------------------------------
 # readyz answers 503 when one of these is down; the cache and broker are reported but not
 # required by default, because the site keeps serving without Redis.
 READYZ_REQUIRED = env.list("READYZ_REQUIRED", default=["database"])
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=300)
 # Empty = /metrics answers 404; otherwise send "Authorization: Bearer <token>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The queue whose length /metrics reports.
 CELERY_QUEUE_NAME = env.str("CELERY_QUEUE_NAME", default="celery")
-
-# One JSON object per line on stdout: per request (claimwatch.requests) and per check
-# (claimwatch.checks); LOG_FORMAT=text for humans.
-LOGGING["formatters"] = {
-    "json": {"()": "config.logging.JsonFormatter"},
-    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-}
-LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="") or (
-    "text" if DEBUG else "json"
-)

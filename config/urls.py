@@ -5,14 +5,14 @@ from django.urls import include, path
 from claims.caching import cached_public_page
 from claims.sitemaps import SITEMAPS
 from claims.views import robots_txt
-from config import health, metrics
+from ops import health, metrics
 
 admin.site.site_header = "Claimwatch editors"
 admin.site.site_title = "Claimwatch"
 admin.site.index_title = "Claims, sources and verdicts"
 
 urlpatterns = [
-    # Operations (config/health.py, config/metrics.py): probes and Prometheus scrape.
+    # Operations (ops/health.py, ops/metrics.py): probes and Prometheus scrape.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),

@@ -17,10 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from sources.models import Source
 
 HOUR = 3600
+# What a call to the cache's Redis raises when Redis is unreachable.
+CACHE_ERRORS = (RedisError, OSError)
 logger = logging.getLogger(__name__)
 
 
@@ -228,8 +231,6 @@ def _cache_is_shared() -> bool:
 def _redis_call(script: str, keys: list[str], args: list, fallback):
     """Run a Lua script on the cache's Redis; `fallback` when Redis is unreachable (a check
     then waits for its slot rather than going ahead unlimited)."""
-    from config.cache import CACHE_ERRORS
-
     if not getattr(cache, "is_available", True):  # the fail-soft cache's circuit breaker
         return fallback
     try:

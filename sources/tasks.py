@@ -13,6 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from sources import batches, checking, scheduling
+from sources.checklog import log_check
 
 # Transient trouble worth another try: the database or the broker went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
@@ -55,8 +56,6 @@ def check_sources(self, source_ids: list[int], lease_until: str | None = None) -
     `lease_until` (ISO date) is the dispatcher's lease: a redelivered or retried batch skips
     the sources already checked under it. Returns the number of sources per outcome.
     """
-    from config.logging import log_check
-
     if not self.request.is_eager:
         close_old_connections()
     lease = datetime.fromisoformat(lease_until) if lease_until else None

@@ -10,9 +10,9 @@ from django.db import DatabaseError
 
 from claims.claimreview import claimreview_queryset, data_feed
 from claims.models import Claim, Claimant, ClaimEvent, Correction, Figure, Topic
+from demo.seed import load_demo
 from sources import claimreview_import
 from sources.claimreview_import import import_claim_reviews
-from sources.demo import load_demo
 from sources.models import Citation, Snapshot, Source, SourceCheck
 from tests.api.conftest import token_client
 

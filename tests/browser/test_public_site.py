@@ -47,7 +47,7 @@ def ensure_rating_scale() -> None:
 
 @pytest.fixture
 def demo_site(transactional_db, live_server):
-    from sources.demo import load_demo
+    from demo.seed import load_demo
 
     ensure_rating_scale()
     load_demo()

@@ -14,7 +14,7 @@ from claims.workflow import WorkflowError
 from tests.factories import ClaimantFactory, ClaimFactory
 
 D = Decimal
-SEED_ARTICLE = (Path(settings.BASE_DIR) / "sources" / "demo_data" / "seed-article.txt").read_text(
+SEED_ARTICLE = (Path(settings.BASE_DIR) / "demo" / "demo_data" / "seed-article.txt").read_text(
     encoding="utf-8"
 )
 ARTICLES = Path(__file__).parent / "articles"

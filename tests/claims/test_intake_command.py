@@ -11,7 +11,7 @@ from claims.models import Claim
 from tests.factories import ClaimantFactory
 
 pytestmark = pytest.mark.django_db
-SEED = Path(settings.BASE_DIR) / "sources" / "demo_data" / "seed-article.txt"
+SEED = Path(settings.BASE_DIR) / "demo" / "demo_data" / "seed-article.txt"
 
 
 def run(*args, stdin: str | None = None) -> str:

@@ -14,7 +14,7 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="trigram index search runs on PostgreSQL"
 )
 
-# The demo claim (sources/demo.py) and a reworded repeat of it, as another outlet wrote it.
+# The demo claim (demo/seed.py) and a reworded repeat of it, as another outlet wrote it.
 DEMO_TEXT = (
     "These intensified efforts have already led to the return of 9,400 people with no "
     "right to remain in the UK this year—a 19% increase from 2023."

@@ -1,4 +1,4 @@
-"""config/backup.py and the backup/restore commands: round trips on SQLite and PostgreSQL."""
+"""ops/backup.py and the backup/restore commands: round trips on SQLite and PostgreSQL."""
 
 import json
 from pathlib import Path
@@ -10,7 +10,7 @@ from django.db import connection
 
 from claims.models import Claim, ClaimEvent, Figure
 from claims.workflow import publish, submit_for_review
-from config.backup import BackupError, backup_format
+from ops.backup import BackupError, backup_format
 from sources.models import Citation, Source
 from tests.factories import (
     CitationFactory,

@@ -1,4 +1,4 @@
-"""config/cache.py: FailSoftRedisCache behaves as an always-missing cache while Redis is down."""
+"""ops/cache.py: FailSoftRedisCache behaves as an always-missing cache while Redis is down."""
 
 import logging
 import os
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from config.cache import FailSoftRedisCache
+from ops.cache import FailSoftRedisCache
 
 DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
 
@@ -70,7 +70,7 @@ def test_works_normally_when_redis_is_up():
 def test_site_and_throttled_api_serve_while_the_cache_is_unreachable(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.FailSoftRedisCache",
+            "BACKEND": "ops.cache.FailSoftRedisCache",
             "LOCATION": DEAD,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

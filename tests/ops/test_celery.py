@@ -1,4 +1,5 @@
-"""config/celery.py: enqueueing fails soft, every check is logged, heartbeats are recorded."""
+"""The Celery side of ops: enqueueing fails soft (ops/broker.py), every check is logged and
+heartbeats are recorded (ops/signals.py)."""
 
 import json
 import logging
@@ -14,9 +15,10 @@ from celery import Celery
 from django.utils import timezone
 from kombu.message import Message
 
-from config import health
-from config.celery import FailSoftTask, app
-from config.logging import JsonFormatter
+from config.celery import app
+from ops import health
+from ops.broker import FailSoftTask
+from ops.logging import JsonFormatter
 from sources import tasks
 from sources.models import Source
 from tests.factories import SourceFactory
@@ -171,7 +173,7 @@ def test_closing_a_channel_whose_connection_is_gone_does_not_raise(caplog):
 def test_the_broker_guards_are_installed_once():
     from kombu.transport import redis as redis_transport
 
-    from config import broker
+    from ops import broker
 
     before = (Message.ack_log_error, redis_transport.QoS.restore_unacked)
     broker.tolerate_closed_connections()

@@ -410,7 +410,7 @@ def test_dispatcher_catches_up_after_a_broker_outage(stack, services_back_up):
     try:
         wait_for(lambda: _worker_ready(worker), 60, "worker did not start")
         # The broker dies while the worker holds an unacknowledged (late-ack) check: closing
-        # that connection used to stop the worker ("Unrecoverable error", config/broker.py).
+        # that connection used to stop the worker ("Unrecoverable error", ops/broker.py).
         busy = stack.make_sources("busy", 1, due=True)
         assert stack.site.held.wait(30), "the busy check never reached the site"
         stack.redis.stop()

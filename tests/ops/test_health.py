@@ -1,4 +1,4 @@
-"""config/health.py: /healthz liveness and /readyz readiness with heartbeat ages."""
+"""ops/health.py: /healthz liveness and /readyz readiness with heartbeat ages."""
 
 import time
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.db import OperationalError
 
-from config import health
+from ops import health
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,12 @@
-"""config/logging.py: one JSON line per request and per check."""
+"""One JSON line per request (ops/middleware.py, ops/logging.py) and per check (sources/checklog.py)."""
 
 import json
 import logging
 
 import pytest
 
-from config.logging import JsonFormatter, log_check
+from ops.logging import JsonFormatter
+from sources.checklog import log_check
 from tests.factories import EditorFactory
 
 

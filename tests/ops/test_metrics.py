@@ -1,4 +1,4 @@
-"""config/metrics.py: the Prometheus endpoint, its token, and what it reports."""
+"""ops/metrics.py: the Prometheus endpoint, its token, and what it reports."""
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -103,7 +103,7 @@ MULTIPROCESS_SCRIPT = """
 import os, sys, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 django.setup()
-from config import metrics
+from ops import metrics
 if sys.argv[1] == "observe":
     for _ in range(int(sys.argv[2])):
         metrics.observe_request("GET", "healthz", 200, 0.01)

@@ -1,11 +1,11 @@
-"""config/middleware.py: CSP with a per-request nonce, Permissions-Policy, and Django's headers."""
+"""ops/middleware.py: CSP with a per-request nonce, Permissions-Policy, and Django's headers."""
 
 import re
 
 import pytest
 from django.test import Client, RequestFactory
 
-from config.middleware import client_address
+from ops.middleware import client_address
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from tests.factories import ClaimantFactory
 
 pytestmark = pytest.mark.django_db
 
-SEED_ARTICLE = (Path(settings.BASE_DIR) / "sources" / "demo_data" / "seed-article.txt").read_text(
+SEED_ARTICLE = (Path(settings.BASE_DIR) / "demo" / "demo_data" / "seed-article.txt").read_text(
     encoding="utf-8"
 )
 ARTICLE_URL = "https://www.gov.uk/government/news/pm-calls-for-international-collaboration"

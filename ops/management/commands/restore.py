@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.backup import BackupError, restore_database
+from ops.backup import BackupError, restore_database
 
 
 class Command(BaseCommand):

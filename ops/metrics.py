@@ -16,11 +16,21 @@ import hmac
 import logging
 import os
 
+import redis
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from ops.health import heartbeat_age
+from sources import stats
 
 logger = logging.getLogger("claimwatch.metrics")
 
@@ -45,7 +55,7 @@ _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    """Record one request's duration (called by config.logging.RequestLogMiddleware)."""
+    """Record one request's duration (called by ops.middleware.RequestLogMiddleware)."""
     REQUEST_LATENCY.labels(method, route or "unmatched", f"{status // 100}xx").observe(seconds)
 
 
@@ -54,8 +64,6 @@ def celery_queue_length() -> int | None:
     url = settings.CELERY_BROKER_URL
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return None
-    import redis
-
     client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     try:
         name = settings.CELERY_QUEUE_NAME
@@ -68,33 +76,26 @@ class DatabaseCollector:
     """Metrics computed from the database (and broker) when Prometheus scrapes."""
 
     def collect(self):
-        from django.db.models import Count, Sum
-        from django.utils import timezone
-
-        from config.health import heartbeat_age
-        from sources.models import Source, SourceCheck
-
         checks = CounterMetricFamily(
             "claimwatch_source_checks",
             "Source checks done, by outcome (repeats of an unchanged outcome included).",
             labels=["outcome"],
         )
-        for row in SourceCheck.objects.values("outcome").annotate(n=Sum("repeat_count")):
-            checks.add_metric([row["outcome"]], row["n"] or 0)
+        for outcome, count in stats.checks_by_outcome().items():
+            checks.add_metric([outcome], count)
         yield checks
 
         sources = GaugeMetricFamily(
             "claimwatch_sources", "Monitored sources, by state.", labels=["state"]
         )
-        counts = dict(Source.objects.values_list("state").annotate(n=Count("pk")))
-        for state in Source.State.values:
-            sources.add_metric([state], counts.get(state, 0))
+        for state, count in stats.sources_by_state().items():
+            sources.add_metric([state], count)
         yield sources
 
         yield GaugeMetricFamily(
             "claimwatch_sources_due",
             "Sources whose next check time has passed (the dispatcher's backlog).",
-            value=Source.objects.due(timezone.now()).count(),
+            value=stats.due_source_count(),
         )
 
         try:
@@ -123,8 +124,6 @@ class DatabaseCollector:
 
 def _scrape_registry() -> CollectorRegistry:
     if MULTIPROCESS:
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

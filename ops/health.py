@@ -4,7 +4,7 @@
   web process restarted).
 - `/readyz`: each dependency with its status and, for the Celery side, heartbeat ages:
   database (SELECT 1), cache (Redis PING), broker (connection), worker (last heartbeat written by
-  the worker, config/celery.py) and dispatcher (last successful `dispatch_due_checks`, i.e. beat
+  the worker, ops/signals.py) and dispatcher (last successful `dispatch_due_checks`, i.e. beat
   is alive). 503 when a component named in READYZ_REQUIRED is down; the others are reported
   ("degraded") without taking the web process out of rotation, because it serves without them.
 """
@@ -20,6 +20,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 HEARTBEAT_KEY = "ops:heartbeat:{}"
 # Heartbeats outlive any sensible staleness threshold, then vanish ("missing").
@@ -57,7 +58,7 @@ def _probe_database() -> None:
 
 def _probe_cache() -> dict[str, Any]:
     backend = settings.CACHES["default"]["BACKEND"]
-    if hasattr(cache, "ping"):  # config.cache.FailSoftRedisCache: errors are swallowed otherwise
+    if hasattr(cache, "ping"):  # ops.cache.FailSoftRedisCache: errors are swallowed otherwise
         return {} if cache.ping() else {"status": "down", "error": "Redis does not answer"}
     cache.set("ops:readyz", "1", timeout=10)
     if cache.get("ops:readyz") != "1":
@@ -68,9 +69,12 @@ def _probe_cache() -> dict[str, Any]:
 def _probe_broker() -> dict[str, Any]:
     if not settings.CELERY_BROKER_URL:
         return {"status": "not_configured", "detail": "tasks run in-process"}
-    from config.celery import app
-
-    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+    # The connection the workers' Celery app would open (same URL, timeout, transport options).
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        connect_timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT,
+        transport_options=dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS),
+    ) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
     return {}
 

@@ -1,7 +1,14 @@
 """Demo records from the seed article (Western Balkans people-smuggling, November 2024).
 
-`load_demo()` is idempotent: every record is keyed (slugs, URL, excerpt), so running it twice
-gives the same rows. It lives in `sources` because it builds claims *and* their evidence.
+The claims are written the way the desk writes them, through `claims.workflow`: a demo editor
+creates each draft and sends the ready ones to review, a demo reviewer publishes them, on the
+dates of the article (three days of work, published on PUBLISHED_AT). Their evidence (the
+article as a source, its archived text, one origin citation per claim) and figures are records
+of `sources` and `claims` that the workflow does not govern.
+
+`load_demo()` is idempotent: every record is keyed (slugs, usernames, URL, excerpt), so running
+it twice gives the same rows. A demo claim that exists already keeps its status, rating and
+history (the desk may have moved it on); its wording is refreshed through the workflow.
 """
 
 from __future__ import annotations
@@ -11,9 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from claims.models import Claim, Claimant, ClaimEvent, Figure, Rating, Topic
+from claims import workflow
+from claims.models import Claim, Claimant, Figure, Rating, Topic
 from sources.extraction import text_hash
 from sources.models import Citation, Snapshot, Source, excerpt_digest
 
@@ -235,31 +246,73 @@ CLAIMS = [
 ]
 
 
+# Drafting and review happened over the three days before publication.
+DRAFTED_AT = PUBLISHED_AT - dt.timedelta(days=3)
+VENUE = "European Political Community meeting, Budapest"
+# Fields of a claim the demo refreshes on an existing claim; status and rating stay the desk's.
+WORDING_FIELDS = ("title", "text", "verdict_summary", "analysis")
+
+# The demo desk: who wrote and who published the demo fact checks. They cannot sign in (no
+# password); their permissions are given directly, so they do not depend on the role groups.
+DESK = {
+    "demo-editor": ["claims.add_claim", "claims.change_claim"],
+    "demo-reviewer": ["claims.change_claim", "claims.publish_claim"],
+}
+
+
 def _context(excerpt: str, width: int = 60) -> tuple[str, str]:
     start = ARTICLE_TEXT.index(excerpt)
     end = start + len(excerpt)
     return ARTICLE_TEXT[max(0, start - width) : start], ARTICLE_TEXT[end : end + width]
 
 
-def _upsert_claim(spec: DemoClaim, source: Source) -> tuple[Claim, bool]:
-    rating = Rating.objects.get(slug=spec.rating) if spec.rating else None
-    is_public = spec.status in (Claim.Status.PUBLISHED, Claim.Status.CORRECTED)
-    claim, created = Claim.objects.update_or_create(
+def _desk_user(username: str, permissions: list[str]) -> AbstractBaseUser:
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save()
+    for name in permissions:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    # Permissions are cached on the instance; read them again after adding.
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def _write_claim(spec: DemoClaim, editor, reviewer) -> tuple[Claim, bool]:
+    """The claim of `spec`, taken as far along the workflow as `spec.status` says."""
+    existing = Claim.objects.filter(slug=spec.slug).first()
+    if existing is not None:
+        changed = [
+            name for name in WORDING_FIELDS if getattr(existing, name) != getattr(spec, name)
+        ]
+        if changed:
+            for name in changed:
+                setattr(existing, name, getattr(spec, name))
+            workflow.save_claim(existing, reviewer)
+        return existing, False
+    claim = Claim(
         slug=spec.slug,
-        defaults=dict(
-            claimant=Claimant.objects.get(slug=spec.claimant),
-            title=spec.title,
-            text=spec.text,
-            stated_on=STATED_ON,
-            venue="European Political Community meeting, Budapest",
-            appearance_url=ARTICLE_URL,
-            status=spec.status,
-            rating=rating,
-            verdict_summary=spec.verdict_summary,
-            analysis=spec.analysis,
-            published_at=PUBLISHED_AT if is_public else None,
-        ),
+        claimant=Claimant.objects.get(slug=spec.claimant),
+        title=spec.title,
+        text=spec.text,
+        stated_on=STATED_ON,
+        venue=VENUE,
+        appearance_url=ARTICLE_URL,
+        rating=Rating.objects.get(slug=spec.rating) if spec.rating else None,
+        verdict_summary=spec.verdict_summary,
+        analysis=spec.analysis,
     )
+    workflow.create_claim(claim, editor, at=DRAFTED_AT)
+    if spec.status in (Claim.Status.IN_REVIEW, Claim.Status.PUBLISHED):
+        workflow.submit_for_review(claim, editor, at=DRAFTED_AT)
+    if spec.status == Claim.Status.PUBLISHED:
+        workflow.publish(claim, reviewer, at=PUBLISHED_AT)
+    return claim, True
+
+
+def _write_evidence(claim: Claim, spec: DemoClaim, source: Source) -> None:
     claim.topics.set(Topic.objects.filter(slug__in=spec.topics))
     for position, fig in enumerate(spec.figures):
         Figure.objects.update_or_create(
@@ -292,34 +345,11 @@ def _upsert_claim(spec: DemoClaim, source: Source) -> tuple[Claim, bool]:
             excerpt_checked_at=PUBLISHED_AT,
         ),
     )
-    if created:
-        _record_history(claim, spec.status, rating)
-    return claim, created
-
-
-def _record_history(claim: Claim, status: str, rating: Rating | None) -> None:
-    steps = [("", Claim.Status.DRAFT)]
-    if status in (Claim.Status.IN_REVIEW, Claim.Status.PUBLISHED):
-        steps.append((Claim.Status.DRAFT, Claim.Status.IN_REVIEW))
-    if status == Claim.Status.PUBLISHED:
-        steps.append((Claim.Status.IN_REVIEW, Claim.Status.PUBLISHED))
-    for from_status, to_status in steps:
-        ClaimEvent.objects.create(
-            claim=claim,
-            kind=ClaimEvent.Kind.CREATED if not from_status else ClaimEvent.Kind.STATUS,
-            from_status=from_status,
-            to_status=to_status,
-            to_rating=rating if to_status == Claim.Status.PUBLISHED else None,
-            at=PUBLISHED_AT
-            if to_status == Claim.Status.PUBLISHED
-            else PUBLISHED_AT - dt.timedelta(days=3),
-            note="Demo data",
-        )
 
 
 @transaction.atomic
 def load_demo() -> dict[str, int]:
-    """Create or refresh the demo records; returns how many claims were created."""
+    """Create or refresh the demo records; returns how many claims there are and how many are new."""
     for slug, fields in CLAIMANTS.items():
         Claimant.objects.update_or_create(slug=slug, defaults=fields)
     for slug, name in TOPICS.items():
@@ -348,5 +378,11 @@ def load_demo() -> dict[str, int]:
         source.last_checked_at = source.last_checked_at or PUBLISHED_AT
         source.save()
 
-    created = sum(_upsert_claim(spec, source)[1] for spec in CLAIMS)
+    editor = _desk_user("demo-editor", DESK["demo-editor"])
+    reviewer = _desk_user("demo-reviewer", DESK["demo-reviewer"])
+    created = 0
+    for spec in CLAIMS:
+        claim, is_new = _write_claim(spec, editor, reviewer)
+        _write_evidence(claim, spec, source)
+        created += is_new
     return {"claims": len(CLAIMS), "created": created}

@@ -1,8 +1,12 @@
-"""Keep Celery workers alive through a Redis broker outage (kombu 5.7 / celery 5.7).
+"""Celery through a broker outage: enqueueing fails soft, and workers stay alive.
 
-When the broker goes away, the worker closes the broken connection before reconnecting. kombu
-clears that connection's info first, and two things done on its channel afterwards then fail
-with AttributeError (`'NoneType' object has no attribute 'hostname'` in the Redis transport),
+`FailSoftTask` (every task's base class, config/celery.py): `delay()` logs and returns None
+when the broker cannot be reached.
+
+`tolerate_closed_connections()` keeps workers alive (kombu 5.7 / celery 5.7). When the broker
+goes away, the worker closes the broken connection before reconnecting. kombu clears that
+connection's info first, and two things done on its channel afterwards then fail with
+AttributeError (`'NoneType' object has no attribute 'hostname'` in the Redis transport),
 which is not among the connection errors Celery tolerates:
 
 - closing the channel puts the worker's unacknowledged (late-ack) messages back on the queue;
@@ -21,10 +25,40 @@ from __future__ import annotations
 import functools
 import logging
 
+from celery import Task
+from kombu.exceptions import OperationalError as BrokerError
 from kombu.message import Message
 from kombu.transport import redis as redis_transport
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("claimwatch.tasks")
+
+BROKER_ERRORS = (BrokerError, RedisError, OSError)
+
+
+class FailSoftTask(Task):
+    """`delay()` logs and returns None when the broker cannot be reached, instead of raising.
+
+    Callers enqueue after commit (a "check now" click, the dispatcher), when nothing can be
+    undone: the source's next_check_at stays due (or its dispatch lease expires), so the
+    dispatcher enqueues it again once the broker is back. `apply_async()` still raises, so
+    Celery's own retries are never silently dropped.
+    """
+
+    def delay(self, *args, **kwargs):
+        if self.app.conf.task_always_eager:
+            return super().delay(*args, **kwargs)
+        try:
+            return self.apply_async(args, kwargs)
+        except BROKER_ERRORS as error:
+            logger.warning(
+                "could not enqueue %s%r: broker unavailable (%s); it will be picked up later",
+                self.name,
+                args,
+                error,
+                extra={"task": self.name, "task_args": list(args), "error": str(error)},
+            )
+            return None
 
 
 def _connection_gone(channel) -> bool:

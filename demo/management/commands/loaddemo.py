@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from sources.demo import load_demo
+from demo.seed import load_demo
 
 
 class Command(BaseCommand):

@@ -3,9 +3,8 @@
 `extract_candidates(text)` splits an article into sentences (robust to quotes, abbreviations,
 headings and table rows), scores each for check-worthiness (figures, comparisons,
 attributions, known claimants) and returns them best first with their parsed figures.
-`create_draft_claims` turns the ones an editor keeps into draft claims with Figure rows; it
-sends `drafts_created_from_article` so the `sources` app (which claims must not import) can
-add the article as the origin citation.
+`title_for` shortens a sentence into a claim title. Plain functions of text (and the known
+claimants): fetching an article and keeping candidates as drafts citing it is sources.intake.
 """
 
 from __future__ import annotations
@@ -15,32 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.dispatch import Signal
-
-from claims import figures, workflow
+from claims import figures
 from claims.figures import ParsedFigure
-from claims.models import Claim, Claimant, Figure
-
-# Sent after `create_draft_claims` with source_url, article_text, user and
-# drafts=[(claim, candidate), ...]. sources.intake_citations adds the origin citations.
-drafts_created_from_article = Signal()
-# Sent with `url`; a receiver (sources.articles, through the safe fetcher) returns the
-# article's main text or raises ArticleUnavailable. claims cannot import sources itself.
-article_text_requested = Signal()
-
-
-class ArticleUnavailable(Exception):
-    """The article at a URL could not be fetched or read; the message is shown to the editor."""
-
-
-def fetch_article_text(url: str) -> str:
-    """The main text of the article at `url`, from whichever app can fetch it."""
-    for _receiver, text in article_text_requested.send(sender=Claim, url=url):
-        if text:
-            return text
-    raise ArticleUnavailable("Fetching articles is not available here: paste the text instead.")
-
+from claims.models import Claimant
 
 ABBREVIATIONS = frozenset(
     [
@@ -415,49 +391,3 @@ def title_for(sentence: str, max_length: int = 75) -> str:
         return sentence
     cut = sentence[: max_length - 1].rsplit(" ", 1)[0].rstrip(",;:—-")
     return cut + "…"
-
-
-@transaction.atomic
-def create_draft_claims(
-    candidates: list[Candidate],
-    user,
-    *,
-    claimant: Claimant | None = None,
-    source_url: str = "",
-    article_text: str = "",
-) -> list[Claim]:
-    """Draft claims with Figure rows for the candidates an editor kept.
-
-    The claimant is the one given, else the one the candidate names; a candidate with neither
-    is refused with a WorkflowError (a claim must have a claimant).
-    """
-    created = []
-    for candidate in candidates:
-        who = claimant
-        if who is None and candidate.claimant_id:
-            who = Claimant.objects.get(pk=candidate.claimant_id)
-        if who is None:
-            raise workflow.WorkflowError(
-                f"Choose a claimant for “{title_for(candidate.sentence, 60)}”: "
-                "no known claimant is named in it."
-            )
-        claim = Claim(
-            text=candidate.sentence,
-            title=title_for(candidate.sentence),
-            claimant=who,
-            appearance_url=source_url,
-        )
-        workflow.create_claim(claim, user)
-        Figure.objects.bulk_create(
-            Figure(claim=claim, label=f.label_hint[:200], position=n, **f.as_figure_fields())
-            for n, f in enumerate(candidate.figures)
-        )
-        created.append(claim)
-    drafts_created_from_article.send(
-        sender=Claim,
-        drafts=list(zip(created, candidates, strict=True)),
-        source_url=source_url,
-        article_text=article_text,
-        user=user,
-    )
-    return created

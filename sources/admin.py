@@ -1,4 +1,10 @@
-"""Admin for sources, citations and monitoring history; adds citations to the claim page."""
+"""Admin for sources, citations and monitoring history; the evidence parts of the claim desk.
+
+Claims may not import sources, so what the claim desk needs from here is wired from this
+side: the citation inline joins the claim page through `claims.admin.add_claim_inline`, and
+the "Intake from article" screen is `claim_intake_view`, routed in config/urls.py at the
+claim admin's address (admin/claims/claim/intake/).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,26 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from claims.admin import ClaimAdmin
+from claims.admin import add_claim_inline
+from claims.admin.intake import IntakeForm, intake_page
 from claims.models import Claim
-from sources.models import Citation, Snapshot, Source, SourceCheck, excerpt_digest
+from sources import intake
+from sources.models import (
+    MONITORING_FIELDS,
+    Citation,
+    Snapshot,
+    Source,
+    SourceCheck,
+    excerpt_digest,
+)
+from sources.tasks import check_source
 
 STATE_COLOURS = {
     Source.State.UNCHECKED: "#57606a",
@@ -82,14 +98,7 @@ class SourceCitationInline(CitationInline):
     verbose_name_plural = "Citations of this source"
 
 
-admin.site.unregister(Claim)
-
-
-@admin.register(Claim)
-class ClaimWithCitationsAdmin(ClaimAdmin):
-    """The claim page with its citations (sources depends on claims, never the reverse)."""
-
-    inlines = [ClaimAdmin.inlines[0], CitationInline, *ClaimAdmin.inlines[1:]]
+add_claim_inline(CitationInline)
 
 
 class SourceCheckInline(admin.TabularInline):
@@ -140,20 +149,11 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["state", "last_outcome", "kind", "monitoring_enabled"]
     search_fields = ["url", "title", "publisher"]
     actions = ["check_now"]
+    # What monitoring writes is read-only here, except the title editors may correct (and the
+    # body hash, which only tells checks that the bytes are the same).
     readonly_fields = [
         "host",
-        "state",
-        "state_changed_at",
-        "last_checked_at",
-        "last_outcome",
-        "next_check_at",
-        "check_interval_seconds",
-        "consecutive_failures",
-        "first_failure_at",
-        "final_url",
-        "etag",
-        "last_modified",
-        "current_snapshot",
+        *(f for f in MONITORING_FIELDS if f not in {"title", "body_hash"}),
         "snapshot_links",
         "created_at",
     ]
@@ -177,8 +177,6 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check now (queued for the worker)")
     def check_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        from sources.tasks import check_source
-
         ids = list(queryset.values_list("pk", flat=True))
         # Enqueue after commit: the worker must see the same rows this request sees.
         transaction.on_commit(lambda: [check_source.delay(pk) for pk in ids])
@@ -320,3 +318,55 @@ class SnapshotAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def claim_intake_view(request: HttpRequest) -> HttpResponse:
+    """Paste an article or give its URL, tick the candidate sentences to keep, get drafts."""
+    if not admin.site.get_model_admin(Claim).has_add_permission(request):
+        raise PermissionDenied
+    form = IntakeForm(request.POST or None)
+    creating = "create" in request.POST
+    if request.method != "POST" or not form.is_valid():
+        return intake_page(request, form=form, candidates=[], article_text="")
+    ticked = set(request.POST.getlist("keep")) if creating else set()
+    try:
+        read = intake.intake_article(
+            user=request.user,
+            text=form.cleaned_data["text"],
+            source_url=form.cleaned_data["source_url"] or "",
+            claimant=form.cleaned_data["claimant"],
+            choose=lambda ranked: [c for c in ranked if str(c.start) in ticked],
+        )
+    except intake.ArticleUnavailable as error:
+        form.add_error("source_url", str(error))
+        return intake_page(request, form=form, candidates=[], article_text="")
+    except intake.DraftsRefused as refusal:
+        messages.error(request, f"No drafts were created: {refusal}")
+        read = refusal.intake
+    else:
+        if read.drafts:
+            messages.success(request, drafts_created_message(read.drafts))
+            return HttpResponseRedirect(reverse("admin:claims_claim_changelist") + "?status=draft")
+        if creating:
+            messages.error(request, "Tick at least one candidate to keep.")
+    if not form.cleaned_data["text"].strip():
+        # Show the fetched text, so drafts are created from exactly what was shown.
+        data = request.POST.copy()
+        data["text"] = read.article_text
+        form = IntakeForm(data)
+        form.is_valid()
+    return intake_page(
+        request, form=form, candidates=read.candidates, article_text=read.article_text
+    )
+
+
+def drafts_created_message(drafts: list[Claim]) -> str:
+    return format_html(
+        "Created {} draft claim(s): {}",
+        len(drafts),
+        format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:claims_claim_change", args=[c.pk]), c.title) for c in drafts),
+        ),
+    )

@@ -6,9 +6,5 @@ class SourcesConfig(AppConfig):
     verbose_name = "Sources and monitoring"
 
     def ready(self) -> None:
-        # Receivers for claims.intake signals (claims cannot import sources).
-        from sources import (  # noqa: F401
-            articles,
-            intake_citations,
-            signals,
-        )
+        # Importing the module connects its receivers (public page cache invalidation).
+        from sources import signals  # noqa: F401

@@ -25,7 +25,7 @@ from claims import workflow
 from sources import scheduling
 from sources.excerpts import SearchText, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
-from sources.models import Citation, Snapshot, Source, SourceCheck
+from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
 
 logger = logging.getLogger(__name__)
 
@@ -51,23 +51,6 @@ SOFT_404 = re.compile(
     re.IGNORECASE,
 )
 SOFT_404_MAX_TEXT = 1200
-# What a check writes on the source: an editor's concurrent edit of title or URL is not undone.
-MONITORING_FIELDS = [
-    "state",
-    "state_changed_at",
-    "last_checked_at",
-    "last_outcome",
-    "next_check_at",
-    "check_interval_seconds",
-    "consecutive_failures",
-    "first_failure_at",
-    "final_url",
-    "etag",
-    "last_modified",
-    "body_hash",
-    "current_snapshot",
-    "title",
-]
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,25 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
 
+# What a check writes on the source: an editor's concurrent edit of title or URL is not undone.
+MONITORING_FIELDS = [
+    "state",
+    "state_changed_at",
+    "last_checked_at",
+    "last_outcome",
+    "next_check_at",
+    "check_interval_seconds",
+    "consecutive_failures",
+    "first_failure_at",
+    "final_url",
+    "etag",
+    "last_modified",
+    "body_hash",
+    "current_snapshot",
+    "title",
+]
+
+
 class CitationQuerySet(models.QuerySet):
     def of_public_claims(self) -> CitationQuerySet:
         """Citations readers may see: those of published claims."""

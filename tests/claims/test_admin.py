@@ -4,6 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from claims.admin import ClaimAdmin, add_claim_inline
+from claims.admin.claims import ClaimEventInline, CorrectionInline, FigureInline
 from claims.models import Claim, ClaimEvent, Correction, Figure
 from sources.models import Citation, Source
 from tests.factories import (
@@ -304,3 +306,23 @@ def test_figure_arithmetic_is_shown_in_the_admin(reviewer_client):
     )
     response = reviewer_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
     assert "implies about 7,899 in 2023" in response.content.decode()
+
+
+def test_an_app_adds_an_inline_to_the_claim_page_once_after_the_figures(monkeypatch, rf, editor):
+    monkeypatch.setattr(ClaimAdmin, "extra_inlines", [])
+
+    class ExtraFigureInline(admin.TabularInline):
+        model = Figure
+
+    add_claim_inline(ExtraFigureInline)
+    add_claim_inline(ExtraFigureInline)  # a module imported twice must not show it twice
+    request = rf.get("/")
+    request.user = editor
+    claim_admin = admin.site.get_model_admin(Claim)
+    assert type(claim_admin) is ClaimAdmin
+    assert claim_admin.get_inlines(request, None) == [
+        FigureInline,
+        ExtraFigureInline,
+        CorrectionInline,
+        ClaimEventInline,
+    ]

@@ -1,4 +1,7 @@
-"""claims.intake: candidate claims from article text, and the admin intake screen."""
+"""claims.intake: candidate claims from article text, and the admin intake screen.
+
+Keeping candidates as drafts (sources.intake) is tested in tests/sources/test_intake.py.
+"""
 
 from decimal import Decimal
 from pathlib import Path
@@ -7,10 +10,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from claims import intake
-from claims.intake import create_draft_claims, extract_candidates, find_speaker, split_sentences
-from claims.models import Claim, ClaimEvent, Figure
-from claims.workflow import WorkflowError
+from claims.intake import extract_candidates, find_speaker, split_sentences
+from claims.models import Claim
 from tests.factories import ClaimantFactory, ClaimFactory
 
 D = Decimal
@@ -280,59 +281,9 @@ def test_naming_a_claimant_raises_the_score():
     assert extract_candidates(text)[0].score > before
 
 
-# --- creating drafts ------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_kept_candidates_become_drafts_with_figures(editor):
-    claimant = ClaimantFactory()
-    seed = extract_candidates(SEED_ARTICLE, claimants=NO_CLAIMANTS)
-    kept = [candidate_with(seed, "9,400 people"), candidate_with(seed, "£75 million")]
-    returns, funding = create_draft_claims(kept, editor, claimant=claimant)
-    assert returns.status == Claim.Status.DRAFT
-    assert returns.claimant == claimant
-    assert returns.created_by == editor
-    assert len(returns.title) <= 75
-    assert ClaimEvent.objects.filter(claim=returns, kind=ClaimEvent.Kind.CREATED).exists()
-    (figure,) = returns.figures.all()
-    assert (figure.value, figure.unit, figure.stated_change_pct, figure.baseline_period) == (
-        D(9400),
-        Figure.Unit.PEOPLE,
-        D(19),
-        "2023",
-    )
-    assert figure.implied_baseline == D("7899.16")
-    assert funding.figures.get().value == D(75_000_000)
-
-
-@pytest.mark.django_db
-def test_candidate_without_any_claimant_is_refused_and_nothing_is_created(editor):
-    seed = extract_candidates(SEED_ARTICLE, claimants=NO_CLAIMANTS)
-    with pytest.raises(WorkflowError, match="Choose a claimant"):
-        create_draft_claims(seed[:2], editor)
-    assert Claim.objects.count() == 0
-
-
-@pytest.mark.django_db
-def test_user_without_add_permission_cannot_create_drafts(db):
-    from tests.factories import UserFactory
-
-    seed = extract_candidates(SEED_ARTICLE, claimants=NO_CLAIMANTS)
-    with pytest.raises(WorkflowError):
-        create_draft_claims(seed[:1], UserFactory(), claimant=ClaimantFactory())
-    assert Claim.objects.count() == 0
-
-
-def test_url_intake_without_a_fetcher_says_so(monkeypatch):
-    monkeypatch.setattr(intake.article_text_requested, "receivers", [])
-    monkeypatch.setattr(intake.article_text_requested, "sender_receivers_cache", {})
-    with pytest.raises(intake.ArticleUnavailable, match="paste the text"):
-        intake.fetch_article_text("https://www.gov.uk/news")
-
-
 # --- the admin screen -------------------------------------------------------------------------
 
-INTAKE_URL = "admin:claims_claim_intake"
+INTAKE_URL = "admin_claim_intake"  # sources.admin.claim_intake_view, see config/urls.py
 
 
 @pytest.mark.django_db

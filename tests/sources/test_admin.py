@@ -1,14 +1,21 @@
-"""The monitoring screens of the admin: source list, check history, snapshots, diff, check now."""
+"""The admin's monitoring screens (sources, check history, snapshots, diff, check now) and
+the citations that sources adds to the claim page.
+"""
 
 import re
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.admin import ClaimAdmin
+from claims.admin.claims import ClaimEventInline, CorrectionInline, FigureInline
+from claims.models import Claim
 from sources import tasks
-from sources.models import Source, SourceCheck
-from tests.factories import SnapshotFactory, SourceFactory
+from sources.admin import CitationInline
+from sources.models import MONITORING_FIELDS, Source, SourceCheck
+from tests.factories import CitationFactory, SnapshotFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +137,34 @@ def test_invalid_source_url_is_refused_in_the_admin_with_a_message(editor_client
     assert response.status_code == 200
     assert "private or local address" in response.content.decode()
     assert not Source.objects.filter(title="Metadata").exists()
+
+
+def test_claim_page_shows_citations_after_figures_with_the_claim_admin_registered_once(
+    editor_client, rf, editor
+):
+    claim_admin = admin.site.get_model_admin(Claim)
+    assert type(claim_admin) is ClaimAdmin  # claims' own class, not replaced by sources
+    request = rf.get("/")
+    request.user = editor
+    assert claim_admin.get_inlines(request, None) == [
+        FigureInline,
+        CitationInline,
+        CorrectionInline,
+        ClaimEventInline,
+    ]
+    citation = CitationFactory(excerpt="returned 9,400 people with no right to remain")
+    page = editor_client.get(reverse("admin:claims_claim_change", args=[citation.claim_id]))
+    assert page.status_code == 200
+    prefixes = [inline.formset.prefix for inline in page.context["inline_admin_formsets"]]
+    assert prefixes[:2] == ["figures", "citations"]
+    assert "returned 9,400 people with no right to remain" in page.content.decode()
+
+
+def test_what_monitoring_writes_is_read_only_except_the_title(editor_client, checked_source):
+    source, _, _ = checked_source
+    page = editor_client.get(reverse("admin:sources_source_change", args=[source.pk]))
+    form_fields = set(page.context["adminform"].form.fields)
+    assert "title" in form_fields and "url" in form_fields
+    assert not form_fields & (set(MONITORING_FIELDS) - {"title"})
+    body = page.content.decode()
+    assert "Consecutive failures" in body and "Next check at" in body

@@ -1,93 +1,26 @@
-"""The editors' admin. State changes go through claims.workflow, never straight to the model."""
+"""The claim desk: ClaimAdmin with its inlines and actions, and the claim parts' own admins.
+
+State changes go through claims.workflow, never straight to the model. Apps that build on
+claims add inlines to the claim page with `add_claim_inline` (see claims/admin/__init__.py).
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from claims import workflow
-from claims.admin_intake import IntakeAdminMixin
-from claims.models import (
-    Claim,
-    Claimant,
-    ClaimEvent,
-    Correction,
-    Figure,
-    Rating,
-    RatingAlias,
-    Topic,
-)
-
-
-def rating_badge(rating: Rating | None) -> str:
-    if rating is None:
-        return "—"
-    return format_html(
-        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px;'
-        'white-space:nowrap">{}</span>',
-        rating.colour,
-        rating.label,
-    )
-
-
-@admin.register(Claimant)
-class ClaimantAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "role", "claim_count"]
-    list_filter = ["kind"]
-    search_fields = ["name", "role", "description"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        from django.db.models import Count
-
-        return super().get_queryset(request).annotate(num_claims=Count("claims"))
-
-    @admin.display(description="Claims", ordering="num_claims")
-    def claim_count(self, obj: Claimant) -> int:
-        return obj.num_claims
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-class RatingAliasInline(admin.TabularInline):
-    model = RatingAlias
-    extra = 0
-
-
-@admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
-    list_display = ["label", "badge", "value", "bucket", "slug"]
-    list_editable = ["value", "bucket"]
-    list_display_links = ["label"]
-    search_fields = ["label", "aliases__name"]
-    prepopulated_fields = {"slug": ["label"]}
-    inlines = [RatingAliasInline]
-
-    @admin.display(description="Badge")
-    def badge(self, obj: Rating) -> str:
-        return rating_badge(obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Rating | None = None) -> bool:
-        # A rating in use is kept (PROTECT); the admin simply does not offer it.
-        if obj is not None and obj.claims.exists():
-            return False
-        return super().has_delete_permission(request, obj)
-
-
-@admin.register(RatingAlias)
-class RatingAliasAdmin(admin.ModelAdmin):
-    list_display = ["name", "rating"]
-    list_filter = ["rating"]
-    search_fields = ["name"]
+from claims.admin.reference import rating_badge
+from claims.admin.repeats import RepeatsAdminMixin
+from claims.figures import format_number
+from claims.models import Claim, ClaimEvent, Correction, Figure
 
 
 class FigureInline(admin.TabularInline):
@@ -115,8 +48,6 @@ def figure_arithmetic(figure: Figure) -> str:
     """One line for editors: implied baseline and whether the stated change holds."""
     if figure.pk is None or figure.stated_change_pct is None:
         return "—"
-    from claims.figures import format_number
-
     parts = []
     implied = figure.implied_baseline
     if implied is not None:
@@ -203,7 +134,7 @@ class WithdrawForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(IntakeAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
     form = ClaimAdminForm
     list_display = [
         "title",
@@ -230,6 +161,8 @@ class ClaimAdmin(IntakeAdminMixin, admin.ModelAdmin):
         "public_link",
     ]
     inlines = [FigureInline, CorrectionInline, ClaimEventInline]
+    # Inlines of apps that build on claims (sources: citations), filled by add_claim_inline.
+    extra_inlines: ClassVar[list[type[InlineModelAdmin]]] = []
     actions = ["send_to_review", "publish_selected", "withdraw_selected", "acknowledge_selected"]
     fieldsets = [
         (
@@ -280,6 +213,11 @@ class ClaimAdmin(IntakeAdminMixin, admin.ModelAdmin):
                 '<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url()
             )
         return "Not public"
+
+    def get_inlines(self, request: HttpRequest, obj: Claim | None):
+        # The other apps' evidence sits between the figures and the claim's own record.
+        figures, *record = super().get_inlines(request, obj)
+        return [figures, *self.extra_inlines, *record]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -410,3 +348,9 @@ class ClaimEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def add_claim_inline(inline: type[InlineModelAdmin]) -> None:
+    """Show `inline` on the claim page after the figures; for apps that build on claims."""
+    if inline not in ClaimAdmin.extra_inlines:
+        ClaimAdmin.extra_inlines.append(inline)

@@ -1,0 +1,108 @@
+"""The claims half of the "Intake from article" screen: its form, its rows and its page.
+
+The screen's view is `sources.admin.claim_intake_view` (routed in config/urls.py at
+admin/claims/claim/intake/): it fetches the article and cites it, which is sources' work and
+claims may not import sources. What the screen shows of claims (ranked candidates with their
+figures, the arithmetic check, similar claims already in Claimwatch) is built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from claims import matching
+from claims.admin.repeats import similar_claims_html
+from claims.figures import check_figure, format_quantity
+from claims.intake import Candidate
+from claims.models import Claim, Claimant
+
+MAX_ARTICLE_CHARS = 200_000
+SIMILAR_FOR_TOP = 10  # similar-claim look-ups on the intake screen: the best candidates only
+
+
+class IntakeForm(forms.Form):
+    text = forms.CharField(
+        label="Article text",
+        required=False,
+        max_length=MAX_ARTICLE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
+        help_text="Paste the article. Leave empty to fetch it from the source URL.",
+    )
+    source_url = forms.URLField(
+        label="Source URL",
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text="Where the article was published: kept drafts cite it as their origin.",
+    )
+    claimant = forms.ModelChoiceField(
+        queryset=Claimant.objects.all(),
+        required=False,
+        help_text="Claimant for every kept draft; empty = the claimant each sentence names.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("text") or "").strip() and not cleaned.get("source_url"):
+            raise ValidationError("Paste the article text or give its URL.")
+        return cleaned
+
+
+def figure_summary(candidate: Candidate) -> list[str]:
+    """One line per figure of the candidate: as written, as read, and its arithmetic check."""
+    lines = []
+    for figure in candidate.figures:
+        line = f"{figure.text} → {format_quantity(figure.value, figure.unit)}"
+        if figure.approximation != "exact":
+            line += f" ({figure.approximation.replace('_', ' ')})"
+        if figure.period:
+            line += f" ({figure.period})"
+        if figure.stated_change_pct is not None and not figure.is_change:
+            verdict = check_figure(figure)
+            line += f", {figure.stated_change_pct:+}%"
+            if figure.baseline_period:
+                line += f" vs {figure.baseline_period}"
+            if verdict.summary:
+                line += f": {verdict.summary}"
+        lines.append(line)
+    return lines
+
+
+def candidate_rows(candidates: list[Candidate], ticked: Collection[str]) -> list[dict]:
+    """The table of candidates: figures, similar claims (best ones only), claimant, tick box."""
+    claimant_names = dict(Claimant.objects.values_list("pk", "name"))
+    return [
+        {
+            "candidate": c,
+            "figures": figure_summary(c),
+            "similar": (
+                similar_claims_html(matching.find_similar_claims(c.sentence, limit=3))
+                if n < SIMILAR_FOR_TOP and c.figures
+                else ""
+            ),
+            "checked": str(c.start) in ticked,
+            "claimant": claimant_names.get(c.claimant_id, ""),
+        }
+        for n, c in enumerate(candidates)
+    ]
+
+
+def intake_page(
+    request: HttpRequest, *, form: IntakeForm, candidates: list[Candidate], article_text: str
+) -> TemplateResponse:
+    """The intake screen, with the candidates the editor ticked still ticked."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Intake from article",
+        "opts": Claim._meta,
+        "form": form,
+        "rows": candidate_rows(candidates, ticked=request.POST.getlist("keep")),
+        "article_text": article_text,
+    }
+    return TemplateResponse(request, "admin/claims/claim/intake.html", context)

@@ -14,6 +14,7 @@ from sources import claimreview_import
 from sources.claimreview_import import import_claim_reviews
 from sources.demo import load_demo
 from sources.models import Citation, Snapshot, Source, SourceCheck
+from tests.support.builders import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -249,8 +250,6 @@ def test_import_endpoint_reports_per_item(editor_api):
 
 def test_import_endpoint_needs_an_editor(anon_api, django_user_model):
     assert anon_api.post("/api/v1/claimreview/import/", review(1), format="json").status_code == 401
-    from tests.api.conftest import token_client
-
     nobody = token_client(django_user_model.objects.create_user("nobody", password="x" * 12))
     response = nobody.post("/api/v1/claimreview/import/", review(1), format="json")
     assert response.status_code == 403

@@ -4,7 +4,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from claims import intake
@@ -12,11 +11,9 @@ from claims.intake import create_draft_claims, extract_candidates, find_speaker,
 from claims.models import Claim, ClaimEvent, Figure
 from claims.workflow import WorkflowError
 from tests.factories import ClaimantFactory, ClaimFactory
+from tests.support.builders import SEED_ARTICLE
 
 D = Decimal
-SEED_ARTICLE = (Path(settings.BASE_DIR) / "sources" / "demo_data" / "seed-article.txt").read_text(
-    encoding="utf-8"
-)
 ARTICLES = Path(__file__).parent / "articles"
 NO_CLAIMANTS: list = []
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from claims import workflow
 from claims.models import Claim, ClaimEvent, Correction, Rating
 from sources.models import Citation, Source
-from tests.claims.conftest import publish_fact_check
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     TopicFactory,
     rating,
 )
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 

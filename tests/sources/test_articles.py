@@ -1,8 +1,5 @@
 """sources.articles: intake from a URL fetches through the safe fetcher and extracts main text."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from django.urls import reverse
 
@@ -11,6 +8,7 @@ from claims.intake import fetch_article_text as fetch_through_claims
 from claims.models import Claim
 from sources.articles import fetch_article_text
 from tests.factories import ClaimantFactory
+from tests.support.servers import Reply, routes, serving
 
 ARTICLE_HTML = """<!doctype html><html><head><title>Returns up</title></head><body>
 <nav>Home | News | Contact</nav>
@@ -21,32 +19,16 @@ a 19% increase from 2023.</p>
 <footer>Copyright</footer></body></html>"""
 
 
-class ArticleHandler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/article":
-            body, status, kind = ARTICLE_HTML.encode(), 200, "text/html; charset=utf-8"
-        elif self.path == "/image":
-            body, status, kind = b"\x89PNG\r\n\x1a\n" + b"\0" * 64, 200, "image/png"
-        else:
-            body, status, kind = b"Not found", 404, "text/plain"
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+PAGES = {
+    "/article": Reply(ARTICLE_HTML.encode()),
+    "/image": Reply(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"),
+}
 
 
 @pytest.fixture
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ArticleHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(routes(PAGES)) as server:
+        yield server.base_url
 
 
 def test_article_text_is_the_main_text_of_the_page(site):

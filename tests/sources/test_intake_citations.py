@@ -1,21 +1,16 @@
 """sources.intake_citations: drafts kept at intake cite their article as origin."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from claims.intake import create_draft_claims, extract_candidates
 from claims.models import Claim
 from sources.models import Citation, Source
 from tests.factories import ClaimantFactory
+from tests.support.builders import SEED_ARTICLE
 
 pytestmark = pytest.mark.django_db
 
-SEED_ARTICLE = (Path(settings.BASE_DIR) / "sources" / "demo_data" / "seed-article.txt").read_text(
-    encoding="utf-8"
-)
 ARTICLE_URL = "https://www.gov.uk/government/news/pm-calls-for-international-collaboration"
 
 

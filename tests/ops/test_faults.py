@@ -14,9 +14,9 @@ import time
 import httpx
 import pytest
 
-from tests.support.builders import statement_page
 from tests.support.environment import missing_dependency
 from tests.support.forms import form_data
+from tests.support.pages import statement_page
 from tests.support.servers import LocalServer
 from tests.support.services import (
     OwnPostgres,

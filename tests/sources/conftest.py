@@ -8,8 +8,8 @@ from celery.signals import task_postrun
 from django.db import connections
 
 from config.celery import app
-from tests.support.builders import article
 from tests.support.corpus import corpus_pages
+from tests.support.pages import article
 from tests.support.servers import LocalServer, Site, page
 
 

@@ -14,7 +14,8 @@ from sources import batches, scheduling
 from sources.checking import check_source
 from sources.models import Snapshot, Source, SourceCheck
 from tests.factories import SourceFactory
-from tests.support.builders import article, cited_source
+from tests.support.builders import cited_source
+from tests.support.pages import article
 from tests.support.servers import Site
 
 HOUR = timedelta(hours=1)

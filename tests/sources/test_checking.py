@@ -12,7 +12,8 @@ from claims.models import Claim
 from sources.checking import FAILURES, check_source
 from sources.models import Citation, Snapshot, Source, SourceCheck
 from tests.factories import CitationFactory, PublishedClaimFactory, SourceFactory
-from tests.support.builders import EXCERPT, article, make_pdf
+from tests.support.builders import make_pdf
+from tests.support.pages import EXCERPT, article
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""What tests (and bench/) build again and again: fact checks with evidence, cited sources,
-article pages, PDFs, API clients, the seed article's text."""
+"""What tests build again and again: fact checks with their evidence, cited sources, PDFs, API
+clients, the seed article's text. (Pages for local servers, free of Django, are in pages.py.)"""
 
 from __future__ import annotations
 
@@ -23,47 +23,11 @@ from tests.factories import (
     TopicFactory,
     rating,
 )
-from tests.support.servers import Reply
+from tests.support.pages import EXCERPT
 
 # The seed article ships with the app (the demo's origin source).
 SEED_ARTICLE_PATH = Path(settings.BASE_DIR) / "sources" / "demo_data" / "seed-article.txt"
 SEED_ARTICLE = SEED_ARTICLE_PATH.read_text(encoding="utf-8")
-
-# The sentence of `article()` that citations quote.
-EXCERPT = "9,400 people with no right to remain were returned this year"
-
-
-def article(figure: str = "9,400", *, with_excerpt: bool = True, extra: str = "") -> str:
-    """A news page quoting EXCERPT (with `figure` in place of 9,400) amid other paragraphs."""
-    sentence = (
-        f"<p>The Home Office said that {figure} people with no right to remain were returned "
-        "this year, up 19% on 2023.</p>"
-        if with_excerpt
-        else ""
-    )
-    return f"""<!doctype html><html><head><title>Returns rise | Home Office</title></head>
-<body><nav><a href="/">Home</a></nav><article><h1>Returns rise</h1>
-<p>Immigration enforcement teams have been working across the country this year to remove
-people with no right to be in the United Kingdom, the department said in a statement.</p>
-{sentence}
-<p>Ministers said the Border Security Command would receive £75 million of new funding to
-target the smuggling gangs that organise dangerous crossings of the Channel.</p>
-<p>Officials added that agreements with Serbia, North Macedonia and Kosovo would help.</p>
-{extra}</article><footer>Crown copyright</footer></body></html>"""
-
-
-STATEMENT = (
-    "<html><head><title>Returns</title></head><body><article><p>The Home Office said "
-    "that 9,400 people with no right to remain were returned this year, up 19% on 2023, "
-    "in a statement published on its website this morning ({path}).</p></article>"
-    "</body></html>"
-)
-
-
-def statement_page(path: str) -> Reply:
-    """`respond` for a LocalServer: a short statement that names its own path, so every source
-    on the server has a page (and an archived snapshot) of its own."""
-    return Reply(STATEMENT.format(path=path).encode())
 
 
 def cited_source(url: str, figure: str = "9,400") -> Source:

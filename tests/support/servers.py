@@ -118,6 +118,10 @@ class LocalServer:
             return sum(self.hits.values())
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"

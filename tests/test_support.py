@@ -1,4 +1,5 @@
-"""tests/support: missing dependencies skip locally and fail in CI; the local HTTP server."""
+"""tests/support and bench/: missing dependencies skip locally and fail in CI; the local
+HTTP server; the bench URLconf."""
 
 import socket
 
@@ -134,3 +135,11 @@ def test_local_server_listens_on_the_loopback_address_it_is_given():
     with serving(address="127.0.0.2") as server:
         assert server.url("/x").startswith("http://127.0.0.2:")
         assert get(server.url("/x")).status_code == 200
+
+
+def test_the_bench_urlconf_serves_its_baselines_beside_the_site(client, settings, db):
+    settings.ROOT_URLCONF = "bench.urls"
+    assert client.get("/bench/hello/").content == b"Hello, world"
+    assert len(client.get("/bench/bytes/2048/").content) == 2048
+    assert client.get("/bench/api-hello/").json() == {"hello": "world"}
+    assert client.get("/healthz").status_code == 200  # the site's own URLs are still there

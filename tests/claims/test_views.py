@@ -77,7 +77,8 @@ def test_list_filters_by_rating_claimant_topic_and_date(anon):
     since = (timezone.localdate() - timedelta(days=5)).isoformat()
     assert "Accurate one" in titles(f"published_from={since}")
     assert "Wrong one" not in titles(f"published_from={since}")
-    assert accurate.title
+    assert "Wrong one" in titles(f"published_to={since}")
+    assert accurate.title not in titles(f"published_to={since}")
 
 
 def test_list_rejects_bad_filters_with_a_message_not_an_error(anon, fact_check):

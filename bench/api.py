@@ -35,7 +35,7 @@ WRK = "/usr/bin/wrk"
 DB_NAME = "cw_c_bench"
 PORT = 18300
 ENV = {
-    "DJANGO_SETTINGS_MODULE": "bench.api_settings",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-secret-key-not-for-production-c-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1",

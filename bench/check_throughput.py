@@ -25,14 +25,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from tests.support.servers import LocalServer, Reply  # noqa: E402 - after the repo is on the path
 
 PARAGRAPH = (
     "<p>The department said {n} people with no right to remain were returned this year, and "
@@ -49,49 +49,26 @@ def page_for(index: int) -> bytes:
     ).encode()
 
 
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512
-
-    def handle_error(self, request, client_address):
-        pass  # clients closing kept-alive connections are not news
+# LinkChecker's own politeness (about 3 requests/s per host) is lifted only for servers that
+# send this header; the bench lifts both tools' limits alike.
+UNTHROTTLED = {"LinkChecker": "bench"}
 
 
-def start_server(n: int) -> QuietServer:
+def start_server(n: int) -> LocalServer:
     index_page = (
         "<html><body>"
         + "".join(f'<a href="/page/{i}">page {i}</a>\n' for i in range(n))
         + "</body></html>"
     ).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def respond(path: str) -> Reply:
+        if path == "/index.html":
+            return Reply(index_page, headers=UNTHROTTLED)
+        if path.startswith("/page/"):
+            return Reply(page_for(int(path.rsplit("/", 1)[1])), headers=UNTHROTTLED)
+        return Reply(b"Not found", 404, "text/plain", UNTHROTTLED)
 
-        def do_GET(self):
-            if self.path == "/index.html":
-                body = index_page
-            elif self.path.startswith("/page/"):
-                body = page_for(int(self.path.rsplit("/", 1)[1]))
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            # LinkChecker's own politeness (about 3 requests/s per host) is lifted only for
-            # servers that send this header; the bench lifts both tools' limits alike.
-            self.send_header("LinkChecker", "bench")
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_HEAD = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return LocalServer(respond, keep_alive=True, backlog=512)
 
 
 def setup_django() -> None:
@@ -143,8 +120,8 @@ def linkchecker_binary(install: bool) -> str | None:
     return shutil.which("linkchecker", path=str(Path(sys.executable).parent))
 
 
-def run_linkchecker(binary: str, server: QuietServer, threads: int, n: int) -> float:
-    url = f"http://127.0.0.1:{server.server_port}/index.html"
+def run_linkchecker(binary: str, server: LocalServer, threads: int, n: int) -> float:
+    url = server.url("/index.html")
     with tempfile.TemporaryDirectory() as home:
         home_path = Path(home)
         os.chmod(home, 0o777)  # LinkChecker drops root privileges to "nobody"
@@ -207,7 +184,7 @@ def main() -> None:
     from sources.models import Snapshot, Source, SourceCheck
 
     server = start_server(args.urls)
-    base = f"http://127.0.0.1:{server.server_port}/page/"
+    base = server.url("/page/")
     Source.objects.filter(host="127.0.0.1").delete()
     Source.objects.bulk_create(
         [
@@ -303,7 +280,7 @@ def main() -> None:
                 )
     load_after = os.getloadavg()
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-    server.shutdown()
+    server.close()
 
 
 if __name__ == "__main__":

@@ -20,35 +20,25 @@ import os
 import platform
 import statistics
 import sys
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.support.servers import LocalServer, Reply  # noqa: E402 - after the repo is on the path
+
 SMALL = b"<!doctype html><title>Bench</title><p>" + b"9,400 people, up 19%. " * 200 + b"</p>"
 LARGE_GZ = gzip.compress(b"<p>" + b"The figure was 9,400 in March. " * 33000 + b"</p>")
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        if self.path == "/redirect":
-            head, body = "HTTP/1.1 302 Found\r\nLocation: /small\r\n", b""
-        elif self.path == "/large":
-            head, body = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", LARGE_GZ
-        else:
-            head, body = "HTTP/1.1 200 OK\r\n", SMALL
-        head += f"Content-Type: text/html; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n"
-        # One write: headers and body in separate small writes meet delayed ACKs (40 ms).
-        self.wfile.write(head.encode() + body)
-
-    def log_message(self, *args):
-        pass
+def respond(path: str) -> Reply:
+    if path == "/redirect":
+        return Reply(status=302, headers={"Location": "/small"})
+    if path == "/large":
+        return Reply(LARGE_GZ, headers={"Content-Encoding": "gzip"})
+    return Reply(SMALL)
 
 
 def median_ms(call, url: str, n: int) -> float:
@@ -77,10 +67,9 @@ def main() -> None:
 
     from sources.fetching import fetch
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    # HTTP/1.1 with keep-alive; each answer goes out in one write (see tests/support/servers).
+    server = LocalServer(respond, keep_alive=True)
+    base = server.base_url
 
     def baseline(url: str) -> None:
         response = httpx.get(url, follow_redirects=True, trust_env=False)
@@ -105,7 +94,7 @@ def main() -> None:
         reused = median_ms(pooled, base + path, n)
         safe = median_ms(guarded, base + path, n)
         rows.append((label, plain, reused, safe))
-    server.shutdown()
+    server.close()
 
     print(f"## Safe fetcher overhead\n\n`bench/fetch_overhead.py --requests {n}`, "
           f"{datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} CPUs "

@@ -1,8 +1,8 @@
 """Mixed load for a bounded time against the production stack; p99 as a ratio to hello-world.
 
-Starts a private PostgreSQL and Redis (tests/ops/services.py), migrates, seeds published claims
+Starts a private PostgreSQL and Redis (tests/support/services.py), migrates, seeds published claims
 with sources on a local HTTP server, then runs gunicorn with production settings
-(DEBUG=0, bench/load_settings.py adds /bench/hello/), a Celery worker and beat re-checking the
+(DEBUG=0, bench/settings.py adds /bench/hello/), a Celery worker and beat re-checking the
 sources every few seconds, and N client threads pacing a bounded total --rate for --seconds:
 
   public pages (home, lists, claim, claimant, search)  API reads (claims, sources)
@@ -29,8 +29,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.ops.services import (
-    LocalSite,
+from tests.support.forms import form_data
+from tests.support.pages import statement_page
+from tests.support.servers import LocalServer
+from tests.support.services import (
     OwnPostgres,
     OwnRedis,
     app_env,
@@ -41,7 +43,6 @@ from tests.ops.services import (
     gunicorn,
     manage,
 )
-from tests.security.conftest import form_data
 
 DATABASE = "cw_load"
 PASSWORD = "load-bench-password-1"
@@ -171,7 +172,7 @@ class Load:
 def run(seconds: float, clients: int, web_workers: int, rate: float) -> dict:
     logs = Path(tempfile.mkdtemp(prefix="cw-load-logs-"))
     print(f"process logs in {logs}", file=sys.stderr)
-    postgres, redis, site = OwnPostgres(55442).init(), OwnRedis(6391), LocalSite()
+    postgres, redis, site = OwnPostgres(55442).init(), OwnRedis(6391), LocalServer(statement_page)
     processes = []
     try:
         postgres.start()
@@ -181,7 +182,7 @@ def run(seconds: float, clients: int, web_workers: int, rate: float) -> dict:
             postgres,
             DATABASE,
             redis,
-            DJANGO_SETTINGS_MODULE="bench.load_settings",
+            DJANGO_SETTINGS_MODULE="bench.settings",
             # Sources come due again every ~4 s, so checks run all through the load.
             SOURCES_MIN_INTERVAL_HOURS="0.001",
             DISPATCH_INTERVAL_SECONDS="2",

@@ -43,7 +43,7 @@ MODES = {
 def bench_env(cache_on: bool, version_ttl: str = "1") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="bench.public_settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         DEBUG="0",
         SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
         ALLOWED_HOSTS="127.0.0.1",

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from config.celery import app as celery_app
 from tests.factories import EditorFactory, ReviewerFactory, UserFactory
+from tests.support.environment import CHROMIUM, missing_dependency
 
 
 @pytest.fixture
@@ -37,22 +39,20 @@ def reviewer_client(reviewer) -> Client:
     return client
 
 
-REQUIRE_SERVICES = os.environ.get("CLAIMWATCH_REQUIRE_SERVICES") == "1"
-CHROMIUM = "/usr/bin/chromium"
-
-
-def missing_dependency(reason: str) -> None:
-    """Skip locally; fail in CI, where every dependency must be present."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"CI requires it: {reason}")
-    pytest.skip(reason)
-
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("services") and not os.environ.get("REDIS_URL"):
         missing_dependency("REDIS_URL is not set (real Redis and Celery worker tests)")
     if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         missing_dependency(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def eager():
+    """Tasks in-process, as without a broker (CI's full suite has one configured)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)

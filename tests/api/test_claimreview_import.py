@@ -14,7 +14,7 @@ from demo.seed import load_demo
 from sources import claimreview_import
 from sources.claimreview_import import import_claim_reviews
 from sources.models import Citation, Snapshot, Source, SourceCheck
-from tests.api.conftest import token_client
+from tests.support.builders import token_client
 
 pytestmark = pytest.mark.django_db
 

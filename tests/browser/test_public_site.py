@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from claims.models import Rating
+from tests.factories import ClaimantFactory
+from tests.support.builders import publish_fact_check
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -134,9 +136,6 @@ def test_keyboard_user_can_skip_to_the_content(demo_site, browser):
 
 
 def test_hostile_text_does_not_run_in_the_browser(demo_site, browser):
-    from tests.claims.conftest import publish_fact_check
-    from tests.factories import ClaimantFactory
-
     claim = publish_fact_check(
         title='Hostile </script><script>alert("t")</script>',
         text=f"They said {HOSTILE}",

@@ -8,8 +8,8 @@ from django.utils import timezone
 from claims import caching
 from claims.models import Figure
 from sources.models import Citation, Source
-from tests.claims.conftest import publish_fact_check
 from tests.factories import ClaimantFactory, ClaimFactory
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.claims.conftest import publish_fact_check
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"

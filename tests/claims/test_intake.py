@@ -7,17 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from claims.intake import extract_candidates, find_speaker, split_sentences
 from claims.models import Claim
 from tests.factories import ClaimantFactory, ClaimFactory
+from tests.support.builders import SEED_ARTICLE
 
 D = Decimal
-SEED_ARTICLE = (Path(settings.BASE_DIR) / "demo" / "demo_data" / "seed-article.txt").read_text(
-    encoding="utf-8"
-)
 ARTICLES = Path(__file__).parent / "articles"
 NO_CLAIMANTS: list = []
 

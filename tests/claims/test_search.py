@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from claims.search import clean_query, search_claims
-from tests.claims.conftest import publish_fact_check
 from tests.factories import ClaimantFactory, ClaimFactory
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 

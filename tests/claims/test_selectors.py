@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import selectors, workflow
 from claims.models import Claim, Claimant
-from tests.claims.conftest import publish_fact_check
+from tests.support.builders import publish_fact_check
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, rating
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from claims import workflow
-from tests.claims.conftest import publish_fact_check
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

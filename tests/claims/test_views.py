@@ -13,7 +13,6 @@ from django.utils import timezone
 from claims import workflow
 from claims.models import Claim, ClaimEvent, Correction, Rating
 from sources.models import Citation, Source
-from tests.claims.conftest import publish_fact_check
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     TopicFactory,
     rating,
 )
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,8 @@ def test_list_filters_by_rating_claimant_topic_and_date(anon):
     since = (timezone.localdate() - timedelta(days=5)).isoformat()
     assert "Accurate one" in titles(f"published_from={since}")
     assert "Wrong one" not in titles(f"published_from={since}")
-    assert accurate.title
+    assert "Wrong one" in titles(f"published_to={since}")
+    assert accurate.title not in titles(f"published_to={since}")
 
 
 def test_list_rejects_bad_filters_with_a_message_not_an_error(anon, fact_check):

@@ -7,50 +7,28 @@ import os
 import time
 import uuid
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
 
 import pytest
 from celery import Celery
 from django.utils import timezone
 from kombu.message import Message
 
-from config.celery import app
 from ops import health
 from ops.broker import FailSoftTask
 from ops.logging import JsonFormatter
 from sources import tasks
 from sources.models import Source
 from tests.factories import SourceFactory
-
-
-@pytest.fixture
-def eager():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+from tests.support.servers import page, serving
 
 
 @pytest.fixture
 def page_url():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b"<html><body><article><p>9,400 people were returned this year.</p></article></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/page"
-    server.shutdown()
-    server.server_close()
+    body = (
+        b"<html><body><article><p>9,400 people were returned this year.</p></article></body></html>"
+    )
+    with serving(page(body, content_type="text/html")) as server:
+        yield server.url("/page")
 
 
 @pytest.fixture

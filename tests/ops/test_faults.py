@@ -1,5 +1,5 @@
 """Fault tolerance against real processes: gunicorn, Celery workers and beat, on a private
-PostgreSQL and Redis that the tests stop, restart and kill (tests/ops/services.py).
+PostgreSQL and Redis that the tests stop, restart and kill (tests/support/services.py).
 
 Every scenario asserts that no request got a 500 (only /readyz may answer 503, when the database
 is down) and that no row was lost or duplicated. Every wait is bounded.
@@ -14,9 +14,11 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import missing_dependency
-from tests.ops.services import (
-    LocalSite,
+from tests.support.environment import missing_dependency
+from tests.support.forms import form_data
+from tests.support.pages import statement_page
+from tests.support.servers import LocalServer
+from tests.support.services import (
     OwnPostgres,
     OwnRedis,
     app_env,
@@ -29,7 +31,6 @@ from tests.ops.services import (
     missing_tools,
     wait_for,
 )
-from tests.security.conftest import form_data
 
 pytestmark = pytest.mark.services
 
@@ -68,7 +69,7 @@ class Stack:
         self.logs = tmp_path_factory.mktemp("fault-logs")
         self.postgres = OwnPostgres().init()
         self.redis = OwnRedis()
-        self.site = LocalSite()
+        self.site = LocalServer(statement_page)
 
     def env(self, **extra) -> dict:
         return app_env(self.postgres, DATABASE, self.redis, **extra)

@@ -5,7 +5,8 @@ from django.test import Client
 
 from claims.models import Claim
 from tests.factories import ClaimFactory, EditorFactory, SourceFactory
-from tests.security.conftest import admin_paths, api_write_endpoints
+from tests.support.forms import form_data
+from tests.support.urls import admin_paths, api_write_endpoints
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +69,6 @@ def test_admin_change_post_with_csrf_token_works():
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     page = client.get(f"/admin/claims/claim/{claim.pk}/change/")
-    from tests.security.conftest import form_data
-
     data = form_data(page.content.decode(), "claim_form")
     assert "csrfmiddlewaretoken" in data
     data["title"] = "Edited with the token"

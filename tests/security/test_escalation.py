@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, Rating
 from tests.factories import ClaimFactory, EditorFactory, PublishedClaimFactory, rating
-from tests.security.conftest import form_data
+from tests.support.forms import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -16,14 +16,10 @@ from config.celery import app
 from sources import scheduling, tasks
 from sources.models import Snapshot, Source, SourceCheck
 from tests.factories import SourceFactory
-from tests.sources import test_tasks
-from tests.sources.test_tasks import _start_worker_process, _stop, _wait_for
+from tests.support.services import start_worker_process, stop_process, wait_for
+from tests.support.tasks import task_returns
 
 HOUR = timedelta(hours=1)
-# The fixtures of test_tasks: a local site that can hold requests, eager mode, a worker thread.
-local_site = test_tasks.local_site
-eager = test_tasks.eager
-real_worker = test_tasks.real_worker
 
 
 @pytest.mark.django_db
@@ -43,7 +39,7 @@ def test_dispatcher_checks_due_sources_in_batches_in_process(
     assert [len(ids) for ids, _ in calls] == [3, 3, 1]
     assert len({lease for _, lease in calls}) == 1
     assert Source.objects.filter(pk__in=[s.pk for s in sources], last_outcome="ok").count() == 7
-    assert local_site.hits == 7
+    assert local_site.total_hits == 7
 
 
 def _queued_tasks() -> list[tuple[str, list]]:
@@ -92,22 +88,27 @@ def test_real_worker_hands_a_busy_hosts_sources_back_and_the_dispatcher_retries_
     settings.SOURCES_TOTAL_TIMEOUT = 2  # handed back for about 1-2 s
     now = timezone.now()
     ids = [SourceFactory(url=local_site.url(f"/busy-{i}"), next_check_at=now).pk for i in range(4)]
-    with scheduling.host_slot("127.0.0.1"):
-        assert tasks.dispatch_due_checks.delay() is not None
-        _wait_for(
-            lambda: Source.objects.filter(pk__in=ids, next_check_at__lt=now + HOUR).count() == 4,
+    with task_returns(tasks.dispatch_due_checks) as dispatched:
+        with scheduling.host_slot("127.0.0.1"):
+            tasks.dispatch_due_checks.delay()
+            wait_for(
+                lambda: (
+                    Source.objects.filter(pk__in=ids, next_check_at__lt=now + HOUR).count() == 4
+                ),
+                30,
+                "the busy host's sources were not handed back",
+            )
+            assert local_site.total_hits == 0  # held back, not blocking: the worker is free
+        time.sleep(2.5)
+        tasks.dispatch_due_checks.delay()
+        wait_for(
+            lambda: SourceCheck.objects.filter(source_id__in=ids).count() == 4,
             30,
-            "the busy host's sources were not handed back",
+            "the busy host's sources were not checked after the host was freed",
         )
-        assert local_site.hits == 0  # held back, not blocking: the worker is free
-    time.sleep(2.5)
-    assert tasks.dispatch_due_checks.delay() is not None
-    _wait_for(
-        lambda: SourceCheck.objects.filter(source_id__in=ids).count() == 4,
-        30,
-        "the busy host's sources were not checked after the host was freed",
-    )
-    assert local_site.hits == 4
+    # Both runs went through the broker, and the second claimed all four handed-back sources.
+    assert dispatched == [4, 4]
+    assert local_site.total_hits == 4
     assert list(SourceCheck.objects.values_list("repeat_count", flat=True)) == [1] * 4
 
 
@@ -123,28 +124,28 @@ def test_worker_killed_mid_batch_is_redelivered_and_each_check_completes_once(lo
     ids = [SourceFactory(url=local_site.url(f"/slow-{i}"), next_check_at=now).pk for i in range(4)]
     due = scheduling.claim_due_batches(now)
     local_site.hold = True
-    first = _start_worker_process("doomed", tmp_path / "first.log")
+    first = start_worker_process("doomed", tmp_path / "first.log")
     second = None
     try:
         tasks.enqueue_batches(due.batches, due.lease_until)
-        assert local_site.first_request.wait(60), (tmp_path / "first.log").read_text()
+        assert local_site.held.wait(60), (tmp_path / "first.log").read_text()
         # The batch is fetching from the slow server: kill the worker without warning.
-        _stop(first, signal.SIGKILL)
+        stop_process(first, signal.SIGKILL)
         assert not SourceCheck.objects.filter(source_id__in=ids).exists()
-        killed_hits = local_site.hits
+        killed_hits = local_site.total_hits
         local_site.hold = False
         local_site.release.set()
-        second = _start_worker_process("rescuer", tmp_path / "second.log")
-        _wait_for(
+        second = start_worker_process("rescuer", tmp_path / "second.log")
+        wait_for(
             lambda: SourceCheck.objects.filter(source_id__in=ids).count() == 4,
             90,
             "the batch was not redelivered: " + (tmp_path / "second.log").read_text()[-2000:],
         )
         time.sleep(6)  # longer than the visibility timeout: a second delivery would show now
     finally:
-        _stop(first, signal.SIGKILL)
+        stop_process(first, signal.SIGKILL)
         if second is not None:
-            _stop(second)
+            stop_process(second)
     assert list(SourceCheck.objects.values_list("outcome", "repeat_count")) == [("ok", 1)] * 4
     assert Snapshot.objects.filter(source_id__in=ids).count() == 4
-    assert local_site.hits == killed_hits + 4  # the interrupted fetches, then one per source
+    assert local_site.total_hits == killed_hits + 4  # the interrupted fetches, then one per source

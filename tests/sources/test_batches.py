@@ -2,7 +2,6 @@
 
 import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection, connections
@@ -14,8 +13,10 @@ from claims.models import Claim
 from sources import batches, scheduling
 from sources.checking import check_source
 from sources.models import Snapshot, Source, SourceCheck
-from tests.factories import CitationFactory, PublishedClaimFactory, SourceFactory
-from tests.sources.test_checking import EXCERPT, Site, article, fast_rules  # noqa: F401
+from tests.factories import SourceFactory
+from tests.support.builders import cited_source
+from tests.support.pages import article
+from tests.support.servers import Site
 
 HOUR = timedelta(hours=1)
 BLOCKED = "http://169.254.169.254/latest/meta-data/"
@@ -23,78 +24,11 @@ BLOCKED = "http://169.254.169.254/latest/meta-data/"
 
 @pytest.fixture
 def rules(request):
-    """test_checking's timing rules, with room for a batch's concurrent fetches."""
+    """The checking tests' timing rules, with room for a batch's concurrent fetches."""
     settings = request.getfixturevalue("fast_rules")
     settings.SOURCES_PER_HOST_CONCURRENCY = 4
     settings.SOURCES_CHECK_THREADS = 4
     return settings
-
-
-@pytest.fixture
-def site(httpserver):
-    return Site(httpserver)
-
-
-class LocalSite:
-    """A threaded server on a loopback address that counts the requests for each path."""
-
-    def __init__(self, address: str = "127.0.0.1"):
-        self.hits: dict[str, int] = {}
-        self.lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                with site.lock:
-                    site.hits[self.path] = site.hits.get(self.path, 0) + 1
-                body = article().encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer((address, 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def serve():
-    """serve(address) starts a LocalSite; all are stopped after the test."""
-    started: list[LocalSite] = []
-
-    def start(address: str = "127.0.0.1") -> LocalSite:
-        started.append(LocalSite(address))
-        return started[-1]
-
-    yield start
-    for site in started:
-        site.close()
-
-
-@pytest.fixture
-def local_site(serve):
-    return serve("127.0.0.1")
-
-
-def cited_source(url: str, figure: str = "9,400") -> Source:
-    source = SourceFactory(url=url, title="")
-    CitationFactory(
-        source=source, claim=PublishedClaimFactory(), excerpt=EXCERPT, cited_figure=figure
-    )
-    return source
 
 
 KINDS = ["same", "etag", "figure", "gone", "blocked", "uncited"]

@@ -1,86 +1,23 @@
 """check_source against real HTTP servers on 127.0.0.1 (pytest-httpserver)."""
 
 import gzip
-import re
 import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from werkzeug import Request, Response
+from werkzeug import Response
 
 from claims.models import Claim
 from sources.checking import FAILURES, check_source
 from sources.models import Citation, Snapshot, Source, SourceCheck
 from tests.factories import CitationFactory, PublishedClaimFactory, SourceFactory
-from tests.sources.conftest import make_pdf
+from tests.support.builders import make_pdf
+from tests.support.pages import EXCERPT, article
 
 pytestmark = pytest.mark.django_db
 
 HOUR = timedelta(hours=1)
-EXCERPT = "9,400 people with no right to remain were returned this year"
-
-
-def article(figure: str = "9,400", *, with_excerpt: bool = True, extra: str = "") -> str:
-    sentence = (
-        f"<p>The Home Office said that {figure} people with no right to remain were returned "
-        "this year, up 19% on 2023.</p>"
-        if with_excerpt
-        else ""
-    )
-    return f"""<!doctype html><html><head><title>Returns rise | Home Office</title></head>
-<body><nav><a href="/">Home</a></nav><article><h1>Returns rise</h1>
-<p>Immigration enforcement teams have been working across the country this year to remove
-people with no right to be in the United Kingdom, the department said in a statement.</p>
-{sentence}
-<p>Ministers said the Border Security Command would receive £75 million of new funding to
-target the smuggling gangs that organise dangerous crossings of the Channel.</p>
-<p>Officials added that agreements with Serbia, North Macedonia and Kosovo would help.</p>
-{extra}</article><footer>Crown copyright</footer></body></html>"""
-
-
-class Site:
-    """What the local server answers, changeable between checks; it counts requests."""
-
-    def __init__(self, httpserver):
-        self.server = httpserver
-        self.pages: dict[str, tuple[int, dict, bytes]] = {}
-        self.requests: list[Request] = []
-        httpserver.expect_request(re.compile(".*")).respond_with_handler(self._answer)
-
-    def set(self, path: str, body: str | bytes = b"", status: int = 200, **headers) -> None:
-        headers.setdefault("Content-Type", "text/html; charset=utf-8")
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.pages[path] = (status, headers, data)
-
-    def url(self, path: str) -> str:
-        return self.server.url_for(path).replace("localhost", "127.0.0.1")
-
-    def _answer(self, request: Request) -> Response:
-        self.requests.append(request)
-        status, headers, body = self.pages.get(request.path, (404, {}, b"not here"))
-        etag = headers.get("ETag")
-        if etag and request.headers.get("If-None-Match") == etag:
-            return Response(status=304, headers={"ETag": etag})
-        if callable(body):
-            return body(request)
-        return Response(body, status=status, headers=headers)
-
-
-@pytest.fixture
-def site(httpserver):
-    return Site(httpserver)
-
-
-@pytest.fixture
-def fast_rules(settings):
-    settings.SOURCES_MIN_INTERVAL_HOURS = 1
-    settings.SOURCES_MAX_INTERVAL_HOURS = 24
-    settings.SOURCES_BROKEN_AFTER_FAILURES = 3
-    settings.SOURCES_BROKEN_AFTER_HOURS = 24
-    settings.SOURCES_TOTAL_TIMEOUT = 3
-    settings.SOURCES_CONNECT_TIMEOUT = 2
-    return settings
 
 
 @pytest.fixture

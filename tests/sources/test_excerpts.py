@@ -5,7 +5,7 @@ import pytest
 from claims.figures import parse_figures
 from sources.excerpts import SearchText, locate_excerpt
 from sources.extraction import extract
-from tests.sources.conftest import sentences_of
+from tests.support.corpus import sentences_of
 
 PAGE = (
     "Home. News. The Home Office said today that 9,400 people with no right to remain were "

@@ -11,7 +11,8 @@ from sources.extraction import (
     text_hash,
     visible_text,
 )
-from tests.sources.conftest import make_pdf, sentences_of
+from tests.support.builders import make_pdf
+from tests.support.corpus import sentences_of
 
 ARTICLE = """<!doctype html><html><head><title>Returns up 19% | Home Office</title>
 <style>.x{color:red}</style><script>var secret = "do not index";</script></head>

@@ -19,13 +19,8 @@ from pytest_httpserver import HTTPServer
 
 from sources import fetching
 from sources.fetching import FetchResult, fetch
-from tests.sources.netfakes import (
-    PUBLIC_IP,
-    FakeNetwork,
-    RawServer,
-    closed_port,
-    stream_forever,
-)
+from tests.support.network import PUBLIC_IP, FakeNetwork
+from tests.support.servers import RawServer, closed_port, stream_forever
 
 MB = 1024 * 1024
 

@@ -1,10 +1,8 @@
 """sources.intake: an article (pasted or fetched safely) becomes drafts citing it as origin."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_httpserver import HTTPServer
@@ -21,11 +19,9 @@ from sources.intake import (
 )
 from sources.models import Citation, Source
 from tests.factories import ClaimantFactory, UserFactory
+from tests.support.builders import SEED_ARTICLE
 
 D = Decimal
-SEED_ARTICLE = (Path(settings.BASE_DIR) / "demo" / "demo_data" / "seed-article.txt").read_text(
-    encoding="utf-8"
-)
 ARTICLE_URL = "https://www.gov.uk/government/news/pm-calls-for-international-collaboration"
 INTAKE_URL = "admin_claim_intake"
 ARTICLE_HTML = """<!doctype html><html><head><title>Returns up</title></head><body>

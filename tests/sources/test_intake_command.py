@@ -1,17 +1,15 @@
 """The `intake` management command: ranked candidates from a file or stdin, --create drafts."""
 
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from claims.models import Claim
 from tests.factories import ClaimantFactory
+from tests.support.builders import SEED_ARTICLE_PATH as SEED
 
 pytestmark = pytest.mark.django_db
-SEED = Path(settings.BASE_DIR) / "demo" / "demo_data" / "seed-article.txt"
 
 
 def run(*args, stdin: str | None = None) -> str:

@@ -14,7 +14,8 @@ import pytest
 
 from sources import fetching
 from sources.fetching import fetch
-from tests.sources.netfakes import PUBLIC_IP, PUBLIC_IP_2, FakeNetwork, RawServer
+from tests.support.network import PUBLIC_IP, PUBLIC_IP_2, FakeNetwork
+from tests.support.servers import RawServer
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Private PostgreSQL and Redis instances, and the app's processes, for fault tests and bench/load.py.
+"""Private PostgreSQL and Redis instances, and the app's processes, for tests and bench/.
 
 Each instance runs on its own port in a temporary directory, so tests can stop and restart it
 without touching the shared services other people use. Every wait has a timeout.
@@ -15,11 +15,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -235,13 +234,7 @@ class AppProcess:
             os.killpg(self.process.pid, sig)
 
     def stop(self, timeout: float = 15) -> None:
-        if self.process.poll() is None:
-            self.kill(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill(signal.SIGKILL)
-                self.process.wait(5)
+        stop_process(self.process, timeout=timeout)
         self.log.close()
 
     def tail(self, lines: int = 60) -> str:
@@ -272,13 +265,57 @@ def gunicorn(
     return process
 
 
-def celery_worker(env: dict, name: str, log_dir: Path, concurrency: int = 1, pool: str = "solo"):
-    command = [
+def worker_command(name: str, concurrency: int = 1, pool: str = "solo") -> list[str]:
+    return [
         str(VENV_BIN / "celery"), "-A", "config", "worker", f"--pool={pool}",
         f"--concurrency={concurrency}", "--without-mingle", "--without-gossip", "-l", "INFO",
         "-n", f"{name}@%h",
     ]  # fmt: skip
-    return AppProcess(name, command, env, log_dir)
+
+
+def celery_worker(env: dict, name: str, log_dir: Path, concurrency: int = 1, pool: str = "solo"):
+    return AppProcess(name, worker_command(name, concurrency, pool), env, log_dir)
+
+
+def current_database_url() -> str:
+    """The URL of the database the running tests use (a worker process must share it)."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{db.get('USER') or 'postgres'}{password}@{db.get('HOST') or '127.0.0.1'}:"
+        f"{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
+def start_worker_process(name: str, log: Path) -> subprocess.Popen:
+    """A Celery worker process on the tests' database and broker, with quick redelivery."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": current_database_url(),
+        "CELERY_VISIBILITY_TIMEOUT": "4",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "SOURCES_TOTAL_TIMEOUT": "60",
+        "SOURCES_PER_HOST_CONCURRENCY": "8",
+    }
+    return subprocess.Popen(
+        worker_command(name), cwd=REPO, env=env, stdout=log.open("wb"),
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20):
+    """Signal the process's group (it was started in a session of its own), then wait;
+    whatever is still there after `timeout` is killed."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
 
 
 def celery_beat(env: dict, name: str, log_dir: Path):
@@ -287,56 +324,3 @@ def celery_beat(env: dict, name: str, log_dir: Path):
         "--pidfile", str(log_dir / f"{name}.pid"),
     ]  # fmt: skip
     return AppProcess(name, command, env, log_dir)
-
-
-class LocalSite:
-    """A threaded HTTP server on 127.0.0.1 serving a stable article page; counts hits per path
-    and can hold the first request of a path back (to kill a worker mid-fetch)."""
-
-    PAGE = (
-        "<html><head><title>Returns</title></head><body><article><p>The Home Office said "
-        "that 9,400 people with no right to remain were returned this year, up 19% on 2023, "
-        "in a statement published on its website this morning ({path}).</p></article>"
-        "</body></html>"
-    )
-
-    def __init__(self):
-        self.hits: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        self.hold_paths: set[str] = set()
-        self.held = threading.Event()
-        self.release = threading.Event()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                with site.lock:
-                    site.hits[self.path] += 1
-                    hold = self.path in site.hold_paths and site.hits[self.path] == 1
-                if hold:
-                    site.held.set()
-                    site.release.wait(60)
-                body = site.PAGE.format(path=self.path).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the client (a killed worker) is gone
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()

@@ -1,4 +1,4 @@
-"""A pretend network for the fetcher tests: fake DNS, a connect tripwire, raw local servers.
+"""A pretend network for the fetcher tests: fake DNS and a connect tripwire.
 
 No fetcher test may open a connection beyond 127.0.0.1. `FakeNetwork` replaces
 socket.getaddrinfo (names answer from a table; unknown names fail, never real DNS) and
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
-import threading
 import time
 from collections.abc import Callable
 
@@ -92,80 +91,3 @@ class FakeNetwork:
             return self._real_create_connection(address, timeout, source_address, **kwargs)
         self.forbidden.append((host, port))
         raise ConnectionRefusedError(f"test tripwire: no connection to {host}:{port}")
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1 that counts connections and runs `handler(conn)` for each."""
-
-    def __init__(self, handler: Callable[[socket.socket, RawServer], None] | None = None):
-        self.handler = handler or respond_ok
-        self.connections = 0
-        self.bytes_sent = 0
-        self.stopped = threading.Event()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
-
-    def _accept_loop(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError), conn:
-            conn.settimeout(5)
-            read_request_head(conn)
-            self.handler(conn, self)
-
-    def send(self, conn: socket.socket, data: bytes) -> None:
-        conn.sendall(data)
-        self.bytes_sent += len(data)
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join(2)
-        self.listener.close()
-
-
-def read_request_head(conn: socket.socket) -> bytes:
-    head = b""
-    while b"\r\n\r\n" not in head and len(head) < 65536:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        head += chunk
-    return head
-
-
-def respond_ok(conn: socket.socket, server: RawServer) -> None:
-    server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-
-
-def stream_forever(head: bytes, chunks, server: RawServer, conn: socket.socket, pause=0.0):
-    """Send `head`, then chunks from an iterator until the client goes or the server stops."""
-    server.send(conn, head)
-    for chunk in chunks:
-        if server.stopped.is_set():
-            return
-        server.send(conn, chunk)
-        if pause:
-            time.sleep(pause)
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -37,7 +37,7 @@ def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None 
     return candidate
 
 
-class ClaimantQuerySet(models.QuerySet):
+class ClaimantQuerySet(models.QuerySet["Claimant"]):
     def with_public_claims(self) -> ClaimantQuerySet:
         """Claimants readers may see: those with at least one published claim."""
         return self.filter(
@@ -102,7 +102,7 @@ class Claimant(models.Model):
         return reverse("claims:claimant_detail", kwargs={"slug": self.slug})
 
 
-class TopicQuerySet(models.QuerySet):
+class TopicQuerySet(models.QuerySet["Topic"]):
     def with_public_claims(self) -> TopicQuerySet:
         """Topics readers may see: those of at least one published claim."""
         return self.filter(
@@ -191,7 +191,7 @@ def sees_unpublished(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_perm("claims.change_claim"))
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(models.QuerySet["Claim"]):
     PUBLIC_STATUSES = ("published", "corrected")
 
     def published(self) -> ClaimQuerySet:

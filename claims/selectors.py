@@ -23,6 +23,7 @@ from claims.models import (
     Claim,
     Claimant,
     ClaimEvent,
+    ClaimQuerySet,
     Correction,
     Rating,
     Topic,
@@ -30,7 +31,7 @@ from claims.models import (
 )
 
 
-def listing(claims: QuerySet[Claim] | None = None, *, user=None) -> QuerySet[Claim]:
+def listing(claims: ClaimQuerySet | None = None, *, user=None) -> QuerySet[Claim]:
     """The claims of `claims` (default: all) that `user` may see (no user: readers, so published
     only), newest first, with claimant, rating and topics: 2 queries for any page."""
     base = Claim.objects.all() if claims is None else claims
@@ -64,7 +65,7 @@ def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
                     "created_at", "pk"
                 ),
             ),
-            Prefetch("citations", citation_model.objects.select_related("source")),
+            Prefetch("citations", citation_model._default_manager.select_related("source")),
             Prefetch(
                 "events",
                 ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])

@@ -234,7 +234,8 @@ def _redis_call(script: str, keys: list[str], args: list, fallback):
     if not getattr(cache, "is_available", True):  # the fail-soft cache's circuit breaker
         return fallback
     try:
-        client = cache._cache.get_client(write=True)
+        # Django's RedisCache keeps its client behind `_cache`; the stubs only know BaseCache.
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
         return client.eval(script, len(keys), *keys, *args)
     except CACHE_ERRORS as error:
         logger.warning("host slots unavailable (%s: %s)", type(error).__name__, error)

@@ -1,5 +1,6 @@
 """Project-wide gates: Django checks, migrations in step with models, lint and format."""
 
+import os
 import subprocess
 import sys
 from io import StringIO
@@ -37,5 +38,29 @@ def test_ruff_format_is_clean():
         capture_output=True,
         text=True,
         cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_architecture_contracts_hold():
+    """import-linter: dependency direction, no cycles, models free of services (.importlinter)."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_service_modules_type_check():
+    """mypy with django-stubs on the service modules listed in pyproject.toml."""
+    env = {**os.environ, "DEBUG": "1", "SECRET_KEY": "mypy-only"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -193,7 +193,8 @@ def attach_changes(text: str, tokens: list[Token], sentences: Sentences) -> None
             tok.absorbed = True
         else:
             tok.is_change = True
-            tok.value = tok.change
+            if tok.change is not None:
+                tok.value = tok.change
 
 
 def _read_change(text: str, tokens: list[Token], i: int, sentences: Sentences) -> int | None:

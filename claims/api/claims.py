@@ -213,7 +213,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 @extend_schema_field(OpenApiTypes.STR)
 class SlugsFilter(filters.ModelMultipleChoiceFilter):
-    """Any of several objects, named by slug (`?rating=false&rating=misleading`)."""
+    """Any of several objects, named by slug (`?rating=accurate&rating=inaccurate`)."""
 
 
 class ClaimFilter(filters.FilterSet):

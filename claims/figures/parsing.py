@@ -192,6 +192,7 @@ def attach_changes(text: str, tokens: list[Token], sentences: Sentences) -> None
             )
             tok.absorbed = True
         else:
+            assert tok.change is not None  # set by _read_change, or by the scanner for "doubled"
             tok.is_change = True
             tok.value = tok.change
 

@@ -238,10 +238,10 @@ def _digits_value(digits: str) -> Decimal:
 
 
 def _words_value(words: str) -> Decimal:
-    words = words.lower().replace("-", " ").split()
-    if words[:2] == ["half", "a"]:
+    parts = words.lower().replace("-", " ").split()
+    if parts[:2] == ["half", "a"]:
         return Decimal("0.5")
-    return Decimal(sum(SMALL_WORDS[w] for w in words))
+    return Decimal(sum(SMALL_WORDS[w] for w in parts))
 
 
 def _approximation_before(text: str, start: int) -> tuple[str, int]:

@@ -31,7 +31,9 @@ class ArithmeticVerdict:
             parts.append(
                 f"implies about {format_number(self.implied_baseline.quantize(1))}{period}"
             )
-        if self.consistent is True:
+        if self.baseline_value is None:  # consistent is None too: nothing to compare
+            pass
+        elif self.consistent is True:
             parts.append(f"consistent with {format_number(self.baseline_value)}")
         elif self.consistent is False:
             parts.append(

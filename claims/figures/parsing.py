@@ -192,9 +192,9 @@ def attach_changes(text: str, tokens: list[Token], sentences: Sentences) -> None
             )
             tok.absorbed = True
         else:
+            assert tok.change is not None  # set by _read_change, or by the scanner for "doubled"
             tok.is_change = True
-            if tok.change is not None:
-                tok.value = tok.change
+            tok.value = tok.change
 
 
 def _read_change(text: str, tokens: list[Token], i: int, sentences: Sentences) -> int | None:

@@ -31,9 +31,11 @@ class ArithmeticVerdict:
             parts.append(
                 f"implies about {format_number(self.implied_baseline.quantize(1))}{period}"
             )
-        if self.consistent is True and self.baseline_value is not None:
+        if self.baseline_value is None:  # consistent is None too: nothing to compare
+            pass
+        elif self.consistent is True:
             parts.append(f"consistent with {format_number(self.baseline_value)}")
-        elif self.consistent is False and self.baseline_value is not None:
+        elif self.consistent is False:
             parts.append(
                 f"inconsistent: {format_number(self.baseline_value)} → "
                 f"{format_number(self.figure.value)} is {self.actual_change_pct}%"

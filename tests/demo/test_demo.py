@@ -7,7 +7,7 @@ from django.core.management import call_command
 from claims.models import Claim, Claimant, ClaimEvent, Figure, Topic
 from demo.seed import ARTICLE_TEXT, CLAIMS, PUBLISHED_AT, STATED_ON
 from sources.models import Citation, Snapshot, Source
-from tests.conftest import missing_dependency
+from tests.support.environment import missing_dependency
 
 pytestmark = pytest.mark.django_db
 

@@ -49,7 +49,7 @@ def check_cell(citation: Citation, tables: list[dict], where: str) -> CellCheck:
             names = ", ".join(_quoted(t.get("name", "")) for t in tables[:10])
             text = f"Sheet {_quoted(lookup.missing_label)} is gone (sheets now: {names})."
         else:
-            place = f" of {_quoted(lookup.table_name)}" if lookup.table_name else ""
+            place = f" from {_quoted(lookup.table_name)}" if lookup.table_name else ""
             text = f"The {lookup.missing} {_quoted(lookup.missing_label)} is gone{place}."
         return CellCheck(ExcerptState.MISSING, text, "", f"{text[:-1]} on {where} ({label})")
     value = read_cell(lookup.text)

@@ -8,6 +8,7 @@ happen in one short transaction holding the source's row lock, so two runs of th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -428,6 +429,9 @@ def record_result(
         else:
             snapshot = None
             reason = _apply_failure(source, outcome, now)
+        if classified.error and not result.error and dataclasses.is_dataclass(result):
+            # Decided on reading the body (unsupported, too large): the reason is the reader's.
+            result = dataclasses.replace(result, error=classified.error)
         check = _record_check(source, outcome, result, snapshot, now)
         source.last_checked_at = now
         source.last_outcome = outcome

@@ -53,6 +53,14 @@ _SML = {
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+# Element names as expat reports them with namespace_separator=" ".
+_XLSX_ROW = {f"{namespace} row" for namespace in _SML}
+_XLSX_CELL = {f"{namespace} c" for namespace in _SML}
+_ODS_SHEET = f"{_ODS_TABLE} table"
+_ODS_ROW = f"{_ODS_TABLE} table-row"
+_ODS_CELL = {f"{_ODS_TABLE} table-cell", f"{_ODS_TABLE} covered-table-cell"}
+_ODS_VALUE_TYPE = f"{_ODS_OFFICE} value-type"
+_ODS_TEXT_P = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 p"
 
 
 class DatasetRefused(Exception):
@@ -187,13 +195,17 @@ def _member_pieces(body: bytes, member: zipfile.ZipInfo):
 
 def _inflate(raw: memoryview, member: zipfile.ZipInfo):
     decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
-    data = bytes(raw)
     try:
-        while data and not decompressor.eof:
-            piece = decompressor.decompress(data, STEP)
-            data = decompressor.unconsumed_tail
-            if piece:
-                yield piece
+        # Small pieces of input: each call copies what it leaves unconsumed.
+        for start in range(0, len(raw), STEP // 4):
+            data = bytes(raw[start : start + STEP // 4])
+            while data and not decompressor.eof:
+                piece = decompressor.decompress(data, STEP)
+                data = decompressor.unconsumed_tail
+                if piece:
+                    yield piece
+            if decompressor.eof:
+                break
         while not decompressor.eof:
             piece = decompressor.decompress(b"", STEP)
             if not piece:
@@ -258,6 +270,7 @@ class _SheetCounter:
                 raise DatasetRefused(
                     Outcome.UNSUPPORTED, f"Workbook part {name!r} is not valid XML: {error}"
                 ) from None
+            self._check()  # a far cell in the last row widens the used area too
         self.parser = None
 
     def _refuse_dtd(self, *args) -> None:
@@ -275,42 +288,41 @@ class _SheetCounter:
             )
 
     def _start(self, tag: str, attributes: dict) -> None:
-        namespace, _, local = tag.rpartition(" ")
-        if namespace in _SML:
-            if local == "row":
-                reference = attributes.get("r", "")
-                self.row = int(reference) if reference.isdigit() else self.row + 1
-                self.column = 0
-                self.max_row = max(self.max_row, self.row)
+        # Called for every element of the sheet: the common cases come first and stay cheap.
+        if tag in _XLSX_CELL:
+            match = _CELL_REF.match(attributes.get("r", ""))
+            self.column = _column_number(match.group(1)) if match else self.column + 1
+            if self.column > self.max_column:
+                self.max_column = self.column
+            self.cells += 1
+            if self.cells > self.limits.max_cells:
                 self._check()
-            elif local == "c":
-                match = _CELL_REF.match(attributes.get("r", ""))
-                self.column = _column_number(match.group(1)) if match else self.column + 1
+        elif tag in _XLSX_ROW:
+            reference = attributes.get("r", "")
+            self.row = int(reference) if reference.isdigit() else self.row + 1
+            self.column = 0
+            self.max_row = max(self.max_row, self.row)
+            self._check()
+        elif tag in _ODS_CELL:
+            repeat = _repeat(attributes, "number-columns-repeated")
+            self.column += repeat
+            if _ODS_VALUE_TYPE in attributes:
+                self.row_has_value = True
+                self.row_values += repeat
                 self.max_column = max(self.max_column, self.column)
-                self.cells += 1
-                self._check()
-        elif namespace == _ODS_TABLE:
-            if local == "table":
-                self.row = self.max_row = self.max_column = 0
-            elif local == "table-row":
-                self.row_repeat = _repeat(attributes, "number-rows-repeated")
-                self.row_has_value = False
-                self.row_values = 0
-                self.column = 0
-            elif local in {"table-cell", "covered-table-cell"}:
-                repeat = _repeat(attributes, "number-columns-repeated")
-                self.column += repeat
-                if f"{_ODS_OFFICE} value-type" in attributes:
-                    self.row_has_value = True
-                    self.row_values += repeat
-                    self.max_column = max(self.max_column, self.column)
-        elif namespace == "urn:oasis:names:tc:opendocument:xmlns:text:1.0" and local == "p":
+        elif tag == _ODS_ROW:
+            self.row_repeat = _repeat(attributes, "number-rows-repeated")
+            self.row_has_value = False
+            self.row_values = 0
+            self.column = 0
+        elif tag == _ODS_TEXT_P:
             # A text cell in ODF may carry its text without a value-type attribute.
             self.row_has_value = True
+        elif tag == _ODS_SHEET:
+            self.row = self.max_row = self.max_column = 0
 
     def _end(self, tag: str) -> None:
-        namespace, _, local = tag.rpartition(" ")
-        if namespace == _ODS_TABLE and local == "table-row":
+        if tag == _ODS_ROW:
             self.row += self.row_repeat
             if self.row_has_value:
                 # Trailing empty rows repeated to the sheet's end are normal and cost nothing.

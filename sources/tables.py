@@ -132,14 +132,14 @@ def html_table_grid(table: etree._Element, max_cells: int) -> list[list[str]]:
                 column += 1
             text = _cell_text(cell)
             colspan, rowspan = _span(cell, "colspan"), _span(cell, "rowspan")
+            cells += colspan * rowspan
+            if cells > max_cells:
+                return grid  # counted before spreading: a span bomb allocates nothing
             for offset in range(colspan):
                 out.append(text)
                 for below in range(1, rowspan):
                     pending[(row_index + below, column + offset)] = text
             column += colspan
-            cells += colspan * rowspan
-            if cells > max_cells:
-                return grid
         while (row_index, column) in pending:
             out.append(pending.pop((row_index, column)))
             column += 1

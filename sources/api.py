@@ -225,6 +225,11 @@ class CitationSerializer(serializers.ModelSerializer):
             "excerpt_prefix",
             "excerpt_suffix",
             "cited_figure",
+            "locator_kind",
+            "sheet",
+            "row_labels",
+            "column_labels",
+            "expected_value",
             "excerpt_state",
             "found_text",
             "found_figure",
@@ -263,6 +268,7 @@ class CitationSerializer(serializers.ModelSerializer):
         if self.instance is None:
             return {}
         names = ["claim", "source", "role", "excerpt", "excerpt_prefix", "excerpt_suffix"]
+        names += ["locator_kind", "sheet", "row_labels", "column_labels", "expected_value"]
         current = {name: getattr(self.instance, name) for name in names}
         current["pk"] = self.instance.pk
         return current

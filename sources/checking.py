@@ -8,6 +8,7 @@ happen in one short transaction holding the source's row lock, so two runs of th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from claims import workflow
 from sources import scheduling
+from sources.cells import refresh_tables, relocate_cells
 from sources.excerpts import SearchText, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
@@ -89,7 +91,7 @@ def classify(source: Source, result) -> Classified:
     try:
         extracted = extract(result.body, result.content_type, result.charset)
     except ExtractionError as error:
-        return Classified(Outcome.UNSUPPORTED, error=str(error))
+        return Classified(error.outcome, error=str(error))
     if not extracted.main_text.strip():
         return Classified(Outcome.UNSUPPORTED, error="The page has no readable text.")
     if is_soft_404(source.url, result, extracted):
@@ -106,6 +108,7 @@ def _store_snapshot(source: Source, extracted: ExtractedText, result, now: datet
     content_hash = text_hash(extracted.main_text)
     current = source.current_snapshot
     if current is not None and current.content_hash == content_hash:
+        refresh_tables(current, extracted.tables)
         return current  # the usual case: nothing changed, nothing to look up
     snapshot, _ = Snapshot.objects.get_or_create(
         source=source,
@@ -117,6 +120,7 @@ def _store_snapshot(source: Source, extracted: ExtractedText, result, now: datet
             "full_text": extracted.full_text,
             "content_type": result.content_type[:100],
             "final_url": result.final_url[:2000],
+            "tables": list(extracted.tables),
         },
     )
     return snapshot
@@ -185,6 +189,11 @@ def _relocate_excerpts(
         ]
     if not citations:
         return []
+    # Table and dataset cells are found by their labels (sources.cells), and flagged there.
+    cells = [c for c in citations if c.locates_cell]
+    if cells:
+        relocate_cells(source, snapshot, cells, now)
+        citations = [c for c in citations if not c.locates_cell]
     search = SearchText(snapshot.full_text or snapshot.main_text)
     moved = []
     for citation in citations:
@@ -383,7 +392,11 @@ def record_result(
         source = (
             Source.objects.select_for_update(of=("self",))
             .select_related("current_snapshot")
-            .defer("current_snapshot__main_text", "current_snapshot__full_text")
+            .defer(
+                "current_snapshot__main_text",
+                "current_snapshot__full_text",
+                "current_snapshot__tables",
+            )
             .annotate(has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))))
             .filter(pk=source_id)
             .first()
@@ -399,6 +412,9 @@ def record_result(
         else:
             snapshot = None
             reason = _apply_failure(source, outcome, now)
+        if classified.error and not result.error and dataclasses.is_dataclass(result):
+            # Decided on reading the body (unsupported, too large): the reason is the reader's.
+            result = dataclasses.replace(result, error=classified.error)
         check = _record_check(source, outcome, result, snapshot, now)
         source.last_checked_at = now
         source.last_outcome = outcome

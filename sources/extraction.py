@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
+from sources.datasets import DatasetRefused, dataset_kind, read_dataset
+from sources.tables import html_tables
+
 logger = logging.getLogger(__name__)
 
 _QUOTES = str.maketrans(
@@ -68,7 +71,14 @@ _BLOCK_TAGS = {
 
 
 class ExtractionError(Exception):
-    """The document could not be read (corrupt PDF, unsupported type); the message says why."""
+    """The document could not be read (corrupt PDF, unsupported type); the message says why.
+
+    `outcome` is what the check records: unsupported, or too_large for a dataset over a limit.
+    """
+
+    def __init__(self, message: str, outcome: str = "unsupported") -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,9 @@ class ExtractedText:
     title: str
     main_text: str
     full_text: str
-    kind: str  # html, pdf or text
+    kind: str  # html, pdf, text or dataset
+    # Tables of the page, sheets of a dataset: [{"name", "rows": [[cell text]]}] (sources.tables).
+    tables: tuple = ()
 
 
 def normalise_text(text: str) -> str:
@@ -292,9 +304,12 @@ def extract_html(html: str) -> ExtractedText:
         return ExtractedText(title="", main_text="", full_text="", kind="html")
     full = "\n".join(_visible_lines(root))
     title = _html_title(root)
-    # One parse serves both: the visible text and title are read before trafilatura prunes.
+    found_tables = tuple(html_tables(root, _is_hidden)) if full else ()
+    # One parse serves all: the visible text, title and tables are read before trafilatura prunes.
     main = main_text_of_html(root) if full else ""
-    return ExtractedText(title=title, main_text=main or full, full_text=full, kind="html")
+    return ExtractedText(
+        title=title, main_text=main or full, full_text=full, kind="html", tables=found_tables
+    )
 
 
 # --- PDF and plain text ---------------------------------------------------------------------
@@ -340,11 +355,36 @@ def document_kind(content_type: str, body: bytes) -> str | None:
     return None
 
 
+def extract_dataset(body: bytes, kind: str, charset: str = "") -> ExtractedText:
+    """A CSV, XLSX or ODS file: its sheets as text and as tables (sources.datasets).
+
+    A CSV keeps the text it always had (its decoded bytes) and gains its table.
+    """
+    text = decode_body(body, charset).replace("\r\n", "\n").strip() if kind == "csv" else ""
+    try:
+        dataset = read_dataset(body, kind, text)
+    except DatasetRefused as refusal:
+        if kind == "csv" and refusal.outcome == "unsupported":
+            # A CSV the csv module cannot split (NULs, huge fields) is still readable text.
+            return extract_plain(body, charset)
+        raise ExtractionError(str(refusal), outcome=refusal.outcome) from refusal
+    return ExtractedText(
+        title=dataset.title,
+        main_text=dataset.text,
+        full_text=dataset.text,
+        kind="text" if kind == "csv" else "dataset",
+        tables=tuple(dataset.tables),
+    )
+
+
 def extract(body: bytes, content_type: str, charset: str = "") -> ExtractedText:
     """Title, main text and full visible text of a fetched document.
 
     Raises ExtractionError for a type it cannot read (images, archives) or a corrupt file.
     """
+    spreadsheet = dataset_kind(content_type, body)
+    if spreadsheet:
+        return extract_dataset(body, spreadsheet, charset)
     kind = document_kind(content_type, body)
     if kind == "html":
         return extract_html(decode_body(body, charset, html=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -18,6 +19,13 @@ from sources.addresses import MAX_URL_LENGTH, normalise_url, validate_source_url
 def excerpt_digest(excerpt: str) -> str:
     """Identity of an excerpt for uniqueness: whitespace-folded, case kept."""
     return hashlib.sha256(" ".join(excerpt.split()).encode("utf-8")).hexdigest()
+
+
+def cell_locator_label(sheet: str, row_labels: list, column_labels: list) -> str:
+    """How a table or dataset cell is named to people: "Returns: 2024 / Enforced × Q3"."""
+    rows = " / ".join(str(label) for label in row_labels)
+    columns = " / ".join(str(label) for label in column_labels)
+    return f"{sheet + ': ' if sheet else ''}{rows} × {columns}"
 
 
 class SourceQuerySet(models.QuerySet):
@@ -154,6 +162,11 @@ class Citation(models.Model):
         CONTRADICTS = "contradicts", "Contradicts"
         CONTEXT = "context", "Context"
 
+    class LocatorKind(models.TextChoices):
+        TEXT = "text", "Quoted text"
+        TABLE_CELL = "table_cell", "Cell of a table on the page"
+        DATASET_CELL = "dataset_cell", "Cell of a dataset (CSV, XLSX, ODS)"
+
     class ExcerptState(models.TextChoices):
         PRESENT = "present", "Present"
         MOVED = "moved", "Reworded"
@@ -164,7 +177,10 @@ class Citation(models.Model):
     claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SUPPORTS)
-    excerpt = models.TextField(help_text="The exact words on the page that the claim relies on.")
+    excerpt = models.TextField(
+        help_text="The exact words on the page that the claim relies on (for a table or "
+        "dataset cell, left blank it names the cell)."
+    )
     # Context around the excerpt, like a W3C TextQuoteSelector, to re-anchor it after edits.
     excerpt_prefix = models.CharField(max_length=200, blank=True)
     excerpt_suffix = models.CharField(max_length=200, blank=True)
@@ -180,6 +196,26 @@ class Citation(models.Model):
     excerpt_checked_at = models.DateTimeField(null=True, blank=True)
     # excerpt_hash at the last check: an edited excerpt is looked up again even on a 304.
     checked_excerpt_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A cell of a table or dataset, found again by its labels wherever its row or column moves.
+    locator_kind = models.CharField(
+        max_length=20, choices=LocatorKind.choices, default=LocatorKind.TEXT
+    )
+    sheet = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The dataset's sheet, or the table's caption or heading (blank: any table).",
+    )
+    row_labels = models.JSONField(
+        default=list, blank=True, help_text='The row\'s labels, e.g. ["2024", "Enforced returns"].'
+    )
+    column_labels = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The column\'s headers from top to bottom, e.g. ["2024", "Q3"].',
+    )
+    expected_value = models.CharField(
+        max_length=200, blank=True, help_text="The value of the cell as cited, e.g. 9,400."
+    )
     note = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -199,10 +235,48 @@ class Citation(models.Model):
     def __str__(self) -> str:
         return f"{self.claim} ← {self.source} ({self.get_role_display()})"
 
+    @property
+    def locates_cell(self) -> bool:
+        return self.locator_kind != self.LocatorKind.TEXT
+
+    @property
+    def locator_label(self) -> str:
+        return cell_locator_label(self.sheet, self.row_labels or [], self.column_labels or [])
+
+    def identity_digest(self) -> str:
+        """excerpt_hash: the excerpt's digest; a cell citation's also covers its locator, so an
+        edited locator is looked up again and two cells may share a description."""
+        if not self.locates_cell:
+            return excerpt_digest(self.excerpt)
+        locator = json.dumps(
+            [self.locator_kind, self.sheet, self.row_labels, self.column_labels], sort_keys=True
+        )
+        return excerpt_digest(f"{self.excerpt}\x1f{locator}")
+
+    def _clean_locator(self) -> None:
+        if not self.locates_cell:
+            return
+        errors = {}
+        for name in ("row_labels", "column_labels"):
+            labels = getattr(self, name)
+            if not isinstance(labels, list) or not labels:
+                errors[name] = "Give at least one label, as a list of texts."
+            elif not all(isinstance(label, str | int | float) for label in labels):
+                errors[name] = "Labels are texts or numbers."
+            else:
+                setattr(self, name, [str(label).strip() for label in labels])
+        if not self.expected_value.strip():
+            errors["expected_value"] = "Give the value of the cell as cited."
+        if errors:
+            raise ValidationError(errors)
+        if not self.excerpt.strip():
+            self.excerpt = self.locator_label
+
     def clean(self) -> None:
+        self._clean_locator()
         if not self.excerpt.strip():
             raise ValidationError({"excerpt": "Quote the words on the page."})
-        self.excerpt_hash = excerpt_digest(self.excerpt)
+        self.excerpt_hash = self.identity_digest()
         if self.claim_id and self.source_id:
             duplicate = Citation.objects.filter(
                 claim_id=self.claim_id, source_id=self.source_id, excerpt_hash=self.excerpt_hash
@@ -211,7 +285,9 @@ class Citation(models.Model):
                 raise ValidationError("This claim already cites this excerpt of this source.")
 
     def save(self, *args, **kwargs) -> None:
-        self.excerpt_hash = excerpt_digest(self.excerpt)
+        if self.locates_cell and not self.excerpt.strip():
+            self.excerpt = self.locator_label
+        self.excerpt_hash = self.identity_digest()
         super().save(*args, **kwargs)
 
 
@@ -228,6 +304,9 @@ class Snapshot(models.Model):
     )
     content_type = models.CharField(max_length=100, blank=True)
     final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    # The tables of the page or the sheets of a dataset, where cell citations are found:
+    # [{"name": caption or sheet name, "rows": [[cell text, ...], ...]}].
+    tables = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -28,7 +28,7 @@ import httpx
 from django.conf import settings
 
 from sources.addresses import IPAddress, address_refusal, allowed_by_setting, url_refusal
-from sources.addresses import literal_ip as _literal_ip
+from sources.addresses import literal_ip
 from sources.decoding import BodyDecoder, DecodingError
 from sources.models import SourceCheck
 
@@ -172,7 +172,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         raise error or FetchRefused(Outcome.DNS_ERROR, f"{host} has no address")
 
     def checked_addresses(self, host: str, port: int) -> list[IPAddress]:
-        literal = _literal_ip(host)
+        literal = literal_ip(host)
         addresses = [literal] if literal is not None else self.resolve(host, port)
         for address in addresses:
             if allowed_by_setting(host, address):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from claims.models import Claim, Claimant, Rating, Topic
+from claims.models import Claimant, Rating, Topic
+from claims.selectors import rating_scale, scorecard, with_scorecards
 from config.api.conditional import ConditionalRetrieveMixin
 from config.api.schema import viewset_schema
 
@@ -63,29 +64,11 @@ class ClaimantSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ScoreSerializer(many=True))
     def get_scorecard(self, claimant: Claimant) -> list[dict]:
+        # Every client sees the same scorecard: published claims only, editors included.
         return [
-            {"rating": rating.slug, "label": rating.label, "count": getattr(claimant, key, 0)}
-            for key, rating in self.context.get("scale", [])
+            {"rating": score.rating.slug, "label": score.rating.label, "count": score.count}
+            for score in scorecard(claimant, self.context.get("scale", []))
         ]
-
-
-def score_key(rating: Rating) -> str:
-    return f"score_{rating.pk}"
-
-
-def claimants_with_scorecard(scale: list[Rating]) -> QuerySet[Claimant]:
-    """Claimants annotated with published claims per rating: one query for any page size."""
-    # Every client sees the same scorecard: published claims only, editors included.
-    public = Q(claims__in=Claim.objects.published())
-    annotations = {
-        score_key(rating): Count("claims", filter=public & Q(claims__rating=rating))
-        for rating in scale
-    }
-    return Claimant.objects.annotate(
-        published_claims=Count("claims", filter=public),
-        last_published_at=Max("claims__published_at", filter=public),
-        **annotations,
-    )
 
 
 class ClaimantFilter(filters.FilterSet):
@@ -112,15 +95,15 @@ class ClaimantViewSet(
     ordering_fields = ["name", "published_claims", "id"]
     ordering = ["name", "id"]
 
-    def get_scale(self) -> list[tuple[str, Rating]]:
+    def get_scale(self) -> list[Rating]:
         if getattr(self, "swagger_fake_view", False):
             return []  # schema generation: the model is all it needs, without a database
         if not hasattr(self, "_scale"):
-            self._scale = [(score_key(r), r) for r in Rating.objects.order_by("-value")]
+            self._scale = rating_scale()
         return self._scale
 
     def get_queryset(self) -> QuerySet[Claimant]:
-        return claimants_with_scorecard([rating for _, rating in self.get_scale()])
+        return with_scorecards(Claimant.objects.all(), self.get_scale())
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "scale": self.get_scale()}

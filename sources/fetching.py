@@ -27,8 +27,13 @@ import httpcore
 import httpx
 from django.conf import settings
 
-from sources.addresses import IPAddress, address_refusal, allowed_by_setting, url_refusal
-from sources.addresses import literal_ip
+from sources.addresses import (
+    IPAddress,
+    address_refusal,
+    allowed_by_setting,
+    literal_ip,
+    url_refusal,
+)
 from sources.decoding import BodyDecoder, DecodingError
 from sources.models import SourceCheck
 

@@ -12,37 +12,21 @@ import hashlib
 import io
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
 
+# The normalisation is claims' leaf module's, so claims and sources fold text the same way;
+# the names stay importable from here for the checking code.
+from claims.text import matching_form as matching_form
+from claims.text import normalise_for_matching as normalise_for_matching
+from claims.text import normalise_text
 from sources.datasets import DatasetRefused, dataset_kind, read_dataset
 from sources.tables import html_tables
 
 logger = logging.getLogger(__name__)
 
-_QUOTES = str.maketrans(
-    {
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "«": '"',
-        "»": '"',
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "′": "'",
-    }
-)
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_SPACES = re.compile(r"\s+")
-# A thousands separator between digit groups: 9,400 / 9 400 / 9 400 (NBSP, thin space) / 9'400.
-_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f\u2009' ](?=\d{3}(?!\d))")
-# "19 per cent", "19 percent", "19 pc" -> "19%".
-_PER_CENT = re.compile(r"(?<=\d)\s?(?:per\s?cent|percent|pc)\b|(?<=\d)\s%", re.IGNORECASE)
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
 PDF_TYPES = {"application/pdf", "application/x-pdf"}
@@ -91,67 +75,9 @@ class ExtractedText:
     tables: tuple = ()
 
 
-def normalise_text(text: str) -> str:
-    """Fold what changes without changing meaning: Unicode forms, quotes, dashes, spacing."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = _DASHES.sub("-", text)
-    return _SPACES.sub(" ", text).strip()
-
-
 def text_hash(text: str) -> str:
     """SHA-256 of the normalised text: equal hashes mean "the page did not change"."""
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
-
-
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch).translate(_QUOTES)
-    return _DASHES.sub("-", folded).casefold()
-
-
-def normalise_for_matching(text: str) -> tuple[str, list[int]]:
-    """Normalised text for excerpt search, with the offset in `text` of every output character.
-
-    Beyond `normalise_text`: case folded, thousands separators dropped (9,400 / 9 400 -> 9400)
-    and "per cent" written "%", so two spellings of the same passage compare equal. The
-    offsets let a match in the folded text be reported as the words on the page.
-    """
-    rewrites: dict[int, tuple[int, str]] = {}
-    for match in _THOUSANDS.finditer(text):
-        rewrites[match.start()] = (match.end(), "")
-    for match in _PER_CENT.finditer(text):
-        rewrites[match.start()] = (match.end(), "%")
-    out: list[str] = []
-    offsets: list[int] = []
-    pending_space = False
-    index, length = 0, len(text)
-    while index < length:
-        if index in rewrites:
-            end, replacement = rewrites[index]
-            if replacement:
-                out.append(replacement)
-                offsets.append(index)
-                pending_space = False
-            index = end
-            continue
-        ch = text[index]
-        folded = ch.lower() if ch.isascii() else _fold_char(ch)
-        for piece in folded:
-            if piece.isspace():
-                pending_space = bool(out)
-                continue
-            if pending_space:
-                out.append(" ")
-                offsets.append(index)
-                pending_space = False
-            out.append(piece)
-            offsets.append(index)
-        index += 1
-    return "".join(out), offsets
-
-
-def matching_form(text: str) -> str:
-    """Only the folded text of `normalise_for_matching`."""
-    return normalise_for_matching(text)[0]
 
 
 # --- decoding -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from claims.exceptions import WorkflowError
 from claims.models import Claim
 
 MAX_URL_LENGTH = 2000
@@ -190,10 +191,28 @@ class Source(models.Model):
             if clash.exists():
                 raise ValidationError({"url": "A source with this URL already exists."})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        source = super().from_db(db, field_names, values)
+        # The address as stored, so a save can tell whether it is being changed (see save).
+        source._stored_url = source.__dict__.get("url")
+        return source
+
     def save(self, *args, **kwargs) -> None:
         self.url = normalise_url(self.url)
         self.host = urlsplit(self.url).hostname or ""
+        stored = getattr(self, "_stored_url", None)
+        if stored is not None and stored != self.url and self.cited_by_public_claim():
+            # Readers followed this address from a published claim: a new address is a new
+            # Source, swapped in through a recorded update (sources.citations), never in place.
+            raise WorkflowError(
+                "A published claim cites this source, so its address cannot be changed."
+            )
         super().save(*args, **kwargs)
+        self._stored_url = self.url
+
+    def cited_by_public_claim(self) -> bool:
+        return self.pk is not None and self.citations.of_public_claims().exists()
 
 
 class CitationQuerySet(models.QuerySet):

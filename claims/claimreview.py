@@ -141,6 +141,10 @@ def claim_review(
             "url": settings.PUBLISHER_URL,
         },
         "datePublished": timezone.localtime(claim.published_at).date().isoformat(),
+        # The latest of publication, corrections and updates: what readers last saw change.
+        "dateModified": timezone.localtime(claim.modified_for_readers_at).isoformat(
+            timespec="seconds"
+        ),
         "reviewRating": rating_json_ld(claim.rating, claim.verdict_summary, scale),
         "itemReviewed": item,
     }

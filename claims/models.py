@@ -373,6 +373,19 @@ class Claim(models.Model):
 class Figure(models.Model):
     """One quantity in a claim, with an optional comparison that can be checked."""
 
+    # Everything of a figure is on the claim page (its order too).
+    READER_FIELDS = (
+        "label",
+        "value",
+        "unit",
+        "approximation",
+        "period",
+        "baseline_value",
+        "baseline_period",
+        "stated_change_pct",
+        "position",
+    )
+
     class Unit(models.TextChoices):
         PEOPLE = "people", "people"
         COUNT = "count", "count"

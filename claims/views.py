@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
@@ -138,7 +140,13 @@ def _claim_page_queryset() -> QuerySet[Claim]:
             Prefetch("citations", citation_model.objects.select_related("source")),
             Prefetch(
                 "events",
-                ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
+                ClaimEvent.objects.filter(
+                    kind__in=[
+                        ClaimEvent.Kind.CREATED,
+                        ClaimEvent.Kind.STATUS,
+                        ClaimEvent.Kind.RATING,
+                    ]
+                )
                 .select_related("from_rating", "to_rating")
                 .order_by("at", "pk"),
             ),
@@ -146,10 +154,17 @@ def _claim_page_queryset() -> QuerySet[Claim]:
     )
 
 
-def public_history(claim: Claim) -> list[ClaimEvent]:
-    """Status and rating changes from first publication on, without who made them.
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    text: str
 
-    What happens before publication is editorial work in progress, not the public record.
+
+def public_history(claim: Claim) -> list[HistoryEntry]:
+    """Status and rating changes from first publication on, one line per act, without who.
+
+    What happens before publication is editorial work in progress, not the public record;
+    its rating events only tell which rating the claim was published as.
     """
     events = list(claim.events.all())
     first_published = next(
@@ -157,11 +172,44 @@ def public_history(claim: Claim) -> list[ClaimEvent]:
     )
     if first_published is None:
         return []
-    return [
-        event
-        for event in events[first_published:]
-        if event.kind == ClaimEvent.Kind.RATING or event.to_status != event.from_status
-    ]
+    entries: list[HistoryEntry] = []
+    rating_changed_by_last = False
+    for i, event in enumerate(events[first_published:], start=first_published):
+        if event.kind == ClaimEvent.Kind.RATING:
+            before = f" from {event.from_rating.label}" if event.from_rating else ""
+            text = f"corrected: rating changed{before} to {event.to_rating.label}"
+            rating_changed_by_last = True
+        elif event.to_status == event.from_status or event.kind != ClaimEvent.Kind.STATUS:
+            continue
+        elif event.to_status == Claim.Status.PUBLISHED:
+            rating = event.to_rating or _rating_published_as(claim, events, i)
+            text = f"published as {rating.label}" if rating else "published"
+        elif event.to_status == Claim.Status.CORRECTED:
+            if rating_changed_by_last:
+                continue  # the same correction as the rating change just listed
+            text = "corrected"
+        elif event.to_status == Claim.Status.WITHDRAWN:
+            text = "withdrawn"
+        else:
+            text = f"status changed to {event.get_to_status_display().lower()}"
+        if event.kind != ClaimEvent.Kind.RATING:
+            rating_changed_by_last = False
+        entry = HistoryEntry(at=event.at, text=text)
+        if entries and (entries[-1].text, entries[-1].at.date()) == (text, event.at.date()):
+            continue  # recorded twice (e.g. an import and its publication): said once
+        entries.append(entry)
+    return entries
+
+
+def _rating_published_as(claim: Claim, events: list[ClaimEvent], index: int) -> Rating | None:
+    """The rating at a publication recorded without one (older history rows)."""
+    for event in reversed(events[:index]):
+        if event.to_rating_id is not None:
+            return event.to_rating
+    for event in events[index:]:
+        if event.kind == ClaimEvent.Kind.RATING and event.from_rating_id is not None:
+            return event.from_rating
+    return claim.rating
 
 
 @require_safe
@@ -183,9 +231,20 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "json_ld": json_ld_script_text(review),
         "history": public_history(claim),
         "citations": list(claim.citations.all()),
-        "corrections": list(claim.corrections.all()),
+        **public_log(claim),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+def public_log(claim: Claim) -> dict:
+    """The corrections and updates of a claim (oldest first), split for the page."""
+    entries = list(claim.corrections.all())
+    return {
+        "log": entries,
+        "corrections": [e for e in entries if not e.is_update],
+        "updates": [e for e in entries if e.is_update],
+        "last_revision": entries[-1] if entries else None,
+    }
 
 
 def _withdrawn(request: HttpRequest, claim: Claim) -> HttpResponse:

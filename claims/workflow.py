@@ -286,15 +286,18 @@ def change_part(
     change: ChangeNote | PublishedEdit | None,
     what: str,
     apply: Callable[[], T],
+    *,
+    seen_by_readers: bool = True,
 ) -> T:
     """Apply a change to one of the claim's parts (a figure, a citation) under the rule above.
 
     Drafts and claims in review: editors and reviewers, no record. Published claims:
-    reviewers only, with a correction or update note that the change is recorded under.
+    reviewers only, with a correction or update note that the change is recorded under
+    (`seen_by_readers=False`, e.g. an internal note edited: reviewers only, no record).
     """
     require_can_change_published_part(user, claim)
     with transaction.atomic():
-        if not claim.is_public:
+        if not claim.is_public or (not seen_by_readers and change is None):
             result = apply()
         else:
             with _editing(claim, user, change) as edit:
@@ -303,6 +306,41 @@ def change_part(
         # The claim's representation changed with its part (Last-Modified, caches).
         Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
     return result
+
+
+def part_reader_fields(part: models.Model) -> tuple[str, ...]:
+    """The fields of a figure or citation readers see (all concrete ones unless declared)."""
+    declared = getattr(type(part), "READER_FIELDS", None)
+    if declared is not None:
+        return tuple(declared)
+    return tuple(f.attname for f in part._meta.concrete_fields if not f.primary_key)
+
+
+def part_changes_readers(part: models.Model, new_values: dict) -> bool:
+    """Whether setting `new_values` ({field name: value}) on a saved part changes what readers see."""
+    names = part_reader_fields(part)
+    for name, value in new_values.items():
+        model_field = part._meta.get_field(name)
+        if model_field.name not in names and model_field.attname not in names:
+            continue
+        if model_field.value_from_object(part) != (
+            value.pk if isinstance(value, models.Model) else value
+        ):
+            return True
+    return False
+
+
+def _stored_differs(part: models.Model) -> bool:
+    if part.pk is None:
+        return True
+    stored = type(part)._default_manager.filter(pk=part.pk).first()
+    if stored is None:
+        return True
+    return any(
+        part._meta.get_field(name).value_from_object(part)
+        != part._meta.get_field(name).value_from_object(stored)
+        for name in part_reader_fields(part)
+    )
 
 
 def _claim_of(part: models.Model) -> Claim:
@@ -327,7 +365,9 @@ def save_part(
     """Save a figure or citation (added or changed) of its claim, under the published rule."""
     claim = _claim_of(part)
     verb = "added" if part.pk is None else "changed"
-    change_part(claim, user, change, what or f"{describe_part(part)} {verb}", part.save)
+    what = what or f"{describe_part(part)} {verb}"
+    seen = not claim.is_public or _stored_differs(part)
+    change_part(claim, user, change, what, part.save, seen_by_readers=seen)
     return part
 
 

@@ -232,6 +232,10 @@ class CitationQuerySet(models.QuerySet):
 class Citation(models.Model):
     """A claim citing a source, with the exact excerpt and its live state on the page."""
 
+    # What the claim page shows of a citation (the note and the excerpt's context are for
+    # editors; the excerpt's live state is the monitor's, not an editorial change).
+    READER_FIELDS = ("source", "role", "excerpt", "cited_figure", "position")
+
     class Role(models.TextChoices):
         ORIGIN = "origin", "Origin (where the claim was made)"
         SUPPORTS = "supports", "Supports"

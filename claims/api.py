@@ -131,7 +131,44 @@ class CorrectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Correction
-        fields = ["id", "created_at", "what_changed", "reason", "previous_rating", "new_rating"]
+        fields = [
+            "id",
+            "kind",
+            "created_at",
+            "what_changed",
+            "reason",
+            "previous_rating",
+            "new_rating",
+        ]
+
+
+class ChangeNoteSerializer(serializers.Serializer):
+    """The public record of a change to a published claim (required for those, reviewers only)."""
+
+    kind = serializers.ChoiceField(
+        choices=Correction.Kind.choices,
+        help_text="correction: rating or substance (give the reason); update: clarification.",
+    )
+    note = serializers.CharField(
+        max_length=2000, help_text="For a correction, what changed; for an update, the note."
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @staticmethod
+    def to_note(data: dict | None) -> workflow.ChangeNote | None:
+        if not data:
+            return None
+        return workflow.change_note(data["kind"], data["note"], data.get("reason", ""))
+
+
+def change_note_of(request: Request) -> workflow.ChangeNote | None:
+    """The `change` object of a request body without other fields (DELETE)."""
+    raw = request.data.get("change") if hasattr(request.data, "get") else None
+    if raw is None:
+        return None
+    body = ChangeNoteSerializer(data=raw)
+    body.is_valid(raise_exception=True)
+    return ChangeNoteSerializer.to_note(body.validated_data)
 
 
 class FigureSerializer(serializers.ModelSerializer):
@@ -145,10 +182,16 @@ class FigureSerializer(serializers.ModelSerializer):
         max_digits=24, decimal_places=2, read_only=True, allow_null=True
     )
     change_is_consistent = serializers.BooleanField(read_only=True, allow_null=True)
+    change = ChangeNoteSerializer(
+        write_only=True,
+        required=False,
+        help_text="Required to change a figure of a published claim (reviewers only).",
+    )
 
     class Meta:
         model = Figure
         fields = [
+            "change",
             "id",
             "claim",
             "label",
@@ -176,7 +219,7 @@ class FigureSerializer(serializers.ModelSerializer):
 
 class NestedFigureSerializer(FigureSerializer):
     class Meta(FigureSerializer.Meta):
-        fields = [f for f in FigureSerializer.Meta.fields if f != "claim"]
+        fields = [f for f in FigureSerializer.Meta.fields if f not in {"claim", "change"}]
         read_only_fields = fields
 
     _value = staticmethod(_decimal_formatter(20, 4))
@@ -239,6 +282,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Required when a reviewer changes the rating of a published claim.",
     )
+    change = ChangeNoteSerializer(
+        write_only=True,
+        required=False,
+        help_text="Required for any change readers see of a published claim (reviewers only): "
+        "a correction or an update. `correction` is the older spelling of a correction.",
+    )
 
     class Meta:
         model = Claim
@@ -269,6 +318,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "citations",
             "corrections",
             "correction",
+            "change",
         ]
         read_only_fields = [
             "slug",
@@ -287,6 +337,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         topics = validated_data.pop("topics", None)
         validated_data.pop("correction", None)
+        validated_data.pop("change", None)
         with transaction.atomic():
             claim = workflow.create_claim(Claim(**validated_data), user)
             if topics is not None:
@@ -297,11 +348,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         topics = validated_data.pop("topics", None)
         note = validated_data.pop("correction", None)
+        change = ChangeNoteSerializer.to_note(validated_data.pop("change", None))
         for field, value in validated_data.items():
             setattr(claim, field, value)
         correction = workflow.CorrectionNote(**note) if note else None
         with transaction.atomic():
-            workflow.save_claim(claim, user, correction=correction)
+            workflow.save_claim(claim, user, correction=correction, change=change)
             if topics is not None:
                 claim.topics.set(topics)
         return claim
@@ -592,31 +644,31 @@ def touch_claim(claim_id: int) -> None:
 
 
 def require_editable(request: Request, claim: Claim) -> None:
-    if not workflow.can_edit_claim(request.user, claim):
-        raise workflow.NotAllowed("Only reviewers can change the evidence of a published claim.")
+    workflow.require_can_change_published_part(request.user, claim)
 
 
 class ClaimPartWritesMixin:
-    """Writes to a claim's parts (figures, citations): only where the user may edit the claim,
-    and the claim's Last-Modified moves with them."""
+    """Writes to a claim's parts (figures, citations) through claims.workflow: only where the
+    user may edit the claim, on a published claim only with a `change` note (recorded), and
+    the claim's Last-Modified moves with them."""
 
     def perform_create(self, serializer) -> None:
-        require_editable(self.request, serializer.validated_data["claim"])
-        with transaction.atomic():
-            part = serializer.save()
-            touch_claim(part.claim_id)
+        note = ChangeNoteSerializer.to_note(serializer.validated_data.pop("change", None))
+        claim = serializer.validated_data["claim"]
+        what = f"{serializer.Meta.model._meta.verbose_name} added"
+        workflow.change_part(claim, self.request.user, note, what, serializer.save)
 
     def perform_update(self, serializer) -> None:
-        require_editable(self.request, serializer.instance.claim)
-        with transaction.atomic():
-            part = serializer.save()
-            touch_claim(part.claim_id)
+        note = ChangeNoteSerializer.to_note(serializer.validated_data.pop("change", None))
+        part = serializer.instance
+        what = f"{workflow.describe_part(part)} changed"
+        seen = workflow.part_changes_readers(part, serializer.validated_data)
+        workflow.change_part(
+            part.claim, self.request.user, note, what, serializer.save, seen_by_readers=seen
+        )
 
     def perform_destroy(self, part) -> None:
-        require_editable(self.request, part.claim)
-        with transaction.atomic():
-            part.delete()
-            touch_claim(part.claim_id)
+        workflow.delete_part(part, self.request.user, change=change_note_of(self.request))
 
 
 @viewset_schema(FigureSerializer, delete=True)

@@ -28,7 +28,9 @@ def replace_cited_source(
     citation: Citation, new_source: Source, user: workflow.User, *, change: ChangeArg
 ) -> Citation:
     """Cite `new_source` instead of the citation's source; the excerpt is looked for afresh."""
-    old_source = Source.objects.get(pk=citation.source_id)
+    workflow.require_can_change_published_part(user, citation.claim)
+    stored = Citation.objects.filter(pk=citation.pk).values_list("source_id", flat=True)
+    old_source = Source.objects.get(pk=next(iter(stored), citation.source_id))
     if old_source.pk == new_source.pk:
         return citation
     citation.source = new_source

@@ -142,9 +142,8 @@ def claim_review(
         },
         "datePublished": timezone.localtime(claim.published_at).date().isoformat(),
         # The latest of publication, corrections and updates: what readers last saw change.
-        "dateModified": timezone.localtime(claim.modified_for_readers_at).isoformat(
-            timespec="seconds"
-        ),
+        # A date, like datePublished, so an export imported elsewhere reads back the same.
+        "dateModified": timezone.localtime(claim.modified_for_readers_at).date().isoformat(),
         "reviewRating": rating_json_ld(claim.rating, claim.verdict_summary, scale),
         "itemReviewed": item,
     }

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import ClaimEvent, Correction, Figure
 from tests.claims.test_admin import claim_form_data
@@ -194,8 +195,7 @@ def test_claim_page_shows_the_update_notice_and_claimreview_date_modified(anon, 
     assert html.index("notice--revised") < html.index("claim-said")
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
     review = json.loads(block)
-    modified = datetime.datetime.fromisoformat(review["dateModified"])
-    assert modified == entry.created_at.replace(microsecond=0)
+    assert review["dateModified"] == timezone.localdate(entry.created_at).isoformat()
     assert "published as Mostly accurate" in html
 
 
@@ -208,3 +208,17 @@ def test_feed_carries_the_update_date(anon, reviewer):
     atom = anon.get("/feeds/latest.atom").content.decode()
     updated = re.search(r"<entry>.*?<updated>(.*?)</updated>", atom, re.S).group(1)
     assert datetime.datetime.fromisoformat(updated) == entry.created_at
+
+
+def test_claimreview_date_modified_is_the_latest_correction_or_update(reviewer):
+    from claims import workflow
+    from claims.claimreview import claim_review
+
+    claim = PublishedClaimFactory(published_at=timezone.now() - datetime.timedelta(days=30))
+    review = claim_review(claim)
+    assert review["dateModified"] == review["datePublished"]
+    entry = workflow.update_published(claim, reviewer, "Clarified.")
+    claim.refresh_from_db()
+    review = claim_review(claim)
+    assert review["dateModified"] == timezone.localdate(entry.created_at).isoformat()
+    assert review["dateModified"] > review["datePublished"]

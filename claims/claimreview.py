@@ -142,6 +142,9 @@ def claim_review(
             "url": settings.PUBLISHER_URL,
         },
         "datePublished": timezone.localtime(claim.published_at).date().isoformat(),
+        # The latest of publication, corrections and updates: what readers last saw change.
+        # A date, like datePublished, so an export imported elsewhere reads back the same.
+        "dateModified": timezone.localtime(claim.modified_for_readers_at).date().isoformat(),
         "reviewRating": rating_json_ld(claim.rating, claim.verdict_summary, scale),
         "itemReviewed": item,
     }

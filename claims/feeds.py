@@ -54,7 +54,9 @@ class LatestFactChecksFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Claim):
-        return item.updated_at
+        # Updated when a correction or an update changed what readers see, not on every save
+        # (an attention flag or a slug change is no news to subscribers).
+        return item.modified_for_readers_at
 
     def item_author_name(self, item: Claim) -> str:
         return settings.PUBLISHER_NAME

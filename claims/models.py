@@ -230,6 +230,20 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
 
 
 class Claim(models.Model):
+    # What readers see of a claim on its page, in feeds and in ClaimReview: once the claim is
+    # published, a change to any of these is a correction or an update (claims.workflow).
+    READER_FIELDS = (
+        "title",
+        "text",
+        "claimant",
+        "stated_on",
+        "venue",
+        "appearance_url",
+        "rating",
+        "verdict_summary",
+        "analysis",
+    )
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
@@ -284,6 +298,9 @@ class Claim(models.Model):
     normalised_text = models.TextField(blank=True, editable=False)
     # Weighted full-text document (PostgreSQL only; GIN-indexed): see claims.search_document.
     search_vector = SearchVectorField(null=True, editable=False)
+    # When a correction or an update last changed what readers see (None: never since
+    # publication): ClaimReview's dateModified and the feeds' updated date.
+    revised_at = models.DateTimeField(null=True, blank=True, editable=False)
     repeat_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -353,9 +370,27 @@ class Claim(models.Model):
     def is_public(self) -> bool:
         return self.status in ClaimQuerySet.PUBLIC_STATUSES
 
+    @property
+    def modified_for_readers_at(self):
+        """The last time readers saw a change: the latest correction or update, else publication."""
+        return self.revised_at or self.published_at
+
 
 class Figure(models.Model):
     """One quantity in a claim, with an optional comparison that can be checked."""
+
+    # Everything of a figure is on the claim page (its order too).
+    READER_FIELDS = (
+        "label",
+        "value",
+        "unit",
+        "approximation",
+        "period",
+        "baseline_value",
+        "baseline_period",
+        "stated_change_pct",
+        "position",
+    )
 
     class Unit(models.TextChoices):
         PEOPLE = "people", "people"
@@ -424,13 +459,27 @@ class Figure(models.Model):
         return figures.change_is_consistent(self.value, self.baseline_value, self.stated_change_pct)
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def corrections(self) -> CorrectionQuerySet:
+        return self.filter(kind=Correction.Kind.CORRECTION)
+
+    def updates(self) -> CorrectionQuerySet:
+        return self.filter(kind=Correction.Kind.UPDATE)
+
+
 class Correction(models.Model):
-    """A public log entry on a published claim."""
+    """A public log entry on a published claim: a correction (rating or substance, with the
+    reason) or an update (clarification or typo, with a short note). Append-only."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
     created_at = models.DateTimeField(default=timezone.now)
-    what_changed = models.TextField()
-    reason = models.TextField()
+    what_changed = models.TextField(help_text="What changed; for an update, the public note.")
+    reason = models.TextField(blank=True, help_text="Why (required for a correction).")
     previous_rating = models.ForeignKey(
         Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -441,15 +490,56 @@ class Correction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
 
+    objects = CorrectionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "correction or update"
+        verbose_name_plural = "corrections and updates"
+        constraints = [
+            models.CheckConstraint(
+                name="correction_has_reason",
+                condition=Q(kind="update") | ~Q(reason=""),
+                violation_error_message="A correction needs its reason.",
+            ),
+            models.CheckConstraint(
+                name="correction_kind_valid", condition=Q(kind__in=["correction", "update"])
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Correction to “{self.claim}” on {self.created_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} to “{self.claim}” on {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_update(self) -> bool:
+        return self.kind == self.Kind.UPDATE
+
+    @property
+    def rating_line(self) -> str:
+        """ "Rating changed from A to B." when it did and the entry does not already say so."""
+        before, after = self.previous_rating, self.new_rating
+        if before is None or after is None or self.previous_rating_id == self.new_rating_id:
+            return ""
+        said = self.what_changed.casefold()
+        if before.label.casefold() in said and after.label.casefold() in said:
+            return ""
+        return f"Rating changed from {before.label} to {after.label}."
+
+    def save(self, *args, **kwargs) -> None:
+        # The public log is append-only: a published entry is never rewritten; a new one is added.
+        if not self._state.adding:
+            raise WorkflowError(
+                "Published corrections and updates cannot be edited; add a new one instead."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise WorkflowError("Published corrections and updates cannot be deleted.")
 
 
 class ClaimEvent(models.Model):
-    """Append-only history of a claim's status, rating and attention changes (who and when)."""
+    """Append-only history of a claim's status, rating, attention, corrections and updates
+    (who and when)."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"
@@ -457,6 +547,8 @@ class ClaimEvent(models.Model):
         RATING = "rating", "Rating changed"
         ATTENTION = "attention", "Flagged for attention"
         ACKNOWLEDGED = "acknowledged", "Attention acknowledged"
+        CORRECTION = "correction", "Correction published"
+        UPDATE = "update", "Update published"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

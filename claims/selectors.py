@@ -14,6 +14,7 @@ Visibility comes from the models' named querysets (`published()`, `visible_to(us
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,7 +69,13 @@ def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
             Prefetch("citations", citation_model._default_manager.select_related("source")),
             Prefetch(
                 "events",
-                ClaimEvent.objects.filter(kind__in=[ClaimEvent.Kind.STATUS, ClaimEvent.Kind.RATING])
+                ClaimEvent.objects.filter(
+                    kind__in=[
+                        ClaimEvent.Kind.CREATED,
+                        ClaimEvent.Kind.STATUS,
+                        ClaimEvent.Kind.RATING,
+                    ]
+                )
                 .select_related("from_rating", "to_rating")
                 .order_by("at", "pk"),
             ),
@@ -78,21 +85,61 @@ def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
     )
 
 
-def public_history(claim: Claim) -> list[ClaimEvent]:
-    """Status and rating changes from first publication on, without who made them (reads the
-    events `claim_page` prefetched: no query).
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    text: str
 
-    What happens before publication is editorial work in progress, not the public record.
+
+def public_history(claim: Claim) -> list[HistoryEntry]:
+    """Status and rating changes from first publication on, one line per act, without who
+    (reads the events `claim_page` prefetched: no query).
+
+    What happens before publication is editorial work in progress, not the public record;
+    its rating events only tell which rating the claim was published as.
     """
     events = list(claim.events.all())
     first_published = next((i for i, e in enumerate(events) if e.to_public_status), None)
     if first_published is None:
         return []
-    return [
-        event
-        for event in events[first_published:]
-        if event.kind == ClaimEvent.Kind.RATING or event.to_status != event.from_status
-    ]
+    entries: list[HistoryEntry] = []
+    rating_changed_by_last = False
+    for i, event in enumerate(events[first_published:], start=first_published):
+        if event.kind == ClaimEvent.Kind.RATING:
+            before = f" from {event.from_rating.label}" if event.from_rating else ""
+            to = event.to_rating.label if event.to_rating else "no rating"
+            text = f"corrected: rating changed{before} to {to}"
+            rating_changed_by_last = True
+        elif event.to_status == event.from_status or event.kind != ClaimEvent.Kind.STATUS:
+            continue
+        elif event.to_status == Claim.Status.PUBLISHED:
+            rating = event.to_rating or _rating_published_as(claim, events, i)
+            text = f"published as {rating.label}" if rating else "published"
+        elif event.to_status == Claim.Status.CORRECTED:
+            if rating_changed_by_last:
+                continue  # the same correction as the rating change just listed
+            text = "corrected"
+        elif event.to_status == Claim.Status.WITHDRAWN:
+            text = "withdrawn"
+        else:
+            text = f"status changed to {event.get_to_status_display().lower()}"
+        if event.kind != ClaimEvent.Kind.RATING:
+            rating_changed_by_last = False
+        if entries and (entries[-1].text, entries[-1].at.date()) == (text, event.at.date()):
+            continue  # recorded twice (e.g. an import and its publication): said once
+        entries.append(HistoryEntry(at=event.at, text=text))
+    return entries
+
+
+def _rating_published_as(claim: Claim, events: list[ClaimEvent], index: int) -> Rating | None:
+    """The rating at a publication recorded without one (older history rows)."""
+    for event in reversed(events[:index]):
+        if event.to_rating_id is not None:
+            return event.to_rating
+    for event in events[index:]:
+        if event.kind == ClaimEvent.Kind.RATING and event.from_rating_id is not None:
+            return event.from_rating
+    return claim.rating
 
 
 # --- Scorecards -------------------------------------------------------------------------------

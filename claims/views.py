@@ -122,9 +122,20 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "json_ld": json_ld_script_text(review),
         "history": selectors.public_history(claim),
         "citations": list(claim.citations.all()),
-        "corrections": list(claim.corrections.all()),
+        **public_log(claim),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+def public_log(claim: Claim) -> dict:
+    """The corrections and updates of a claim (oldest first), split for the page."""
+    entries = list(claim.corrections.all())
+    return {
+        "log": entries,
+        "corrections": [e for e in entries if not e.is_update],
+        "updates": [e for e in entries if e.is_update],
+        "last_revision": entries[-1] if entries else None,
+    }
 
 
 def _withdrawn(request: HttpRequest, claim: Claim) -> HttpResponse:

@@ -3,15 +3,25 @@
 Roles: Editors create and edit drafts and send them to review; Reviewers (permission
 `claims.publish_claim`) also publish, correct and withdraw. Each change is recorded as a
 ClaimEvent with who and when.
+
+Once a claim is published, anything readers see of it (Claim.READER_FIELDS, its figures, its
+citations) changes only here, only by a reviewer, and only on the public record: a correction
+(rating or substance, with the reason) or an update (clarification or typo, with a short
+note). The admin, the API, the ClaimReview importer and every inline go through
+`save_claim`, `save_part`/`delete_part` (figures; `sources.citations` for citations) or
+`record_change`, so none of them can change a published claim silently.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from claims.exceptions import NotAllowed, WorkflowError
@@ -24,10 +34,63 @@ Status = Claim.Status
 User = AbstractBaseUser | AnonymousUser
 
 
+T = TypeVar("T")
+
+NOTE_NEEDED = (
+    "This claim is published: a change readers see is either a correction (say what changed "
+    "and why) or an update (a short public note)."
+)
+
+
 @dataclass(frozen=True)
 class CorrectionNote:
+    """A correction: a change of rating or substance, with the reason (public)."""
+
     what_changed: str
     reason: str
+
+    kind = Correction.Kind.CORRECTION
+
+    @property
+    def text(self) -> str:
+        return self.what_changed
+
+
+@dataclass(frozen=True)
+class UpdateNote:
+    """An update: a clarification or a typo fixed, with a short public note."""
+
+    note: str
+
+    kind = Correction.Kind.UPDATE
+
+    @property
+    def text(self) -> str:
+        return self.note
+
+
+ChangeNote = CorrectionNote | UpdateNote
+
+
+def change_note(kind: str, text: str, reason: str = "") -> ChangeNote:
+    """The note a form or API body gives: kind "correction" (text = what changed) or "update"."""
+    if kind == Correction.Kind.UPDATE:
+        return UpdateNote(text)
+    if kind == Correction.Kind.CORRECTION:
+        return CorrectionNote(text, reason)
+    raise WorkflowError("Say whether the change is a correction or an update.")
+
+
+def _checked_note(note: ChangeNote | None) -> ChangeNote:
+    if note is None:
+        raise WorkflowError(NOTE_NEEDED)
+    if isinstance(note, CorrectionNote):
+        if not note.what_changed.strip() or not note.reason.strip():
+            raise WorkflowError("A correction says what changed and why.")
+        return CorrectionNote(note.what_changed.strip(), note.reason.strip())
+    if not note.note.strip():
+        raise WorkflowError("An update needs a short public note.")
+    return UpdateNote(note.note.strip())
 
 
 def can_edit(user: User) -> bool:
@@ -43,6 +106,21 @@ def can_edit_claim(user: User, claim: Claim) -> bool:
     if not can_edit(user):
         return False
     return claim.status in (Status.DRAFT, Status.IN_REVIEW) or can_publish(user)
+
+
+def require_can_change_published_part(user: User, claim: Claim) -> None:
+    """Refuse a change to the claim or one of its parts (figure, citation) the user may not make.
+
+    Editors change drafts and claims in review; what readers see of a published claim is
+    changed by reviewers only (and then on the record, see `change_part`).
+    """
+    if not can_edit(user):
+        raise NotAllowed("You cannot edit claims.")
+    if not can_edit_claim(user, claim):
+        raise NotAllowed(
+            "Only reviewers can change a published claim, its figures or its citations; "
+            "each change is recorded as a correction or an update."
+        )
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -66,7 +144,7 @@ def _set_status(
     note: str = "",
     *,
     at: datetime | None = None,
-    to_rating: Rating | None = None,
+    **fields,
 ) -> None:
     old_status = claim.status
     claim.status = new_status
@@ -78,9 +156,246 @@ def _set_status(
         at=at,
         from_status=old_status,
         to_status=new_status,
-        to_rating=to_rating,
         note=note,
+        **fields,
     )
+
+
+# --- Changes to published claims ------------------------------------------------------------
+
+
+@dataclass
+class PublishedEdit:
+    """One reviewer's edit of a published claim: the parts it changed, one public record.
+
+    Started by `start_published_edit`, passed as `change=` to the functions that write
+    (`save_claim`, `save_part`, `delete_part`), written by `finish_published_edit`; the
+    `published_edit` context manager does all three in one transaction.
+    """
+
+    claim: Claim
+    user: User
+    note: ChangeNote
+    changes: list[str] = field(default_factory=list)
+    previous_rating: Rating | None = None
+    new_rating: Rating | None = None
+
+    def add(self, what: str) -> None:
+        if what not in self.changes:
+            self.changes.append(what)
+
+
+def start_published_edit(claim: Claim, user: User, note: ChangeNote | None) -> PublishedEdit:
+    """Check that the user may change the published claim and that the note is complete."""
+    _require(
+        can_publish(user),
+        "Only reviewers can change a published claim; each change is recorded.",
+    )
+    if not claim.is_public:
+        raise WorkflowError("Only published claims take corrections and updates; edit the draft.")
+    return PublishedEdit(claim=claim, user=user, note=_checked_note(note))
+
+
+def finish_published_edit(
+    edit: PublishedEdit, *, even_if_unchanged: bool = False
+) -> Correction | None:
+    """Write the edit's public record (call inside the transaction that made the changes)."""
+    if not edit.changes and not even_if_unchanged:
+        return None
+    return record_change(
+        edit.claim,
+        edit.user,
+        edit.note,
+        changes=edit.changes,
+        previous_rating=edit.previous_rating,
+        new_rating=edit.new_rating,
+    )
+
+
+@contextmanager
+def published_edit(claim: Claim, user: User, note: ChangeNote | None) -> Iterator[PublishedEdit]:
+    """`with published_edit(claim, reviewer, note) as edit:` change parts, get one record."""
+    edit = start_published_edit(claim, user, note)
+    with transaction.atomic():
+        yield edit
+        finish_published_edit(edit)
+
+
+@contextmanager
+def _editing(
+    claim: Claim, user: User, change: ChangeNote | PublishedEdit | None
+) -> Iterator[PublishedEdit]:
+    if isinstance(change, PublishedEdit):
+        if change.claim.pk != claim.pk:
+            raise WorkflowError("One recorded change covers one claim.")
+        yield change
+    else:
+        with published_edit(claim, user, change) as edit:
+            yield edit
+
+
+@transaction.atomic
+def record_change(
+    claim: Claim,
+    user: User,
+    note: ChangeNote,
+    *,
+    changes: list[str] | tuple[str, ...] = (),
+    previous_rating: Rating | None = None,
+    new_rating: Rating | None = None,
+) -> Correction:
+    """Log a public correction or update on a published claim, with who and when in its history.
+
+    A correction moves the claim to "corrected"; an update keeps its status. Either way the
+    claim's `revised_at` (ClaimReview dateModified, feeds) moves to now.
+    """
+    _require(can_publish(user), "Only reviewers can correct or update published claims.")
+    if not claim.is_public:
+        raise WorkflowError("Only published claims take corrections and updates; edit the draft.")
+    note = _checked_note(note)
+    if isinstance(note, UpdateNote) and (
+        previous_rating is not None and new_rating is not None and previous_rating != new_rating
+    ):
+        raise WorkflowError("A change of rating is a correction: say what changed and why.")
+    entry = Correction.objects.create(
+        claim=claim,
+        kind=note.kind,
+        what_changed=note.text,
+        reason=note.reason if isinstance(note, CorrectionNote) else "",
+        previous_rating=previous_rating or claim.rating,
+        new_rating=new_rating or claim.rating,
+        created_by=user if user.is_authenticated else None,
+    )
+    claim.revised_at = entry.created_at
+    Claim.objects.filter(pk=claim.pk).update(revised_at=entry.created_at, updated_at=timezone.now())
+    changed = f" (changed: {', '.join(changes)})" if changes else ""
+    kind = (
+        ClaimEvent.Kind.UPDATE
+        if note.kind == Correction.Kind.UPDATE
+        else ClaimEvent.Kind.CORRECTION
+    )
+    _record(claim, user, kind, note=f"{note.text}{changed}")
+    if note.kind == Correction.Kind.CORRECTION and claim.status != Status.CORRECTED:
+        _set_status(claim, user, Status.CORRECTED, note.text)
+    return entry
+
+
+def reader_visible_changes(before: Claim, after: Claim) -> list[str]:
+    """The names of the fields readers see that differ between two versions of a claim."""
+    changed = []
+    for name in Claim.READER_FIELDS:
+        model_field = Claim._meta.get_field(name)
+        if model_field.value_from_object(before) != model_field.value_from_object(after):
+            changed.append(str(model_field.verbose_name))
+    return changed
+
+
+def describe_part(part: models.Model) -> str:
+    return f"{part._meta.verbose_name} “{part}”"
+
+
+def change_part(
+    claim: Claim,
+    user: User,
+    change: ChangeNote | PublishedEdit | None,
+    what: str,
+    apply: Callable[[], T],
+    *,
+    seen_by_readers: bool = True,
+) -> T:
+    """Apply a change to one of the claim's parts (a figure, a citation) under the rule above.
+
+    Drafts and claims in review: editors and reviewers, no record. Published claims:
+    reviewers only, with a correction or update note that the change is recorded under
+    (`seen_by_readers=False`, e.g. an internal note edited: reviewers only, no record).
+    """
+    require_can_change_published_part(user, claim)
+    with transaction.atomic():
+        if not claim.is_public or (not seen_by_readers and change is None):
+            result = apply()
+        else:
+            with _editing(claim, user, change) as edit:
+                result = apply()
+                edit.add(what)
+        # The claim's representation changed with its part (Last-Modified, caches).
+        Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
+    return result
+
+
+def part_reader_fields(part: models.Model) -> tuple[str, ...]:
+    """The fields of a figure or citation readers see (all concrete ones unless declared)."""
+    declared = getattr(type(part), "READER_FIELDS", None)
+    if declared is not None:
+        return tuple(declared)
+    return tuple(f.attname for f in part._meta.concrete_fields if not f.primary_key)
+
+
+def part_changes_readers(part: models.Model, new_values: dict) -> bool:
+    """Whether setting `new_values` ({field name: value}) on a saved part changes what readers see."""
+    names = part_reader_fields(part)
+    for name, value in new_values.items():
+        model_field = part._meta.get_field(name)
+        if model_field.name not in names and model_field.attname not in names:
+            continue
+        if model_field.value_from_object(part) != (
+            value.pk if isinstance(value, models.Model) else value
+        ):
+            return True
+    return False
+
+
+def _stored_differs(part: models.Model) -> bool:
+    if part.pk is None:
+        return True
+    stored = type(part)._default_manager.filter(pk=part.pk).first()
+    if stored is None:
+        return True
+    return any(
+        part._meta.get_field(name).value_from_object(part)
+        != part._meta.get_field(name).value_from_object(stored)
+        for name in part_reader_fields(part)
+    )
+
+
+def _claim_of(part: models.Model) -> Claim:
+    claim = part.claim
+    if part.pk is not None:
+        stored = type(part)._default_manager.filter(pk=part.pk).values_list("claim_id", flat=True)
+        stored_claim_id = next(iter(stored), claim.pk)
+        if stored_claim_id != claim.pk:
+            raise WorkflowError(
+                f"A {part._meta.verbose_name} cannot move to another claim; add a new one."
+            )
+    return claim
+
+
+def save_part(
+    part: models.Model,
+    user: User,
+    *,
+    change: ChangeNote | PublishedEdit | None = None,
+    what: str = "",
+) -> models.Model:
+    """Save a figure or citation (added or changed) of its claim, under the published rule."""
+    claim = _claim_of(part)
+    verb = "added" if part.pk is None else "changed"
+    what = what or f"{describe_part(part)} {verb}"
+    seen = not claim.is_public or _stored_differs(part)
+    change_part(claim, user, change, what, part.save, seen_by_readers=seen)
+    return part
+
+
+def delete_part(
+    part: models.Model, user: User, *, change: ChangeNote | PublishedEdit | None = None
+) -> None:
+    """Delete a figure or citation of a claim, under the published rule."""
+    claim = _claim_of(part)
+    change_part(claim, user, change, f"{describe_part(part)} removed", part.delete)
+
+
+def update_published(claim: Claim, user: User, note: str) -> Correction:
+    """Log an update (a clarification or typo fixed) on a published claim, rating kept."""
+    return record_change(claim, user, UpdateNote(note))
 
 
 # `at=` (create, submit, publish): when the step happened, for records of past work such as the
@@ -102,31 +417,54 @@ def create_claim(claim: Claim, user: User, *, at: datetime | None = None) -> Cla
 
 
 @transaction.atomic
-def save_claim(claim: Claim, user: User, *, correction: CorrectionNote | None = None) -> Claim:
-    """Save edits to an existing claim, enforcing who may edit and the correction rule.
+def save_claim(
+    claim: Claim,
+    user: User,
+    *,
+    correction: CorrectionNote | None = None,
+    change: ChangeNote | PublishedEdit | None = None,
+) -> Claim:
+    """Save edits to an existing claim, enforcing who may edit and the public-record rule.
 
-    A changed rating on a public claim needs a correction note and a reviewer; it is logged
-    publicly as a Correction and moves the claim to "corrected".
+    Drafts: saved, rating changes kept in the history. Published claims: reviewers only; a
+    change readers see needs `change` (or `correction`): a changed rating is a correction,
+    logged publicly with both ratings, and moves the claim to "corrected".
     """
     _require(can_edit_claim(user, claim), "Only reviewers can edit a published claim.")
+    note = change if change is not None else correction
     previous = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != previous.status:
         raise WorkflowError("Change the status with the workflow actions, not by editing.")
     rating_changed = claim.rating_id != previous.rating_id
-    if previous.is_public and rating_changed:
-        change_rating(claim, claim.rating, user, correction=correction, previous=previous)
+    if not previous.is_public:
+        claim.save()
+        if rating_changed:
+            _record(
+                claim,
+                user,
+                ClaimEvent.Kind.RATING,
+                from_rating=previous.rating,
+                to_rating=claim.rating,
+            )
         return claim
-    claim.save()
-    if previous.is_public and correction is not None:
-        correct(claim, user, correction)
     if rating_changed:
-        _record(
-            claim,
-            user,
-            ClaimEvent.Kind.RATING,
-            from_rating=previous.rating,
-            to_rating=claim.rating,
-        )
+        if isinstance(note, UpdateNote) or (
+            isinstance(note, PublishedEdit) and isinstance(note.note, UpdateNote)
+        ):
+            raise WorkflowError("A change of rating is a correction: say what changed and why.")
+        change_rating(claim, claim.rating, user, correction=note, previous=previous)
+        return claim
+    changed = reader_visible_changes(previous, claim)
+    if not changed:
+        claim.save()
+        if isinstance(note, CorrectionNote | UpdateNote):
+            # A note with no field changed: the parts, or nothing, were fixed; log it anyway.
+            record_change(claim, user, note)
+        return claim
+    with _editing(claim, user, note) as edit:
+        claim.save()
+        for name in changed:
+            edit.add(name)
     return claim
 
 
@@ -173,7 +511,7 @@ def change_rating(
     new_rating: Rating | None,
     user: User,
     *,
-    correction: CorrectionNote | None,
+    correction: CorrectionNote | PublishedEdit | None,
     previous: Claim | None = None,
 ) -> Claim:
     """Change the verdict of a public claim: reviewers only, with a public correction entry."""
@@ -181,26 +519,23 @@ def change_rating(
     previous = previous or Claim.objects.get(pk=claim.pk)
     if new_rating is None:
         raise WorkflowError("A published claim must keep a rating.")
-    if correction is None or not correction.what_changed.strip() or not correction.reason.strip():
+    note = correction.note if isinstance(correction, PublishedEdit) else correction
+    if not isinstance(note, CorrectionNote) or (
+        not note.what_changed.strip() or not note.reason.strip()
+    ):
         raise WorkflowError(
             "Changing the rating of a published claim needs a correction: what changed and why."
         )
     old_rating = previous.rating
-    claim.rating = new_rating
-    old_status = previous.status
-    claim.status = Status.CORRECTED
-    claim.save()
-    Correction.objects.create(
-        claim=claim,
-        what_changed=correction.what_changed.strip(),
-        reason=correction.reason.strip(),
-        previous_rating=old_rating,
-        new_rating=new_rating,
-        created_by=user if user.is_authenticated else None,
-    )
-    _record(claim, user, ClaimEvent.Kind.RATING, from_rating=old_rating, to_rating=new_rating)
-    if old_status != Status.CORRECTED:
-        _record(claim, user, ClaimEvent.Kind.STATUS, from_status=old_status, to_status=claim.status)
+    with _editing(claim, user, correction) as edit:
+        claim.rating = new_rating
+        claim.save()
+        _record(claim, user, ClaimEvent.Kind.RATING, from_rating=old_rating, to_rating=new_rating)
+        edit.previous_rating = edit.previous_rating or old_rating
+        edit.new_rating = new_rating
+        edit.add("rating")
+        for name in reader_visible_changes(previous, claim):
+            edit.add(name)
     return claim
 
 
@@ -212,16 +547,7 @@ def correct(claim: Claim, user: User, correction: CorrectionNote) -> Claim:
         raise WorkflowError("Only published claims take corrections; edit the draft instead.")
     if not correction.what_changed.strip() or not correction.reason.strip():
         raise WorkflowError("Say what changed and why.")
-    Correction.objects.create(
-        claim=claim,
-        what_changed=correction.what_changed.strip(),
-        reason=correction.reason.strip(),
-        previous_rating=claim.rating,
-        new_rating=claim.rating,
-        created_by=user if user.is_authenticated else None,
-    )
-    if claim.status != Status.CORRECTED:
-        _set_status(claim, user, Status.CORRECTED, correction.what_changed)
+    record_change(claim, user, correction)
     return claim
 
 

@@ -22,10 +22,13 @@ from django.urls import path, reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from claims import workflow
 from claims.admin import add_claim_inline
+from claims.admin.claims import ClaimPartAdmin, ClaimPartFormSet, ClaimPartInlineMixin
 from claims.admin.intake import IntakeForm, intake_page
 from claims.models import Claim
 from sources import intake
+from sources.citations import delete_citation, save_citation
 from sources.models import (
     MONITORING_FIELDS,
     Citation,
@@ -54,7 +57,7 @@ def state_badge(source: Source) -> str:
     )
 
 
-class CitationFormSet(forms.BaseInlineFormSet):
+class CitationFormSet(ClaimPartFormSet):
     """Refuse the same excerpt of the same source twice within one save."""
 
     def clean(self) -> None:
@@ -74,7 +77,7 @@ class CitationFormSet(forms.BaseInlineFormSet):
             seen.add(key)
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(ClaimPartInlineMixin, admin.StackedInline):
     model = Citation
     formset = CitationFormSet
     extra = 0
@@ -92,10 +95,46 @@ class CitationInline(admin.StackedInline):
     readonly_fields = ["excerpt_state", "found_figure", "excerpt_checked_at", "found_text"]
 
 
+class SourceCitationFormSet(CitationFormSet):
+    """Citations of one source, each of its own claim: those of published claims are changed
+    on the claim's page, where the change is recorded as a correction or an update."""
+
+    request_user = None
+
+    def clean(self) -> None:
+        forms.BaseInlineFormSet.clean(self)
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.has_changed():
+                continue
+            claims = {form.cleaned_data.get("claim")}
+            if form.instance.pk is not None:
+                claims.add(form.instance.claim)
+            for claim in filter(None, claims):
+                try:
+                    workflow.require_can_change_published_part(self.request_user, claim)
+                except workflow.NotAllowed as refusal:
+                    raise ValidationError(str(refusal)) from None
+                if claim.is_public:
+                    raise ValidationError(
+                        f"“{claim}” is published: change its citations on the claim's page, "
+                        "where the change is recorded as a correction or an update."
+                    )
+
+
 class SourceCitationInline(CitationInline):
+    formset = SourceCitationFormSet
     autocomplete_fields = ["claim"]
     fields = ["claim", "role", "excerpt", "cited_figure", "excerpt_state", "found_figure"]
     verbose_name_plural = "Citations of this source"
+
+    def _may_change(self, request: HttpRequest, obj) -> bool:
+        # The parent is a source: each row's claim is checked by the formset.
+        return True
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user = request.user
+        return formset
 
 
 add_claim_inline(CitationInline)
@@ -162,6 +201,24 @@ class SourceAdmin(admin.ModelAdmin):
         ("Monitoring", {"fields": readonly_fields}),
     ]
     inlines = [SourceCitationInline, SourceCheckInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Source | None = None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.cited_by_public_claim():
+            # Never edited in place: a new source replaces it through a recorded update.
+            fields.append("url")
+        return fields
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not Citation:
+            return super().save_formset(request, form, formset, change)
+        citations = formset.save(commit=False)
+        for citation in formset.deleted_objects:
+            delete_citation(citation, request.user)
+        for citation in citations:
+            save_citation(citation, request.user)
+        formset.save_m2m()
+        return None
 
     @admin.display(description="State", ordering="state")
     def state_label(self, obj: Source) -> str:
@@ -267,7 +324,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(ClaimPartAdmin):
     list_display = ["claim", "source", "role", "excerpt_state", "cited_figure", "found_figure"]
     list_filter = ["role", "excerpt_state"]
     list_select_related = ["claim", "source"]

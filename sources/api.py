@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import workflow
-from claims.api.parts import ClaimPartWritesMixin
+from claims.api.parts import ChangeNoteSerializer, ClaimPartWritesMixin
 from claims.claimreview import ClaimReviewError, claim_review_items
 from claims.models import Claim, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
@@ -35,6 +35,7 @@ from config.api.pagination import ApiCursorPagination
 from config.api.parsers import LimitedJSONParser
 from config.api.schema import viewset_schema
 from sources import tasks
+from sources.citations import replace_cited_source, require_address_editable
 from sources.claimreview_import import import_claim_reviews
 from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
 
@@ -182,6 +183,8 @@ class SourceViewSet(
         serializer.instance = self.get_queryset().get(pk=source.pk)
 
     def perform_update(self, serializer) -> None:
+        if "url" in serializer.validated_data:
+            require_address_editable(serializer.instance, serializer.validated_data["url"])
         source = serializer.save()
         serializer.instance = self.get_queryset().get(pk=source.pk)
 
@@ -211,10 +214,17 @@ class CitationSerializer(serializers.ModelSerializer):
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
     source_url = serializers.URLField(source="source.url", read_only=True)
     source_state = serializers.CharField(source="source.state", read_only=True)
+    change = ChangeNoteSerializer(
+        write_only=True,
+        required=False,
+        help_text="Required to change a citation of a published claim (reviewers only); a "
+        "new `source` replaces the cited one, recorded as an update.",
+    )
 
     class Meta:
         model = Citation
         fields = [
+            "change",
             "id",
             "claim",
             "source",
@@ -255,7 +265,8 @@ class CitationSerializer(serializers.ModelSerializer):
         return claim
 
     def validate(self, attrs: dict) -> dict:
-        citation = Citation(**{**self._current(), **attrs})
+        fields = {name: value for name, value in attrs.items() if name != "change"}
+        citation = Citation(**{**self._current(), **fields})
         try:
             citation.clean()
         except DjangoValidationError as error:
@@ -291,6 +302,18 @@ class CitationViewSet(ClaimPartWritesMixin, viewsets.ModelViewSet):
     filterset_class = CitationFilter
     ordering_fields = ["id", "position", "created_at"]
     ordering = ["claim_id", "position", "id"]
+
+    def perform_update(self, serializer) -> None:
+        citation = serializer.instance
+        new_source = serializer.validated_data.get("source")
+        if new_source is None or new_source.pk == citation.source_id:
+            return super().perform_update(serializer)
+        note = ChangeNoteSerializer.to_note(serializer.validated_data.pop("change", None))
+        for name, value in serializer.validated_data.items():
+            if name != "source":
+                setattr(citation, name, value)
+        replace_cited_source(citation, new_source, self.request.user, change=note)
+        return None
 
     def get_queryset(self) -> QuerySet[Citation]:
         return Citation.objects.visible_to(self.request.user).select_related("source")

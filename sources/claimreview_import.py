@@ -16,6 +16,10 @@ Decisions (README "REST API"):
   claim as the publisher wrote it (the page's exact words are not in ClaimReview), so the
   citation starts in state "unknown" until the monitor has looked.
 - Each item runs in its own savepoint: a bad item leaves no rows and does not stop the rest.
+- A published claim changes only on the record (claims.workflow): a reviewer's re-import that
+  changes what readers see (fields or origin citations) logs one update, or one correction
+  when the verdict changed; an editor's re-import of a published claim that would change it
+  is rejected and changes nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from claims.claimreview import (
     truncate,
 )
 from claims.models import Claim, Claimant
+from sources.citations import save_citation
 from sources.models import Citation, Source, normalise_url
 
 # Items per outer transaction: savepoints inside, one commit per batch.
@@ -84,6 +89,8 @@ class _Importer:
         self.claimants: dict[str, Claimant] = {}
         self.claims: dict[str, Claim] = {}
         self.sources: dict[str, Source] = {}
+        # The recorded edit of the published claim being re-imported (see _reimport).
+        self.edit: workflow.PublishedEdit | None = None
         # Cache entries created or changed by the current item, dropped if it rolls back.
         self.touched: list[tuple[dict, str]] = []
 
@@ -173,16 +180,48 @@ class _Importer:
         }
         claim = self.claims.get(review.url)
         if claim is None:
-            claim = self._create(review, fields, attention)
+            claim = self._create(review, fields, attention, appearances)
         else:
-            result.status = self._update(claim, review, fields)
-        self._cite_origins(claim, appearances)
+            result.status = self._reimport(claim, review, fields, appearances)
         result.claim_id = claim.pk
         return result
 
-    def _create(self, review: ParsedReview, fields: dict, attention: str) -> Claim:
+    def _reimport(
+        self, claim: Claim, review: ParsedReview, fields: dict, appearances: list[str]
+    ) -> str:
+        """Update a claim imported before; a published one only through a recorded edit."""
+        edit = None
+        if claim.is_public and self.publish:
+            rating_changed = fields["rating"] != claim.rating
+            note: workflow.ChangeNote = (
+                workflow.CorrectionNote(
+                    what_changed="Verdict revised on re-import of the publisher's ClaimReview.",
+                    reason=f"The publisher's ClaimReview at {review.url} changed its verdict.",
+                )
+                if rating_changed
+                else workflow.UpdateNote(
+                    f"Updated from the publisher's ClaimReview at {review.url}."
+                )
+            )
+            edit = workflow.start_published_edit(claim, self.user, note)
+        self.edit = edit
+        try:
+            status = self._update(claim, fields, edit)
+            if self._cite_origins(claim, appearances):
+                status = "updated"
+        finally:
+            self.edit = None
+        if edit is not None:
+            workflow.finish_published_edit(edit)
+        return status
+
+    def _create(
+        self, review: ParsedReview, fields: dict, attention: str, appearances: list[str]
+    ) -> Claim:
         claim = Claim(review_url=review.url, **fields)
         workflow.create_claim(claim, self.user)
+        # Cited while a draft: publishing is the moment readers first see the claim.
+        self._cite_origins(claim, appearances)
         if self.publish:
             # Noon local time keeps the review's date whatever the time zone of the reader.
             claim.published_at = timezone.make_aware(
@@ -197,24 +236,23 @@ class _Importer:
         self.touched.append((self.claims, review.url))
         return claim
 
-    def _update(self, claim: Claim, review: ParsedReview, fields: dict) -> str:
+    def _update(self, claim: Claim, fields: dict, edit: workflow.PublishedEdit | None) -> str:
         changed = {k: v for k, v in fields.items() if getattr(claim, k) != v}
         if not changed:
             return "unchanged"
-        old_rating = claim.rating
         for name, value in changed.items():
             setattr(claim, name, value)
-        correction = None
-        if claim.is_public and "rating" in changed:
-            correction = workflow.CorrectionNote(
-                what_changed=f"Rating changed from {old_rating} to {claim.rating} on re-import.",
-                reason=f"The publisher's ClaimReview at {review.url} changed its verdict.",
-            )
-        workflow.save_claim(claim, self.user, correction=correction)
+        workflow.save_claim(claim, self.user, change=edit)
         return "updated"
 
-    def _cite_origins(self, claim: Claim, urls: list[str]) -> None:
-        """Each appearance URL as a monitored source cited as the claim's origin."""
+    def _cite_origins(self, claim: Claim, urls: list[str]) -> bool:
+        """Each appearance URL as a monitored source cited as the claim's origin.
+
+        Returns whether a citation was added or changed (on a published claim: under the
+        re-import's recorded edit, `self.edit`).
+        """
+        edit = self.edit
+        changed = False
         for url in urls:
             source = self.sources.get(url)
             if source is None:
@@ -225,18 +263,22 @@ class _Importer:
                 claim=claim, source=source, role=Citation.Role.ORIGIN, note=IMPORT_NOTE
             ).first()
             if citation is None:
-                Citation.objects.create(
+                citation = Citation(
                     claim=claim,
                     source=source,
                     role=Citation.Role.ORIGIN,
                     excerpt=claim.text,
                     note=IMPORT_NOTE,
                 )
+                save_citation(citation, self.user, change=edit)
+                changed = True
             elif citation.excerpt != claim.text:
                 # The publisher reworded the claim: the imported excerpt follows, to be re-found.
                 citation.excerpt = claim.text
                 citation.excerpt_state = Citation.ExcerptState.UNKNOWN
-                citation.save()
+                save_citation(citation, self.user, change=edit)
+                changed = True
+        return changed
 
 
 def import_claim_reviews(payload: Any, user: workflow.User) -> ImportReport:

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from claims.exceptions import WorkflowError
 from claims.models import Claim
 from sources.addresses import MAX_URL_LENGTH, normalise_url, validate_source_url
 
@@ -114,10 +115,28 @@ class Source(models.Model):
             if clash.exists():
                 raise ValidationError({"url": "A source with this URL already exists."})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        source = super().from_db(db, field_names, values)
+        # The address as stored, so a save can tell whether it is being changed (see save).
+        source._stored_url = source.__dict__.get("url")
+        return source
+
     def save(self, *args, **kwargs) -> None:
         self.url = normalise_url(self.url)
         self.host = urlsplit(self.url).hostname or ""
+        stored = getattr(self, "_stored_url", None)
+        if stored is not None and stored != self.url and self.cited_by_public_claim():
+            # Readers followed this address from a published claim: a new address is a new
+            # Source, swapped in through a recorded update (sources.citations), never in place.
+            raise WorkflowError(
+                "A published claim cites this source, so its address cannot be changed."
+            )
         super().save(*args, **kwargs)
+        self._stored_url = self.url
+
+    def cited_by_public_claim(self) -> bool:
+        return self.pk is not None and self.citations.of_public_claims().exists()
 
 
 # What a check writes on the source: an editor's concurrent edit of title or URL is not undone.
@@ -155,6 +174,10 @@ class CitationQuerySet(models.QuerySet):
 
 class Citation(models.Model):
     """A claim citing a source, with the exact excerpt and its live state on the page."""
+
+    # What the claim page shows of a citation (the note and the excerpt's context are for
+    # editors; the excerpt's live state is the monitor's, not an editorial change).
+    READER_FIELDS = ("source", "role", "excerpt", "cited_figure", "position")
 
     class Role(models.TextChoices):
         ORIGIN = "origin", "Origin (where the claim was made)"

@@ -11,6 +11,7 @@ from typing import ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -23,7 +24,42 @@ from claims.figures import format_number
 from claims.models import Claim, ClaimEvent, Correction, Figure
 
 
-class FigureInline(admin.TabularInline):
+class ClaimPartFormSet(forms.BaseInlineFormSet):
+    """The figures or citations of a claim: on a published claim, a change needs the note."""
+
+    def __init__(self, *args, change_noted: bool = False, **kwargs) -> None:
+        self.change_noted = change_noted
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        claim = self.instance
+        if claim.pk and claim.is_public and self.has_changed() and not self.change_noted:
+            raise ValidationError(
+                f"This claim is published: changing its {self.model._meta.verbose_name_plural} "
+                "is a correction or an update. Fill in “Correction or update” below."
+            )
+
+
+class ClaimPartInlineMixin:
+    """Inlines of a claim's parts: read-only where the user may not change the claim."""
+
+    formset = ClaimPartFormSet
+
+    def _may_change(self, request: HttpRequest, obj: Claim | None) -> bool:
+        return obj is None or workflow.can_edit_claim(request.user, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_change(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_change(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_change(request, obj) and super().has_delete_permission(request, obj)
+
+
+class FigureInline(ClaimPartInlineMixin, admin.TabularInline):
     model = Figure
     extra = 0
     fields = [
@@ -67,12 +103,24 @@ def figure_arithmetic(figure: Figure) -> str:
 class CorrectionInline(admin.StackedInline):
     model = Correction
     extra = 0
-    fields = ["created_at", "what_changed", "reason", "previous_rating", "new_rating", "created_by"]
+    fields = [
+        "kind",
+        "created_at",
+        "what_changed",
+        "reason",
+        "previous_rating",
+        "new_rating",
+        "created_by",
+    ]
     readonly_fields = fields
     can_delete = False
+    verbose_name_plural = "Corrections and updates (public log, append-only)"
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         # Corrections are written through the claim form / workflow, so they stay consistent.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
@@ -91,12 +139,23 @@ class ClaimEventInline(admin.TabularInline):
         return False
 
 
-class ClaimAdminForm(forms.ModelForm):
+class ChangeNoteFields(forms.Form):
+    """What a reviewer says about a change to a published claim: the public record."""
+
+    change_kind = forms.ChoiceField(
+        label="This change is",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (Correction.Kind.CORRECTION, "a correction (rating or substance: give the reason)"),
+            (Correction.Kind.UPDATE, "an update (clarification or typo: a short public note)"),
+        ],
+    )
     correction_what = forms.CharField(
-        label="Correction: what changed",
+        label="What changed / update note",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when you change the rating of a published claim; shown publicly.",
+        help_text="Shown publicly: in the corrections log, or as “Updated <date>: <note>”.",
     )
     correction_reason = forms.CharField(
         label="Correction: why",
@@ -104,6 +163,50 @@ class ClaimAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def clean_change_note(self, cleaned: dict, *, needed: bool, rating_changed: bool) -> None:
+        """Add form errors unless the note a change to a published claim needs is complete."""
+        what = (cleaned.get("correction_what") or "").strip()
+        reason = (cleaned.get("correction_reason") or "").strip()
+        kind = self._kind(cleaned)
+        if rating_changed and kind == Correction.Kind.UPDATE:
+            self.add_error("change_kind", "A change of rating is a correction.")
+        if not needed and not what and not reason:
+            return
+        if not what:
+            self.add_error(
+                "correction_what",
+                "Changing the rating of a published claim needs a correction: say what changed."
+                if rating_changed
+                else workflow.NOTE_NEEDED,
+            )
+        if kind is None:
+            self.add_error("change_kind", "Say whether this is a correction or an update.")
+        elif kind == Correction.Kind.CORRECTION and not reason:
+            self.add_error("correction_reason", "Say why (a correction gives its reason).")
+
+    def _kind(self, cleaned: dict) -> str | None:
+        if cleaned.get("change_kind"):
+            return cleaned["change_kind"]
+        # A reason, or a new rating, can only be a correction.
+        if (cleaned.get("correction_reason") or "").strip() or "rating" in self.changed_data:
+            return Correction.Kind.CORRECTION
+        return None
+
+    def change_note(self) -> workflow.ChangeNote | None:
+        what = (self.cleaned_data.get("correction_what") or "").strip()
+        reason = (self.cleaned_data.get("correction_reason") or "").strip()
+        kind = self._kind(self.cleaned_data)
+        if not what or kind is None:
+            return None
+        return workflow.change_note(kind, what, reason)
+
+    @staticmethod
+    def noted_in(data) -> bool:
+        """Whether submitted data carries a note (the inlines' check, before the form's own)."""
+        return bool((data.get("correction_what") or "").strip())
+
+
+class ClaimAdminForm(ChangeNoteFields, forms.ModelForm):
     class Meta:
         model = Claim
         fields = "__all__"
@@ -111,22 +214,16 @@ class ClaimAdminForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         instance = self.instance
-        if instance.pk and instance.is_public and "rating" in self.changed_data:
-            if cleaned.get("rating") is None:
+        if instance.pk and instance.is_public:
+            rating_changed = "rating" in self.changed_data
+            if rating_changed and cleaned.get("rating") is None:
                 self.add_error("rating", "A published claim must keep a rating.")
-            if not (cleaned.get("correction_what") or "").strip():
-                self.add_error(
-                    "correction_what",
-                    "Changing the rating of a published claim needs a correction: say what changed.",
-                )
-            if not (cleaned.get("correction_reason") or "").strip():
-                self.add_error("correction_reason", "Say why the rating changed.")
+            visible = set(self.changed_data) & set(Claim.READER_FIELDS)
+            self.clean_change_note(cleaned, needed=bool(visible), rating_changed=rating_changed)
         return cleaned
 
-    def correction_note(self) -> workflow.CorrectionNote | None:
-        what = (self.cleaned_data.get("correction_what") or "").strip()
-        reason = (self.cleaned_data.get("correction_reason") or "").strip()
-        return workflow.CorrectionNote(what, reason) if what or reason else None
+    def correction_note(self) -> workflow.ChangeNote | None:
+        return self.change_note()
 
 
 class WithdrawForm(forms.Form):
@@ -181,8 +278,8 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
         ),
         ("Verdict", {"fields": ["rating", "verdict_summary", "analysis"]}),
         (
-            "Correction (published claims only)",
-            {"fields": ["correction_what", "correction_reason"], "classes": ["collapse"]},
+            "Correction or update (published claims only)",
+            {"fields": ["change_kind", "correction_what", "correction_reason"]},
         ),
         (
             "Workflow",
@@ -243,13 +340,44 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, ClaimPartFormSet) and request.method == "POST":
+            kwargs["change_noted"] = ChangeNoteFields.noted_in(request.POST)
+        return kwargs
+
     def save_model(
         self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
     ) -> None:
-        if change:
-            workflow.save_claim(obj, request.user, correction=form.correction_note())
-        else:
+        if not change:
             workflow.create_claim(obj, request.user)
+            return
+        note = form.change_note()
+        if obj.is_public and note is not None:
+            # One public record for the whole save: the claim's fields and its inlines'
+            # changes (save_formset), written in save_related (the admin's save is atomic).
+            form.published_edit = workflow.start_published_edit(obj, request.user, note)
+            workflow.save_claim(obj, request.user, change=form.published_edit)
+        else:
+            workflow.save_claim(obj, request.user)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if not issubclass(type(formset), ClaimPartFormSet):
+            return super().save_formset(request, form, formset, change)
+        edit = getattr(form, "published_edit", None)
+        parts = formset.save(commit=False)
+        for part in formset.deleted_objects:
+            workflow.delete_part(part, request.user, change=edit)
+        for part in parts:
+            workflow.save_part(part, request.user, change=edit)
+        formset.save_m2m()
+        return None
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        edit = getattr(form, "published_edit", None)
+        if edit is not None:
+            workflow.finish_published_edit(edit, even_if_unchanged=True)
 
     def _run_workflow(
         self, request: HttpRequest, queryset: QuerySet, step, verb: str, **kwargs
@@ -304,8 +432,78 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
         self._run_workflow(request, queryset, workflow.acknowledge_attention, "Acknowledged")
 
 
+class ClaimPartAdminForm(ChangeNoteFields, forms.ModelForm):
+    """A figure or citation on its own page: on a published claim, the change needs the note."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        claims = {cleaned.get("claim"), getattr(self.instance, "claim", None)}
+        if self.instance.pk is None:
+            claims.discard(getattr(self.instance, "claim", None))
+        for claim in filter(None, claims):
+            try:
+                workflow.require_can_change_published_part(self.request_user, claim)
+            except workflow.NotAllowed as refusal:
+                raise ValidationError(str(refusal)) from None
+            if claim.is_public and self.has_changed():
+                self.clean_change_note(cleaned, needed=True, rating_changed=False)
+        return cleaned
+
+
+class ClaimPartAdmin(admin.ModelAdmin):
+    """Figures (and citations, in sources) on their own pages, under the published-claim rule.
+
+    Editors see the parts of published claims read-only; reviewers' changes there ask for a
+    correction or update note and go through claims.workflow. Deleting the part of a published
+    claim is done from the claim's page, where the note is asked.
+    """
+
+    form = ClaimPartAdminForm
+    note_fieldset = (
+        "Correction or update (published claims only)",
+        {"fields": ["change_kind", "correction_what", "correction_reason"]},
+    )
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        base = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if not _is_note_field(f)]})
+            for name, opts in fieldsets
+        ]
+        return [*base, self.note_fieldset]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not workflow.can_edit_claim(request.user, obj.claim):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.claim.is_public:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        workflow.save_part(obj, request.user, change=form.change_note())
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        workflow.delete_part(obj, request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for part in queryset.select_related("claim"):
+            workflow.delete_part(part, request.user)
+
+
+def _is_note_field(name) -> bool:
+    return name in {"change_kind", "correction_what", "correction_reason"}
+
+
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
+class FigureAdmin(ClaimPartAdmin):
     list_display = ["label", "claim", "value", "unit", "period", "stated_change_pct", "arithmetic"]
     list_filter = ["unit"]
     list_select_related = ["claim"]
@@ -319,13 +517,27 @@ class FigureAdmin(admin.ModelAdmin):
 
 @admin.register(Correction)
 class CorrectionAdmin(admin.ModelAdmin):
-    list_display = ["claim", "created_at", "what_changed", "created_by"]
+    list_display = ["claim", "kind", "created_at", "what_changed", "created_by"]
+    list_filter = ["kind"]
     list_select_related = ["claim", "created_by"]
     search_fields = ["claim__title", "what_changed", "reason"]
-    readonly_fields = ["claim", "created_at", "previous_rating", "new_rating", "created_by"]
+    readonly_fields = [
+        "claim",
+        "kind",
+        "created_at",
+        "what_changed",
+        "reason",
+        "previous_rating",
+        "new_rating",
+        "created_by",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Added through the claim (workflow.correct / change_rating), which keeps status in step.
+        # Added through the claim (workflow.record_change), which keeps status in step.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The public log is append-only: a mistake in an entry is fixed by a new entry.
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from claims import matching, search, workflow
 from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, TopicSerializer
 from claims.api.figures import NestedFigureSerializer
+from claims.api.parts import ChangeNoteSerializer
 from claims.claimreview import claim_review
 from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
@@ -103,7 +104,15 @@ class CorrectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Correction
-        fields = ["id", "created_at", "what_changed", "reason", "previous_rating", "new_rating"]
+        fields = [
+            "id",
+            "kind",
+            "created_at",
+            "what_changed",
+            "reason",
+            "previous_rating",
+            "new_rating",
+        ]
 
 
 # --- Claims --------------------------------------------------------------------------------
@@ -143,6 +152,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Required when a reviewer changes the rating of a published claim.",
     )
+    change = ChangeNoteSerializer(
+        write_only=True,
+        required=False,
+        help_text="Required for any change readers see of a published claim (reviewers only): "
+        "a correction or an update. `correction` is the older spelling of a correction.",
+    )
 
     class Meta:
         model = Claim
@@ -173,6 +188,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "citations",
             "corrections",
             "correction",
+            "change",
         ]
         read_only_fields = [
             "slug",
@@ -191,6 +207,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         topics = validated_data.pop("topics", None)
         validated_data.pop("correction", None)
+        validated_data.pop("change", None)
         with transaction.atomic():
             claim = workflow.create_claim(Claim(**validated_data), user)
             if topics is not None:
@@ -201,11 +218,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         topics = validated_data.pop("topics", None)
         note = validated_data.pop("correction", None)
+        change = ChangeNoteSerializer.to_note(validated_data.pop("change", None))
         for field, value in validated_data.items():
             setattr(claim, field, value)
         correction = workflow.CorrectionNote(**note) if note else None
         with transaction.atomic():
-            workflow.save_claim(claim, user, correction=correction)
+            workflow.save_claim(claim, user, correction=correction, change=change)
             if topics is not None:
                 claim.topics.set(topics)
         return claim

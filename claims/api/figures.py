@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
-from claims.api.parts import ClaimPartWritesMixin
+from claims.api.parts import ChangeNoteSerializer, ClaimPartWritesMixin
 from claims.models import Claim, Figure, sees_unpublished
 from config.api.schema import viewset_schema
 
@@ -28,10 +28,16 @@ class FigureSerializer(serializers.ModelSerializer):
         max_digits=24, decimal_places=2, read_only=True, allow_null=True
     )
     change_is_consistent = serializers.BooleanField(read_only=True, allow_null=True)
+    change = ChangeNoteSerializer(
+        write_only=True,
+        required=False,
+        help_text="Required to change a figure of a published claim (reviewers only).",
+    )
 
     class Meta:
         model = Figure
         fields = [
+            "change",
             "id",
             "claim",
             "label",
@@ -59,7 +65,7 @@ class FigureSerializer(serializers.ModelSerializer):
 
 class NestedFigureSerializer(FigureSerializer):
     class Meta(FigureSerializer.Meta):
-        fields = [f for f in FigureSerializer.Meta.fields if f != "claim"]
+        fields = [f for f in FigureSerializer.Meta.fields if f not in {"claim", "change"}]
         read_only_fields = fields
 
     _value = staticmethod(_decimal_formatter(20, 4))

@@ -1,44 +1,63 @@
-"""Writes to a claim's parts (figures here, citations in `sources.api`): allowed only where the
-user may edit the claim, and the claim's Last-Modified moves with them."""
+"""Writes to a claim's parts (figures here, citations in `sources.api`) go through
+claims.workflow: only where the user may edit the claim; on a published claim only with a
+`change` note, which is recorded as a public correction or update; the claim's Last-Modified
+moves with them."""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.request import Request
 
 from claims import workflow
-from claims.models import Claim
+from claims.models import Correction
 
 
-def touch_claim(claim_id: int) -> None:
-    """A figure or citation changed: the claim's representation did too (Last-Modified)."""
-    Claim.objects.filter(pk=claim_id).update(updated_at=timezone.now())
+class ChangeNoteSerializer(serializers.Serializer):
+    """The public record of a change to a published claim (required for those, reviewers only)."""
+
+    kind = serializers.ChoiceField(
+        choices=Correction.Kind.choices,
+        help_text="correction: rating or substance (give the reason); update: clarification.",
+    )
+    note = serializers.CharField(
+        max_length=2000, help_text="For a correction, what changed; for an update, the note."
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @staticmethod
+    def to_note(data: dict | None) -> workflow.ChangeNote | None:
+        if not data:
+            return None
+        return workflow.change_note(data["kind"], data["note"], data.get("reason", ""))
 
 
-def require_editable(request: Request, claim: Claim) -> None:
-    if not workflow.can_edit_claim(request.user, claim):
-        raise workflow.NotAllowed("Only reviewers can change the evidence of a published claim.")
+def change_note_of(request: Request) -> workflow.ChangeNote | None:
+    """The `change` object of a request body without other fields (DELETE)."""
+    raw = request.data.get("change") if hasattr(request.data, "get") else None
+    if raw is None:
+        return None
+    body = ChangeNoteSerializer(data=raw)
+    body.is_valid(raise_exception=True)
+    return ChangeNoteSerializer.to_note(body.validated_data)
 
 
 class ClaimPartWritesMixin:
-    """Writes to a claim's parts (figures, citations): only where the user may edit the claim,
-    and the claim's Last-Modified moves with them."""
+    """perform_create/update/destroy of a claim's parts through `workflow.change_part`."""
 
     def perform_create(self, serializer) -> None:
-        require_editable(self.request, serializer.validated_data["claim"])
-        with transaction.atomic():
-            part = serializer.save()
-            touch_claim(part.claim_id)
+        note = ChangeNoteSerializer.to_note(serializer.validated_data.pop("change", None))
+        claim = serializer.validated_data["claim"]
+        what = f"{serializer.Meta.model._meta.verbose_name} added"
+        workflow.change_part(claim, self.request.user, note, what, serializer.save)
 
     def perform_update(self, serializer) -> None:
-        require_editable(self.request, serializer.instance.claim)
-        with transaction.atomic():
-            part = serializer.save()
-            touch_claim(part.claim_id)
+        note = ChangeNoteSerializer.to_note(serializer.validated_data.pop("change", None))
+        part = serializer.instance
+        what = f"{workflow.describe_part(part)} changed"
+        seen = workflow.part_changes_readers(part, serializer.validated_data)
+        workflow.change_part(
+            part.claim, self.request.user, note, what, serializer.save, seen_by_readers=seen
+        )
 
     def perform_destroy(self, part) -> None:
-        require_editable(self.request, part.claim)
-        with transaction.atomic():
-            part.delete()
-            touch_claim(part.claim_id)
+        workflow.delete_part(part, self.request.user, change=change_note_of(self.request))

@@ -25,6 +25,7 @@ from django.db import transaction
 
 from claims import workflow
 from claims.models import Claim, Claimant, Figure, Rating, Topic
+from sources.demo_dataset import add_returns_dataset
 from sources.extraction import text_hash
 from sources.models import Citation, Snapshot, Source, excerpt_digest
 
@@ -94,6 +95,8 @@ class DemoClaim:
     analysis: str
     topics: list[str]
     figures: list[DemoFigure] = field(default_factory=list)
+    # Also cite the official returns table (a workbook) for the figure, as a dataset cell.
+    cites_returns_dataset: bool = False
 
 
 CLAIMS = [
@@ -110,6 +113,7 @@ CLAIMS = [
             "increase from 2023"
         ),
         cited_figure="9,400",
+        cites_returns_dataset=True,
         status=Claim.Status.PUBLISHED,
         rating="mostly-accurate",
         verdict_summary=(
@@ -280,8 +284,10 @@ def _desk_user(username: str, permissions: list[str]) -> AbstractBaseUser:
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _write_claim(spec: DemoClaim, editor, reviewer) -> tuple[Claim, bool]:
-    """The claim of `spec`, taken as far along the workflow as `spec.status` says."""
+def _write_claim(spec: DemoClaim, editor, reviewer, source: Source) -> tuple[Claim, bool]:
+    """The claim of `spec` with its evidence, taken as far along the workflow as `spec.status`
+    says. Evidence is written while the claim is a draft, as an editor would: after publication
+    only a reviewer's recorded correction or update may change it."""
     existing = Claim.objects.filter(slug=spec.slug).first()
     if existing is not None:
         changed = [
@@ -290,7 +296,9 @@ def _write_claim(spec: DemoClaim, editor, reviewer) -> tuple[Claim, bool]:
         if changed:
             for name in changed:
                 setattr(existing, name, getattr(spec, name))
-            workflow.save_claim(existing, reviewer)
+            # On a published demo claim the new wording is an update readers can see.
+            note = workflow.UpdateNote("Wording brought in line with the demo data.")
+            workflow.save_claim(existing, reviewer, change=note if existing.is_public else None)
         return existing, False
     claim = Claim(
         slug=spec.slug,
@@ -305,6 +313,9 @@ def _write_claim(spec: DemoClaim, editor, reviewer) -> tuple[Claim, bool]:
         analysis=spec.analysis,
     )
     workflow.create_claim(claim, editor, at=DRAFTED_AT)
+    _write_evidence(claim, spec, source)
+    if spec.cites_returns_dataset:
+        add_returns_dataset(claim)
     if spec.status in (Claim.Status.IN_REVIEW, Claim.Status.PUBLISHED):
         workflow.submit_for_review(claim, editor, at=DRAFTED_AT)
     if spec.status == Claim.Status.PUBLISHED:
@@ -382,7 +393,6 @@ def load_demo() -> dict[str, int]:
     reviewer = _desk_user("demo-reviewer", DESK["demo-reviewer"])
     created = 0
     for spec in CLAIMS:
-        claim, is_new = _write_claim(spec, editor, reviewer)
-        _write_evidence(claim, spec, source)
+        _, is_new = _write_claim(spec, editor, reviewer, source)
         created += is_new
     return {"claims": len(CLAIMS), "created": created}

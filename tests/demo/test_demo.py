@@ -53,7 +53,7 @@ def test_demo_covers_the_seed_claims_and_a_mix_of_statuses():
 
 def test_demo_excerpts_are_exact_quotes_of_the_seed_article():
     call_command("loaddemo")
-    citations = Citation.objects.all()
+    citations = Citation.objects.filter(locator_kind=Citation.LocatorKind.TEXT)
     assert citations.count() == Claim.objects.count()
     for citation in citations:
         assert citation.role == Citation.Role.ORIGIN
@@ -134,3 +134,16 @@ def test_demo_fact_check_page_shows_its_verdict_history_on_the_article_dates(cli
     assert '<time datetime="2024-11-12T09:30:00+00:00">12 Nov 2024</time>' in html
     assert "published as Mostly accurate" in html
     assert "demo-editor" not in html and "demo-reviewer" not in html
+
+
+def test_demo_returns_figure_also_cites_the_official_returns_table():
+    call_command("loaddemo")
+    call_command("loaddemo")  # idempotent: still one dataset citation
+    cells = Citation.objects.filter(locator_kind=Citation.LocatorKind.DATASET_CELL)
+    assert cells.count() == 1
+    cell = cells.get()
+    assert cell.claim.slug == "9400-returns-up-19-percent-on-2023"
+    assert cell.sheet and cell.row_labels and cell.column_labels
+    assert cell.expected_value.replace(",", "").startswith("9400")
+    assert cell.source.current_snapshot is not None
+    assert "9,400" in cell.source.current_snapshot.main_text

@@ -394,6 +394,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimantKindEnum": "claims.models.Claimant.Kind",
         "SourceKindEnum": "sources.models.Source.Kind",
+        "CorrectionKindEnum": "claims.models.Correction.Kind",
         # The name the schema has always given the claim statuses (clients generated from it
         # use it); named here, so the clash with the import report's `status` is resolved.
         "Status86dEnum": "claims.models.Claim.Status",

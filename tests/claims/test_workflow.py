@@ -1,6 +1,6 @@
 import pytest
 
-from claims import workflow
+from claims import selectors, workflow
 from claims.models import Claim, ClaimEvent, Correction, Figure
 from tests.factories import ClaimFactory, FigureFactory, PublishedClaimFactory, rating
 
@@ -257,8 +257,6 @@ def test_publish_records_the_rating_it_publishes_as(reviewer):
 
 
 def test_history_says_published_as_rating_when_rated_as_a_draft(reviewer, editor):
-    from claims.views import _claim_page_queryset, public_history
-
     claim = ClaimFactory()
     claim.rating, claim.verdict_summary = rating("misleading"), "No."
     workflow.save_claim(claim, editor)
@@ -266,7 +264,7 @@ def test_history_says_published_as_rating_when_rated_as_a_draft(reviewer, editor
     workflow.publish(claim, reviewer)
     claim.rating = rating("inaccurate")
     workflow.save_claim(claim, reviewer, correction=workflow.CorrectionNote("Worse", "New data"))
-    texts = [e.text for e in public_history(_claim_page_queryset().get(pk=claim.pk))]
+    texts = [e.text for e in selectors.public_history(selectors.claim_page(claim.pk))]
     assert texts == [
         "published as Misleading",
         "corrected: rating changed from Misleading to Inaccurate",
@@ -274,13 +272,11 @@ def test_history_says_published_as_rating_when_rated_as_a_draft(reviewer, editor
 
 
 def test_history_of_an_older_publication_without_rating_names_the_rating(reviewer):
-    from claims.views import _claim_page_queryset, public_history
-
     claim = PublishedClaimFactory()
     ClaimEvent.objects.create(
         claim=claim, kind="status", from_status="in_review", to_status="published"
     )
-    texts = [e.text for e in public_history(_claim_page_queryset().get(pk=claim.pk))]
+    texts = [e.text for e in selectors.public_history(selectors.claim_page(claim.pk))]
     assert texts == ["published as Accurate"]
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "news-pages"
+# Beside the repository (../shared/corpus), or where CLAIMWATCH_CORPUS points (a worktree
+# lives one level deeper than the checkout the corpus sits beside).
+CORPUS = (
+    Path(os.environ["CLAIMWATCH_CORPUS"]) / "news-pages"
+    if os.environ.get("CLAIMWATCH_CORPUS")
+    else Path(__file__).resolve().parents[3] / "shared" / "corpus" / "news-pages"
+)
 
 
 @cache

@@ -66,13 +66,13 @@ def test_changed_percentage_is_reported_when_it_is_the_cited_figure():
     assert (match.expected_figure, match.found_figure) == ("19%", "21 per cent")
 
 
-def test_reworded_sentence_with_the_same_figure_has_moved():
+def test_reworded_sentence_with_the_same_figure_is_reworded_with_its_diff():
     edited = PAGE.replace(
         "with no right to remain were returned this year",
         "without the right to remain were sent home this year",
     )
     match = locate_excerpt(EXCERPT, edited)
-    assert match.state == "moved"
+    assert match.state == "reworded"
     assert match.found_figure == "9,400"
     assert "sent home" in match.found_text
     assert 80 <= match.score < 100
@@ -138,7 +138,7 @@ def _bump_first_figure(sentence: str) -> str | None:
 
 def test_excerpt_tracking_on_real_pages_edited_in_their_html(corpus):
     """Cite sentences of real pages, edit the HTML as a publisher would, and check the states."""
-    outcomes = {"present": [0, 0], "missing": [0, 0], "moved": [0, 0], "figure_changed": [0, 0]}
+    outcomes = {"present": [0, 0], "missing": [0, 0], "reworded": [0, 0], "figure_changed": [0, 0]}
 
     def score(expected: str, html: str, excerpt: str) -> None:
         full = extract(html.encode("utf-8"), "text/html; charset=utf-8").full_text
@@ -154,7 +154,7 @@ def test_excerpt_tracking_on_real_pages_edited_in_their_html(corpus):
             words = sentence.split()
             if len(words) > 8:
                 reworded = sentence.replace(words[4], words[4] + " reportedly", 1)
-                score("moved", html.replace(sentence, reworded), sentence)
+                score("reworded", html.replace(sentence, reworded), sentence)
             bumped = _bump_first_figure(sentence)
             if bumped:
                 score("figure_changed", html.replace(sentence, bumped), sentence)

@@ -15,10 +15,15 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from sources.extraction import _fold_char
+
+if TYPE_CHECKING:
+    from sources.models import Citation, Snapshot
 
 # Characters that vanish without changing the words: soft hyphen, zero-width spaces and joiners.
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
@@ -295,3 +300,81 @@ def word_diff(
             for a, b, inside in cited("new", new_tokens, j1, j2):
                 segments.append(DiffSegment(op, _spelling(newer, new_tokens, a, b), inside))
     return segments
+
+
+# Unchanged text between two changes is shown with this many words on each side.
+CONTEXT_WORDS = 12
+
+
+@dataclass
+class SnapshotDiff:
+    """What changed between two versions of a source's main text, word by word."""
+
+    older_id: int
+    newer_id: int
+    identical: bool
+    segments: list[DiffSegment]
+    changed_words: int  # words inserted or deleted
+
+    def as_dict(self) -> dict:
+        return {
+            "from_snapshot": self.older_id,
+            "to_snapshot": self.newer_id,
+            "identical": self.identical,
+            "changed_words": self.changed_words,
+            "segments": [segment.as_dict() for segment in self.segments],
+        }
+
+
+def _cited_spans(which: str, text: str, passages: Iterable[str]) -> list[tuple[str, int, int]]:
+    spans = []
+    for passage in passages:
+        passage = passage.strip()
+        at = text.find(passage) if passage else -1
+        while at != -1 and len(spans) < 200:
+            spans.append((which, at, at + len(passage)))
+            at = text.find(passage, at + len(passage))
+    return spans
+
+
+def fold_unchanged(segments: list[DiffSegment], context_words: int = CONTEXT_WORDS) -> list:
+    """Long unchanged runs shortened to their first and last words around the changes (cited
+    passages are kept whole: they are what the editor is looking for)."""
+    folded: list[DiffSegment] = []
+    for index, segment in enumerate(segments):
+        words = segment.text.split(" ")
+        if segment.op != "equal" or segment.cited or len(words) <= 2 * context_words + 1:
+            folded.append(segment)
+            continue
+        head = words[:context_words] if index > 0 else []
+        tail = words[-context_words:] if index < len(segments) - 1 else []
+        if head:
+            folded.append(DiffSegment("equal", " ".join(head)))
+        folded.append(DiffSegment("skip", "…"))
+        if tail:
+            folded.append(DiffSegment("equal", " ".join(tail)))
+    return folded
+
+
+def diff_snapshots(
+    older: Snapshot, newer: Snapshot, citations: Iterable[Citation] = (), *, fold: bool = True
+) -> SnapshotDiff:
+    """Word-level diff of two snapshots' main text, the cited passages marked: an excerpt as
+    cited in the older text, the passage as last found (or the excerpt) in the newer one."""
+    citations = list(citations)
+    spans = _cited_spans("old", older.main_text, [c.excerpt for c in citations])
+    spans += _cited_spans(
+        "new",
+        newer.main_text,
+        [c.found_text or c.excerpt for c in citations] + [c.excerpt for c in citations],
+    )
+    identical = older.content_hash == newer.content_hash
+    segments = word_diff(older.main_text, newer.main_text, spans)
+    changed = sum(len(s.text.split()) for s in segments if s.op in ("insert", "delete"))
+    return SnapshotDiff(
+        older_id=older.pk,
+        newer_id=newer.pk,
+        identical=identical,
+        segments=fold_unchanged(segments) if fold else segments,
+        changed_words=changed,
+    )

@@ -42,7 +42,7 @@ import django  # noqa: E402
 django.setup()
 
 from sources.excerpts import SearchText, locate_excerpt  # noqa: E402
-from sources.extraction import extract  # noqa: E402
+from sources.extraction import extract, normalise_for_matching  # noqa: E402
 from sources.models import Citation  # noqa: E402
 
 
@@ -235,16 +235,15 @@ class ClassScore:
     misses: list = field(default_factory=list)
 
 
-def _digits(spelling: str) -> list[str]:
-    return re.findall(r"\d+", spelling)
-
-
 def _figure_named(match, old: str, new: str) -> bool:
-    """A change names the edit when its two spellings carry the edited digits ("2 a.m." may be
-    named "2", "2014," "2014"; an added number has no old spelling)."""
+    """A change names the edit when its spellings hold the edited ones or are held in them
+    ("PM2" of "PM2.5", "2" of "2 a.m.", "2014" of "2014,"); an added number has no old one."""
 
     def same(spelling: str, wanted: str) -> bool:
-        return _digits(spelling) == _digits(wanted) and bool(spelling) == bool(wanted)
+        wanted = wanted.strip(" ,.;:)(")
+        if not wanted or not spelling:
+            return not wanted and not spelling
+        return wanted in spelling or spelling in wanted
 
     return any(same(c.old, old) and same(c.new, new) for c in match.figure_changes)
 
@@ -278,9 +277,12 @@ def run(pages: list[dict], per_page: int) -> tuple[dict[str, ClassScore], list[i
             recall[1] += 1
             recall[2] += present and literal
             recall[3] += literal
-        cited = [s for s in sentences_of(body) if html.count(s) == 1 and re.search(r"\d", s)][
-            :per_page
-        ]
+        # A sentence the page shows twice (a summary, an AMP copy, an entity-encoded
+        # duplicate) cannot be edited everywhere by replacing its one literal copy.
+        candidates = [s for s in sentences_of(body) if html.count(s) == 1 and re.search(r"\d", s)]
+        shown_once = [s for s in candidates if _shown_once(unchanged, s)]
+        EXCLUDED[0] += len(candidates) - len(shown_once)
+        cited = shown_once[:per_page]
         if not cited:
             continue
         for name, edit in {**NUMBER_EDITS, **REWORDINGS}.items():
@@ -330,6 +332,14 @@ def run(pages: list[dict], per_page: int) -> tuple[dict[str, ClassScore], list[i
     return scores, recall
 
 
+EXCLUDED = [0]  # digit sentences left out: shown more than once on their page
+
+
+def _shown_once(search: SearchText, sentence: str) -> bool:
+    wanted = normalise_for_matching(sentence)[0]
+    return search.folded.count(wanted) == 1
+
+
 def _score_present(score: ClassScore, page: dict, cited: list[str], search: SearchText) -> None:
     for sentence in cited:
         match = locate_excerpt(sentence, search)
@@ -366,6 +376,10 @@ def report(scores: dict[str, ClassScore], recall: list[int], pages: int, seconds
         f"Recall on unchanged pages: {recall[0]}/{recall[1]} sentences of the article text "
         f"present ({100 * recall[0] / max(1, recall[1]):.2f}%); of those written literally in the "
         f"HTML: {recall[2]}/{recall[3]} ({100 * recall[2] / max(1, recall[3]):.2f}%)."
+    )
+    lines.append(
+        f"Sentences with digits left out of the edits because the page shows them more than "
+        f"once (an edit of one copy would leave another): {EXCLUDED[0]}."
     )
     return "\n".join(lines)
 

@@ -36,7 +36,8 @@ _QUANTITY = re.compile(
     r"(?<![\w.,:/-])"
     r"(?P<currency>[£$€¥])?"
     r"(?P<number>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:(?P<glued>k|m|bn|tn)|\s?(?P<scale>thousand|million|billion|trillion|bn))?"
+    r"(?:(?P<glued>k|m|bn|tn|thousand|million|billion|trillion)"
+    r"|\s?(?P<scale>thousand|million|billion|trillion|bn))?"
     r"(?:\s?(?P<percent>%|per\s?cent|percent|pc))?"
     r"(?![\w:/-]|[.,]\d)"
 )

@@ -13,6 +13,24 @@ def look_again_at_reworded(apps, schema_editor):
     Citation.objects.filter(excerpt_state="moved").update(excerpt_state="unknown")
 
 
+def let_editors_read_citation_history(apps, schema_editor):
+    """Editors and reviewers see a citation's earlier wordings (written only by the service)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    view = Permission.objects.filter(
+        content_type__app_label="sources", codename="view_citationrevision"
+    )
+    for name in ("Editors", "Reviewers"):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*view)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("sources", "0004_source_body_hash"),
@@ -95,4 +113,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(look_again_at_reworded, migrations.RunPython.noop),
+        migrations.RunPython(let_editors_read_citation_history, migrations.RunPython.noop),
     ]

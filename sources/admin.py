@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from claims.admin import ClaimAdmin
 from claims.exceptions import WorkflowError
 from claims.models import Claim
-from sources.diffs import diff_snapshots
+from sources.excerpts import diff_snapshots
 from sources.models import (
     Citation,
     CitationRevision,

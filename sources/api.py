@@ -45,7 +45,7 @@ from claims.api_http import (
 from claims.claimreview import ClaimReviewError, claim_review_items
 from claims.models import Claim, ClaimQuerySet
 from sources.claimreview_import import import_claim_reviews
-from sources.diffs import diff_snapshots
+from sources.excerpts import diff_snapshots
 from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
 
 

@@ -18,12 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
 from sources.extraction import _fold_char
-
-if TYPE_CHECKING:
-    from sources.models import Citation, Snapshot
 
 # Characters that vanish without changing the words: soft hyphen, zero-width spaces and joiners.
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
@@ -200,6 +196,15 @@ def _spelling(text: str, tokens: list[Token], i: int, j: int) -> str:
     return " ".join(text[tokens[i].start : tokens[j - 1].end].split())
 
 
+def _run(text: str, tokens: list[Token], i: int, j: int) -> str:
+    """tokens[i:j] as a reader sees them: with the punctuation that follows, up to the next
+    token (so the pieces of a diff put together read as the text)."""
+    if i >= j:
+        return ""
+    end = tokens[j].start if j < len(tokens) else len(text)
+    return " ".join(text[tokens[i].start : end].split())
+
+
 def _trim_edges(opcodes: list, a_len: int) -> list:
     """Drop what the page has beyond the excerpt's first and last words: the passage was looked
     for with some surrounding text, which is not part of it."""
@@ -299,7 +304,8 @@ def word_diff(
         if tag in ("replace", "insert", "equal"):
             op = "equal" if tag == "equal" else "insert"
             for a, b, inside in cited("new", new_tokens, j1, j2):
-                segments.append(DiffSegment(op, _spelling(newer, new_tokens, a, b), inside))
+                spell = _run if op == "equal" else _spelling
+                segments.append(DiffSegment(op, spell(newer, new_tokens, a, b), inside))
     return segments
 
 
@@ -327,7 +333,8 @@ class SnapshotDiff:
         }
 
 
-def _cited_spans(which: str, text: str, passages: Iterable[str]) -> list[tuple[str, int, int]]:
+def cited_spans(which: str, text: str, passages: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Where the passages stand in `text`, as word_diff's cited spans of that side."""
     spans = []
     for passage in passages:
         passage = passage.strip()
@@ -355,27 +362,3 @@ def fold_unchanged(segments: list[DiffSegment], context_words: int = CONTEXT_WOR
         if tail:
             folded.append(DiffSegment("equal", " ".join(tail)))
     return folded
-
-
-def diff_snapshots(
-    older: Snapshot, newer: Snapshot, citations: Iterable[Citation] = (), *, fold: bool = True
-) -> SnapshotDiff:
-    """Word-level diff of two snapshots' main text, the cited passages marked: an excerpt as
-    cited in the older text, the passage as last found (or the excerpt) in the newer one."""
-    citations = list(citations)
-    spans = _cited_spans("old", older.main_text, [c.excerpt for c in citations])
-    spans += _cited_spans(
-        "new",
-        newer.main_text,
-        [c.found_text or c.excerpt for c in citations] + [c.excerpt for c in citations],
-    )
-    identical = older.content_hash == newer.content_hash
-    segments = word_diff(older.main_text, newer.main_text, spans)
-    changed = sum(len(s.text.split()) for s in segments if s.op in ("insert", "delete"))
-    return SnapshotDiff(
-        older_id=older.pk,
-        newer_id=newer.pk,
-        identical=identical,
-        segments=fold_unchanged(segments) if fold else segments,
-        changed_words=changed,
-    )

@@ -16,6 +16,7 @@ hyphens) leave the passage `present`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -23,9 +24,18 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from claims.figures import parse_figures
-from sources.diffs import DiffOp, FigureChange, compare_passage, tokenise
+from sources.diffs import (
+    DiffOp,
+    FigureChange,
+    SnapshotDiff,
+    cited_spans,
+    compare_passage,
+    fold_unchanged,
+    tokenise,
+    word_diff,
+)
 from sources.extraction import normalise_for_matching
-from sources.models import Citation
+from sources.models import Citation, Snapshot
 
 ExcerptState = Citation.ExcerptState
 PRESENT = ExcerptState.PRESENT
@@ -334,3 +344,32 @@ def locate_excerpt(
         )
     start, end, score = candidate
     return _judge(search, start, end, score, excerpt, cited_figure, False)
+
+
+def diff_snapshots(
+    older: Snapshot, newer: Snapshot, citations: Iterable[Citation] = (), *, fold: bool = True
+) -> SnapshotDiff:
+    """Word-level diff of two snapshots' main text, the cited passages marked: each excerpt as
+    located in the older and in the newer text (so any two versions can be compared)."""
+    spans: list[tuple[str, int, int]] = []
+    for which, snapshot in (("old", older), ("new", newer)):
+        search = SearchText(snapshot.main_text)
+        passages = []
+        for citation in citations:
+            match = locate_excerpt(
+                citation.excerpt,
+                search,
+                prefix=citation.excerpt_prefix,
+                suffix=citation.excerpt_suffix,
+            )
+            passages.append(match.found_text)
+        spans += cited_spans(which, snapshot.main_text, passages)
+    segments = word_diff(older.main_text, newer.main_text, spans)
+    changed = sum(len(s.text.split()) for s in segments if s.op in ("insert", "delete"))
+    return SnapshotDiff(
+        older_id=older.pk,
+        newer_id=newer.pk,
+        identical=older.content_hash == newer.content_hash,
+        segments=fold_unchanged(segments) if fold else segments,
+        changed_words=changed,
+    )

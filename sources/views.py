@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from claims.caching import cached_public_page
 from claims.models import ClaimQuerySet
-from sources.diffs import diff_snapshots
+from sources.excerpts import diff_snapshots
 from sources.models import Citation, Snapshot
 
 

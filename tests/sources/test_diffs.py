@@ -2,7 +2,8 @@
 
 import pytest
 
-from sources.diffs import compare_passage, diff_snapshots, fold_unchanged, tokenise, word_diff
+from sources.diffs import compare_passage, fold_unchanged, tokenise, word_diff
+from sources.excerpts import diff_snapshots
 from tests.factories import SnapshotFactory
 
 

@@ -27,15 +27,16 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 _CHUNK = re.compile(r"\S+")
 # A quantity as written in (case-folded) prose: currency, number with thousands separators
 # (comma or space) and decimals, a scale glued or spelled out, a percent sign or "per cent".
-# Glued to letters or to ":", "/", "-" (times, model names, ranges), it is not a quantity.
+# Glued to letters or to ":", "/", "-" (times, model names, ranges) or to a fraction slash
+# ("½" is folded to "1⁄2"), it is not a quantity.
 _QUANTITY = re.compile(
-    r"(?<![\w.,:/-])"
+    r"(?<![\w.,:/\u2044-])"
     r"(?P<currency>[£$€¥])?"
     r"(?P<number>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:(?P<glued>k|m|bn|tn|thousand|million|billion|trillion)"
     r"|\s?(?P<scale>thousand|million|billion|trillion|bn))?"
     r"(?:\s?(?P<percent>%|per\s?cent|percent|pc))?"
-    r"(?![\w:/-]|[.,]\d)"
+    r"(?![\w:/\u2044-]|[.,]\d)"
 )
 _SCALES = {
     "k": 3, "thousand": 3, "m": 6, "million": 6, "bn": 9, "billion": 9, "tn": 12, "trillion": 12,

@@ -295,10 +295,10 @@ def run(pages: list[dict], per_page: int) -> tuple[dict[str, ClassScore], list[i
                 edited_html = edited_html.replace(sentence, edited)
             search = full_text(edited_html)
             score = scores[name]
-            for sentence, (_edited, old, new) in edits:
-                if normalise_for_matching(sentence)[0] in search.folded:
+            for sentence, (edited, old, new) in edits:
+                if normalise_for_matching(edited)[0] not in search.folded:
                     # The one literal copy was not what readers see (JSON in a script, say):
-                    # the visible sentence is spelled differently and was left as it was.
+                    # the edited sentence is not on the page, the visible one was left as it was.
                     UNEDITED[0] += 1
                     continue
                 match = locate_excerpt(sentence, search)
@@ -386,8 +386,8 @@ def report(scores: dict[str, ClassScore], recall: list[int], pages: int, seconds
     lines.append(
         f"Sentences with digits left out of the edits because the page shows them more than "
         f"once (an edit of one copy would leave another): {EXCLUDED[0]}; edits left out "
-        f"because the copy edited was not the one readers see (the visible text still held the "
-        f"sentence unchanged): {UNEDITED[0]}."
+        f"because the copy edited was not the one readers see (the edited sentence is not in the "
+        f"visible text): {UNEDITED[0]}."
     )
     return "\n".join(lines)
 

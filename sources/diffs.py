@@ -91,6 +91,7 @@ class PassageComparison:
     figure_changes: list[FigureChange] = field(default_factory=list)
     start: int = 0  # the passage's span in the text it was found in
     end: int = 0
+    changed_tokens: int = 0  # tokens of either side outside the equal runs
 
     @property
     def reworded(self) -> bool:
@@ -246,6 +247,8 @@ def compare_passage(
     else:
         comparison.start = comparison.end = start
     for tag, i1, i2, j1, j2 in opcodes:
+        if tag != "equal":
+            comparison.changed_tokens += (i2 - i1) + (j2 - j1)
         old = _spelling(excerpt, old_tokens, i1, i2)
         new = _spelling(region, new_tokens, j1, j2)
         if tag == "equal":

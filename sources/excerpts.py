@@ -270,12 +270,17 @@ def _judge(
             prefix=prefix,
             suffix=suffix,
         )
-    comparison = compare_passage(
+    # Compared with the words around it, a changed first or last word is seen as changed, not
+    # cut off; but a word of the next sentence may then stand in for one deleted from the
+    # passage. The reading with fewer changed words is the passage.
+    widened = compare_passage(
         excerpt,
         search.text,
         max(0, begin - COMPARE_MARGIN),
         min(len(search.text), finish + COMPARE_MARGIN),
     )
+    alone = compare_passage(excerpt, search.text, begin, finish)
+    comparison = alone if alone.changed_tokens <= widened.changed_tokens else widened
     if comparison.end > comparison.start:
         begin, finish = comparison.start, comparison.end
     found_text = search.text[begin:finish].strip()

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from sources.extraction import _fold_char
 
 # Characters that vanish without changing the words: soft hyphen, zero-width spaces and joiners.
-_INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _CHUNK = re.compile(r"\S+")
 # A quantity as written in (case-folded) prose: currency, number with thousands separators
@@ -110,13 +110,13 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
             entity = _ENTITY.match(text, index)
             if entity:
                 for piece in html.unescape(entity.group()):
-                    if piece not in _INVISIBLE:
+                    if piece not in INVISIBLE:
                         for folded in _fold_char(piece):
                             out.append(folded)
                             offsets.append(index)
                 index = entity.end()
                 continue
-        if ch not in _INVISIBLE:
+        if ch not in INVISIBLE:
             for folded in _fold_char(ch):
                 out.append(folded)
                 offsets.append(index)

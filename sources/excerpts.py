@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 
 from claims.figures import parse_figures
 from sources.diffs import (
+    INVISIBLE,
     DiffOp,
     FigureChange,
     SnapshotDiff,
@@ -34,7 +35,7 @@ from sources.diffs import (
     tokenise,
     word_diff,
 )
-from sources.extraction import normalise_for_matching
+from sources.extraction import normalise_for_matching as _normalise_for_matching
 from sources.models import Citation, Snapshot
 
 ExcerptState = Citation.ExcerptState
@@ -71,6 +72,16 @@ class ExcerptMatch:
     suffix: str = ""
     figure_changes: tuple[FigureChange, ...] = ()  # every number changed, added or removed
     diff: tuple[DiffOp, ...] = ()  # word-level diff excerpt -> passage (when not present)
+
+
+def normalise_for_matching(text: str) -> tuple[str, list[int]]:
+    """extraction.normalise_for_matching without the characters that never show (soft hyphens,
+    zero-width spaces): "cucu\u00admber" is the word "cucumber" for the exact search too."""
+    folded, offsets = _normalise_for_matching(text)
+    if not any(ch in INVISIBLE for ch in folded):
+        return folded, offsets
+    kept = [(ch, at) for ch, at in zip(folded, offsets, strict=True) if ch not in INVISIBLE]
+    return "".join(ch for ch, _ in kept), [at for _, at in kept]
 
 
 def _figures(text: str) -> list:

@@ -59,7 +59,8 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _fold_char(ch: str) -> str:
+def fold_char(ch: str) -> str:
+    """One character folded as the matching form folds it (quotes, dashes, case)."""
     folded = compatibility_form(ch).translate(_QUOTES)
     return _DASHES.sub("-", folded).casefold()
 
@@ -90,7 +91,7 @@ def normalise_for_matching(text: str) -> tuple[str, list[int]]:
             index = end
             continue
         ch = text[index]
-        folded = ch.lower() if ch.isascii() else _fold_char(ch)
+        folded = ch.lower() if ch.isascii() else fold_char(ch)
         for piece in folded:
             if piece.isspace():
                 pending_space = bool(out)

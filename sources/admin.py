@@ -26,17 +26,21 @@ from claims import workflow
 from claims.admin import add_claim_inline
 from claims.admin.claims import ClaimPartAdmin, ClaimPartFormSet, ClaimPartInlineMixin
 from claims.admin.intake import IntakeForm, intake_page
+from claims.exceptions import WorkflowError
 from claims.models import Claim
 from sources import intake
 from sources.citations import delete_citation, save_citation
+from sources.excerpts import diff_snapshots
 from sources.models import (
     MONITORING_FIELDS,
     Citation,
+    CitationRevision,
     Snapshot,
     Source,
     SourceCheck,
     excerpt_digest,
 )
+from sources.revisions import ACCEPTABLE, accept_found_passage, can_accept
 from sources.tasks import check_source
 
 STATE_COLOURS = {
@@ -318,19 +322,161 @@ class SourceAdmin(admin.ModelAdmin):
             older=older,
             newer=newer,
             diff_table=snapshot_diff_table(older, newer),
+            word_diff=diff_snapshots(older, newer, source.citations.all()),
             identical=older.content_hash == newer.content_hash,
         )
         return TemplateResponse(request, "admin/sources/source/snapshot_diff.html", context)
 
 
+def passage_comparison_html(citation: Citation) -> str:
+    """The cited excerpt and what the page now says, side by side, changed words marked (every
+    piece of text is escaped by format_html)."""
+    if not citation.excerpt_diff and not citation.figure_changes:
+        return "-"
+    old_parts, new_parts = [], []
+    for step in citation.excerpt_diff:
+        op = step.get("op")
+        if op == "equal":
+            old_parts.append(format_html("{} ", step.get("new", "")))
+            new_parts.append(format_html("{} ", step.get("new", "")))
+            continue
+        if step.get("old"):
+            old_parts.append(format_html('<del class="changed">{}</del> ', step["old"]))
+        if step.get("new"):
+            new_parts.append(format_html('<ins class="changed">{}</ins> ', step["new"]))
+    if not citation.excerpt_diff:
+        old_parts, new_parts = [citation.excerpt], [citation.found_text]
+    changes = format_html_join(
+        "",
+        "<li>{} → {}</li>",
+        ((c.get("old") or "(none)", c.get("new") or "(none)") for c in citation.figure_changes),
+    )
+    return format_html(
+        '<table class="passage-comparison"><thead><tr><th>Cited excerpt</th>'
+        "<th>The page now says</th></tr></thead><tbody><tr>"
+        '<td style="width:50%">{}</td><td style="width:50%">{}</td></tr></tbody></table>'
+        "{}",
+        mark_safe("".join(str(p) for p in old_parts)),  # noqa: S308 - parts escaped above
+        mark_safe("".join(str(p) for p in new_parts)),  # noqa: S308 - parts escaped above
+        format_html("<p>Numbers changed:</p><ul>{}</ul>", changes) if changes else "",
+    )
+
+
+class CitationRevisionInline(admin.TabularInline):
+    model = CitationRevision
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = [
+        "changed_at",
+        "changed_by",
+        "excerpt_state",
+        "old_excerpt",
+        "new_excerpt",
+        "old_cited_figure",
+        "new_cited_figure",
+        "note",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = "History of this citation (earlier wordings and figures)"
+
+
 @admin.register(Citation)
 class CitationAdmin(ClaimPartAdmin):
-    list_display = ["claim", "source", "role", "excerpt_state", "cited_figure", "found_figure"]
+    list_display = [
+        "claim",
+        "source",
+        "role",
+        "excerpt_state",
+        "cited_figure",
+        "found_figure",
+        "attention_reason",
+    ]
     list_filter = ["role", "excerpt_state"]
     list_select_related = ["claim", "source"]
     search_fields = ["excerpt", "claim__title", "source__url"]
     autocomplete_fields = ["claim", "source"]
-    readonly_fields = ["excerpt_state", "found_text", "found_figure", "excerpt_checked_at"]
+    readonly_fields = [
+        "excerpt_state",
+        "attention_reason",
+        "evidence_changed_at",
+        "passage_comparison",
+        "acting_on_the_change",
+        "found_text",
+        "found_figure",
+        "excerpt_checked_at",
+    ]
+    inlines = [CitationRevisionInline]
+    actions = ["accept_found_passages"]
+
+    @admin.display(description="Old and new passage")
+    def passage_comparison(self, obj: Citation) -> str:
+        return passage_comparison_html(obj)
+
+    @admin.display(description="Act on the change")
+    def acting_on_the_change(self, obj: Citation) -> str:
+        if not obj.pk or obj.excerpt_state not in ACCEPTABLE:
+            return "-"
+        accept = reverse("admin:sources_citation_accept", args=[obj.pk])
+        correct = reverse("admin:claims_claim_change", args=[obj.claim_id])
+        return format_html(
+            '<a class="button" href="{}">Accept the new wording / value</a> '
+            '<a class="button" href="{}#correction">Open a correction of the claim</a>',
+            accept,
+            correct,
+        )
+
+    @admin.action(description="Accept what the page now says (new wording or figure)")
+    def accept_found_passages(self, request: HttpRequest, queryset: QuerySet[Citation]) -> None:
+        accepted = 0
+        for citation in queryset.select_related("claim"):
+            try:
+                accept_found_passage(citation, request.user)
+            except WorkflowError as error:
+                self.message_user(request, f"{citation}: {error}", messages.WARNING)
+            else:
+                accepted += 1
+        if accepted:
+            self.message_user(request, f"{accepted} citation(s) updated.", messages.SUCCESS)
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:citation_id>/accept/",
+                self.admin_site.admin_view(self.accept_view),
+                name="sources_citation_accept",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def accept_view(self, request: HttpRequest, citation_id: int) -> HttpResponse:
+        """GET: the change side by side with a confirm button; POST: accept it."""
+        citation = get_object_or_404(
+            Citation.objects.select_related("claim", "source"), pk=citation_id
+        )
+        if not self.has_change_permission(request, citation):
+            raise PermissionDenied
+        change_url = reverse("admin:sources_citation_change", args=[citation.pk])
+        if request.method == "POST":
+            try:
+                accept_found_passage(citation, request.user, request.POST.get("note", ""))
+            except WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request, "The citation now quotes the page as it is.", messages.SUCCESS
+                )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Accept the new wording or value",
+            "citation": citation,
+            "comparison": passage_comparison_html(citation),
+            "allowed": citation.excerpt_state in ACCEPTABLE and can_accept(request.user, citation),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/sources/citation/accept.html", context)
 
 
 @admin.register(SourceCheck)

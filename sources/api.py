@@ -13,6 +13,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -37,6 +38,7 @@ from config.api.schema import viewset_schema
 from sources import tasks
 from sources.citations import replace_cited_source, require_address_editable
 from sources.claimreview_import import import_claim_reviews
+from sources.excerpts import diff_snapshots
 from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
 
 
@@ -243,6 +245,10 @@ class CitationSerializer(serializers.ModelSerializer):
             "excerpt_state",
             "found_text",
             "found_figure",
+            "figure_changes",
+            "excerpt_diff",
+            "evidence_changed_at",
+            "attention_reason",
             "excerpt_checked_at",
             "note",
             "position",
@@ -252,6 +258,10 @@ class CitationSerializer(serializers.ModelSerializer):
             "excerpt_state",
             "found_text",
             "found_figure",
+            "figure_changes",
+            "excerpt_diff",
+            "evidence_changed_at",
+            "attention_reason",
             "excerpt_checked_at",
             "created_at",
         ]
@@ -394,6 +404,33 @@ class SnapshotTextSerializer(SnapshotSerializer):
         fields = [*SnapshotSerializer.Meta.fields, "main_text", "full_text"]
 
 
+class SnapshotDiffQuerySerializer(serializers.Serializer):
+    """`against`: another snapshot of the same source, the version compared from."""
+
+    against = serializers.IntegerField(min_value=1, max_value=2**62)
+
+    def validate_against(self, value: int) -> Snapshot:
+        snapshot = self.context["snapshot"]
+        against = Snapshot.objects.filter(pk=value, source_id=snapshot.source_id).first()
+        if against is None:
+            raise serializers.ValidationError("No such snapshot of this source.")
+        return against
+
+
+class DiffSegmentSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete", "skip"])
+    text = serializers.CharField()
+    cited = serializers.BooleanField()
+
+
+class SnapshotDiffSerializer(serializers.Serializer):
+    from_snapshot = serializers.IntegerField()
+    to_snapshot = serializers.IntegerField()
+    identical = serializers.BooleanField()
+    changed_words = serializers.IntegerField()
+    segments = DiffSegmentSerializer(many=True)
+
+
 class SnapshotFilter(filters.FilterSet):
     source = filters.ModelChoiceFilter(queryset=Source.objects.all())
 
@@ -422,13 +459,33 @@ class SnapshotViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Snapshot]:
         snapshots = Snapshot.objects.filter(source__in=visible_sources(self.request).values("pk"))
-        if self.action != "retrieve":
+        if self.action not in ("retrieve", "diff"):
             # Lists never carry the (large) texts.
             snapshots = snapshots.defer("main_text", "full_text")
         return snapshots
 
     def last_modified(self, snapshot: Snapshot):
         return snapshot.created_at
+
+    @extend_schema(
+        summary="Word-level changes from another snapshot of the same source to this one",
+        parameters=[
+            OpenApiParameter(
+                "against", int, required=True, description="The snapshot compared from."
+            )
+        ],
+        responses={200: SnapshotDiffSerializer, **error_responses(*READ_ERRORS)},
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk=None) -> Response:
+        snapshot = self.get_object()
+        query = SnapshotDiffQuerySerializer(
+            data=request.query_params, context={"snapshot": snapshot}
+        )
+        query.is_valid(raise_exception=True)
+        citations = Citation.objects.visible_to(request.user).filter(source_id=snapshot.source_id)
+        result = diff_snapshots(query.validated_data["against"], snapshot, citations)
+        return Response(result.as_dict())
 
 
 # --- ClaimReview import --------------------------------------------------------------------

@@ -23,6 +23,8 @@ UPDATED_FIELDS = [
     "found_figure",
     "excerpt_checked_at",
     "checked_excerpt_hash",
+    "attention_reason",
+    "evidence_changed_at",
 ]
 
 
@@ -68,7 +70,7 @@ def check_cell(citation: Citation, tables: list[dict], where: str) -> CellCheck:
     if same_value(expected, value):
         if renamed:
             return CellCheck(
-                ExcerptState.MOVED,
+                ExcerptState.REWORDED,
                 lookup.text,
                 value.value[:100],
                 f"On {where}, {renamed}; {label} still says {lookup.text}",
@@ -101,6 +103,10 @@ def relocate_cells(
         citation.excerpt_checked_at = now
         citation.checked_excerpt_hash = citation.excerpt_hash
         after = (result.state, result.found_figure, result.found_text)
+        # The same one-line reason text citations carry (admin list, API, the editor's desk).
+        citation.attention_reason = result.reason[:300]
+        if before != after and before[0] != ExcerptState.UNKNOWN:
+            citation.evidence_changed_at = now
         if result.state != ExcerptState.PRESENT and before != after:
             reason = result.reason
             if before[0] == ExcerptState.UNKNOWN and result.state == ExcerptState.MISSING:

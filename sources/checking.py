@@ -25,7 +25,7 @@ from django.utils import timezone
 from claims import workflow
 from sources import scheduling
 from sources.cells import refresh_tables, relocate_cells
-from sources.excerpts import SearchText, locate_excerpt
+from sources.excerpts import ExcerptMatch, SearchText, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
 
@@ -41,7 +41,7 @@ ALIVE = {Outcome.OK, Outcome.NOT_MODIFIED, Outcome.CHANGED, Outcome.REDIRECTED}
 FAILURES = set(Outcome.values) - ALIVE - {Outcome.BLOCKED}
 # Alive outcomes that continue one history row while the text stays the same version.
 SAME_VERSION = {Outcome.OK, Outcome.NOT_MODIFIED, Outcome.CHANGED}
-MOVED_EVIDENCE = {ExcerptState.MISSING, ExcerptState.FIGURE_CHANGED}
+MOVED_EVIDENCE = Citation.MOVED_EVIDENCE
 
 # A 200 page that is really an error page. Looked for in the title, or in a short main text
 # (an article that merely mentions "page not found" is long).
@@ -175,11 +175,27 @@ def _continues(
     return latest.outcome == outcome and latest.http_status == result.status
 
 
+# What re-locating an excerpt writes on the citation.
+RELOCATED_FIELDS = [
+    "excerpt_state",
+    "found_text",
+    "found_figure",
+    "figure_changes",
+    "excerpt_diff",
+    "evidence_changed_at",
+    "attention_reason",
+    "excerpt_checked_at",
+    "checked_excerpt_hash",
+    "excerpt_prefix",
+    "excerpt_suffix",
+]
+
+
 def _relocate_excerpts(
     source: Source, snapshot: Snapshot, now: datetime, *, only_stale: bool
-) -> list[tuple[Citation, str, str]]:
+) -> list[tuple[Citation, str]]:
     """Look for every citation's excerpt in the snapshot's visible text; returns the
-    citations whose evidence moved at this check, with the previous state and figure."""
+    citations whose evidence moved at this check, with their previous state."""
     citations = list(source.citations.select_related("claim"))
     if only_stale:
         citations = [
@@ -197,7 +213,7 @@ def _relocate_excerpts(
     search = SearchText(snapshot.full_text or snapshot.main_text)
     moved = []
     for citation in citations:
-        before = (citation.excerpt_state, citation.found_figure)
+        before = (citation.excerpt_state, citation.found_figure, citation.found_text)
         match = locate_excerpt(
             citation.excerpt,
             search,
@@ -205,44 +221,82 @@ def _relocate_excerpts(
             suffix=citation.excerpt_suffix,
             cited_figure=citation.cited_figure,
         )
-        citation.excerpt_state = match.state
-        citation.found_text = match.found_text
-        citation.found_figure = match.found_figure[:100]
-        citation.excerpt_checked_at = now
-        citation.checked_excerpt_hash = citation.excerpt_hash
-        if match.state == ExcerptState.PRESENT:
-            # Record the context (TextQuoteSelector prefix/suffix) to re-anchor later edits.
-            citation.excerpt_prefix = citation.excerpt_prefix or match.prefix[:200]
-            citation.excerpt_suffix = citation.excerpt_suffix or match.suffix[:200]
-        if match.state in MOVED_EVIDENCE and before != (match.state, citation.found_figure):
-            moved.append((citation, match.expected_figure, before[0]))
-    Citation.objects.bulk_update(
-        citations,
-        [
-            "excerpt_state",
-            "found_text",
-            "found_figure",
-            "excerpt_checked_at",
-            "checked_excerpt_hash",
-            "excerpt_prefix",
-            "excerpt_suffix",
-        ],
-    )
+        record_match(citation, match, source, now)
+        after = (citation.excerpt_state, citation.found_figure, citation.found_text)
+        if match.state in MOVED_EVIDENCE and before != after:
+            moved.append((citation, before[0]))
+    Citation.objects.bulk_update(citations, RELOCATED_FIELDS)
     return moved
 
 
-def _flag_moved_evidence(source: Source, moved: list[tuple[Citation, str, str]]) -> None:
-    for citation, expected_figure, previous in moved:
-        quote = citation.excerpt if len(citation.excerpt) <= 80 else citation.excerpt[:77] + "..."
-        if citation.excerpt_state == ExcerptState.FIGURE_CHANGED:
-            new = citation.found_figure or "no figure"
-            reason = f"Figure changed on {source.url}: {expected_figure} → {new} in “{quote}”"
-        elif previous == ExcerptState.UNKNOWN:
-            # First look at this citation: the excerpt may be mistyped rather than removed.
-            reason = f"Excerpt not found on {source.url} (check the quotation): “{quote}”"
-        else:
-            reason = f"Excerpt no longer found on {source.url}: “{quote}”"
-        workflow.flag_for_attention([citation.claim_id], reason)
+def record_match(citation: Citation, match: ExcerptMatch, source: Source, now: datetime) -> None:
+    """Write where the excerpt stands on the citation (not saved): state, passage, what changed,
+    since when, and the one-line reason an editor reads."""
+    moved_before = citation.excerpt_state in MOVED_EVIDENCE
+    first_look = citation.excerpt_state == ExcerptState.UNKNOWN
+    changed = (citation.excerpt_state, citation.found_text) != (match.state, match.found_text)
+    citation.excerpt_state = match.state
+    citation.found_text = match.found_text
+    citation.found_figure = match.found_figure[:100]
+    citation.figure_changes = [change.as_dict() for change in match.figure_changes]
+    citation.excerpt_diff = [op.as_dict() for op in match.diff]
+    citation.excerpt_checked_at = now
+    citation.checked_excerpt_hash = citation.excerpt_hash
+    if match.state in MOVED_EVIDENCE:
+        if not moved_before or changed or citation.evidence_changed_at is None:
+            citation.evidence_changed_at = now
+    else:
+        citation.evidence_changed_at = None
+    citation.attention_reason = (
+        evidence_attention_reason(citation, source, match.expected_figure, first_look=first_look)
+        if match.state in MOVED_EVIDENCE
+        else ""
+    )[:300]
+    if match.state == ExcerptState.PRESENT:
+        # Record the context (TextQuoteSelector prefix/suffix) to re-anchor later edits.
+        citation.excerpt_prefix = citation.excerpt_prefix or match.prefix[:200]
+        citation.excerpt_suffix = citation.excerpt_suffix or match.suffix[:200]
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def evidence_attention_reason(
+    citation: Citation, source: Source, expected_figure: str = "", *, first_look: bool = False
+) -> str:
+    """One line saying why the citation needs an editor: "Figure 9,400 → 9,450 on <source>,
+    3 Dec", "Reworded on <source>, 3 Dec: “increase” → “decrease”", "Excerpt no longer found"."""
+    label = _short(source.title or source.host or source.url, 60)
+    when = citation.evidence_changed_at or citation.excerpt_checked_at
+    on = f"on {label}" + (f", {when.day} {when:%b}" if when else "")
+    state = citation.excerpt_state
+    if state == ExcerptState.FIGURE_CHANGED:
+        changes = citation.figure_changes or [
+            {"old": expected_figure or citation.cited_figure, "new": citation.found_figure}
+        ]
+        first = changes[0]
+        more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
+        old, new = first.get("old") or "(none)", first.get("new") or "(none)"
+        return f"Figure {old} → {new} {on}{more}"
+    if state == ExcerptState.REWORDED:
+        step = next((op for op in citation.excerpt_diff if op.get("op") != "equal"), None)
+        if step is None:
+            return f"Reworded {on}"
+        old = _short(step.get("old", ""), 60) or "…"
+        new = _short(step.get("new", ""), 60) or "…"
+        return f"Reworded {on}: “{old}” → “{new}”"
+    quote = _short(citation.excerpt, 80)
+    if state == ExcerptState.MISSING and first_look:
+        # First look at this citation: the excerpt may be mistyped rather than removed.
+        return f"Excerpt not found {on} (check the quotation): “{quote}”"
+    return f"Excerpt no longer found {on}: “{quote}”"
+
+
+def _flag_moved_evidence(moved: list[tuple[Citation, str]]) -> None:
+    for citation, _previous in moved:
+        workflow.flag_for_attention([citation.claim_id], citation.attention_reason)
 
 
 def _flag_source_problem(source: Source, reason: str) -> None:
@@ -422,7 +476,7 @@ def record_result(
         if snapshot is not None and source.has_citations:
             fresh_text = classified.extracted is not None
             moved = _relocate_excerpts(source, snapshot, now, only_stale=not fresh_text)
-            _flag_moved_evidence(source, moved)
+            _flag_moved_evidence(moved)
         if reason:
             _flag_source_problem(source, reason)
     return check

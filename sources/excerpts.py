@@ -5,31 +5,53 @@ The search runs from strict to loose, like re-anchoring a W3C TextQuoteSelector:
 2. the words after normalisation (case, quotes, dashes, spacing, thousands separators);
 3. fuzzily: the best-matching window of sentences (rapidfuzz partial ratio, with digits masked
    so a changed number does not hide its sentence), helped by the stored prefix/suffix context.
-Then the figures of the excerpt and of the passage found are compared as values
-(`claims.figures.parse_figures`): "9,400" = "9400" = "9 400", "£75m" = "£75 million".
+Then the passage found is compared with the excerpt word by word (`sources.diffs`): every
+digit run is watched, quantities by value ("9,400" = "9400" = "9 400", "£75m" = "£75 million"),
+any other number by its spelling ("2010", "10:30", "RS-25", "72W"). A changed, added or removed
+number is `figure_changed`, naming both spellings; other changed words are `reworded`, with the
+word-level diff; only cosmetic differences (case, spacing, quotes, dashes, entities, soft
+hyphens) leave the passage `present`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from sources.extraction import normalise_for_matching
+from claims.figures import parse_figures
+from sources.diffs import (
+    INVISIBLE,
+    DiffOp,
+    FigureChange,
+    SnapshotDiff,
+    cited_spans,
+    compare_passage,
+    fold_unchanged,
+    tokenise,
+    word_diff,
+)
+from sources.extraction import normalise_for_matching as _normalise_for_matching
+from sources.models import Citation, Snapshot
 
-PRESENT = "present"
-MOVED = "moved"
-FIGURE_CHANGED = "figure_changed"
-MISSING = "missing"
+ExcerptState = Citation.ExcerptState
+PRESENT = ExcerptState.PRESENT
+REWORDED = ExcerptState.REWORDED
+FIGURE_CHANGED = ExcerptState.FIGURE_CHANGED
+MISSING = ExcerptState.MISSING
 
 # Below this similarity (0-100, digits masked) the passage found is not the excerpt.
 MATCH_THRESHOLD = 80.0
 # Context that agrees with the stored prefix/suffix adds at most this much to a candidate.
 CONTEXT_WEIGHT = 15.0
 CONTEXT_CHARS = 64
+# Text around a fuzzy match that is compared too, so a changed first or last word is seen as
+# changed rather than cut off; what lies beyond the excerpt's edges is trimmed afterwards.
+COMPARE_MARGIN = 80
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 _DIGIT = re.compile(r"\d")
@@ -41,18 +63,28 @@ GENERIC_UNITS = {"", "count"}
 class ExcerptMatch:
     """Where an excerpt stands in the new text."""
 
-    state: str  # present, moved, figure_changed or missing (Citation.ExcerptState values)
+    state: str  # a Citation.ExcerptState value
     found_text: str = ""  # the passage as it is on the page now
     found_figure: str = ""  # the watched figure as written there now ("9,450")
     score: float = 0.0  # similarity 0-100 of the passage to the excerpt
     expected_figure: str = ""  # the figure the citation relies on ("9,400")
     prefix: str = ""  # text just before the passage, to re-anchor it next time
     suffix: str = ""
+    figure_changes: tuple[FigureChange, ...] = ()  # every number changed, added or removed
+    diff: tuple[DiffOp, ...] = ()  # word-level diff excerpt -> passage (when not present)
+
+
+def normalise_for_matching(text: str) -> tuple[str, list[int]]:
+    """extraction.normalise_for_matching without the characters that never show (soft hyphens,
+    zero-width spaces): "cucu\u00admber" is the word "cucumber" for the exact search too."""
+    folded, offsets = _normalise_for_matching(text)
+    if not any(ch in INVISIBLE for ch in folded):
+        return folded, offsets
+    kept = [(ch, at) for ch, at in zip(folded, offsets, strict=True) if ch not in INVISIBLE]
+    return "".join(ch for ch, _ in kept), [at for _, at in kept]
 
 
 def _figures(text: str) -> list:
-    from claims.figures import parse_figures
-
     return list(parse_figures(text))
 
 
@@ -67,17 +99,6 @@ def _same_quantity(a, b) -> bool:
 def _unit(figure) -> str:
     unit = figure.unit or ""
     return "" if unit in GENERIC_UNITS else unit
-
-
-def _canonical(text: str) -> str:
-    """The text with every figure replaced by its value, for "respelled, not reworded"."""
-    pieces, position = [], 0
-    for figure in sorted(_figures(text), key=lambda f: f.start):
-        pieces.append(text[position : figure.start])
-        pieces.append(f" <{Decimal(figure.value).normalize()}> ")
-        position = figure.end
-    pieces.append(text[position:])
-    return normalise_for_matching("".join(pieces))[0]
 
 
 class SearchText:
@@ -110,18 +131,17 @@ class SearchText:
             spans.append((start, len(self.folded)))
         return spans
 
-    def original(self, start: int, end: int) -> str:
-        """The page's own words for the folded span [start, end)."""
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of `text` that the folded span [start, end) stands for."""
         offsets = self._folded[1]
         if start >= end or not offsets:
-            return ""
-        return self.text[offsets[start] : offsets[end - 1] + 1].strip()
+            return 0, 0
+        return offsets[start], offsets[end - 1] + 1
 
-    def context(self, start: int, end: int) -> tuple[str, str]:
-        offsets = self._folded[1]
-        if start >= end or not offsets:
+    def context_at(self, begin: int, finish: int) -> tuple[str, str]:
+        """The text just before and after the span [begin, finish) of `text`."""
+        if begin >= finish:
             return "", ""
-        begin, finish = offsets[start], offsets[end - 1] + 1
         prefix = " ".join(self.text[max(0, begin - CONTEXT_CHARS) : begin].split())
         suffix = " ".join(self.text[finish : finish + CONTEXT_CHARS].split())
         return prefix[-CONTEXT_CHARS:], suffix[:CONTEXT_CHARS]
@@ -225,17 +245,13 @@ def _figure_text_in(found: list, wanted) -> str:
     return ""
 
 
-def _replacement_figure(excerpt_figures: list, found: list, wanted) -> str:
-    """The figure standing where `wanted` stood: same position if the counts agree, else the
-    first figure of the same unit that is not one of the excerpt's."""
-    for index, figure in enumerate(excerpt_figures):
-        if _same_quantity(figure, wanted) and len(found) == len(excerpt_figures):
-            return found[index].text
-    unchanged = [f for f in found if any(_same_quantity(f, e) for e in excerpt_figures)]
-    for figure in found:
-        if figure not in unchanged and (not _unit(wanted) or _unit(figure) in ("", _unit(wanted))):
-            return figure.text
-    return found[0].text if found else ""
+def _named_change(changes: list[FigureChange], cited_figure: str) -> FigureChange:
+    """The change to report first: the one to the figure the citation relies on, if any."""
+    cited = {token.key for token in tokenise(cited_figure) if token.is_number}
+    for change in changes:
+        if cited & {token.key for token in tokenise(change.old) if token.is_number}:
+            return change
+    return changes[0]
 
 
 def _judge(
@@ -247,33 +263,64 @@ def _judge(
     cited_figure: str,
     exact: bool,
 ) -> ExcerptMatch:
-    found_text = search.original(start, end)
-    prefix, suffix = search.context(start, end)
+    """The state of the passage at the folded span [start, end): an exact (folded) match is
+    present; a fuzzy one is compared word by word with the excerpt."""
     watched = _watched_figures(excerpt, cited_figure)
     expected = watched[0].text if watched else cited_figure
-    found_figures = _figures(found_text)
-    missing_figure = next(
-        (w for w in watched if not any(_same_quantity(f, w) for f in found_figures)), None
-    )
-    if missing_figure is not None:
+    begin, finish = search.original_span(start, end)
+    if exact:
+        found_text = search.text[begin:finish].strip()
+        prefix, suffix = search.context_at(begin, finish)
+        found_figures = _figures(found_text)
         return ExcerptMatch(
-            state=FIGURE_CHANGED,
+            state=PRESENT,
             found_text=found_text,
-            found_figure=_replacement_figure(_figures(excerpt), found_figures, missing_figure),
-            score=round(score, 1),
-            expected_figure=missing_figure.text,
+            found_figure=_figure_text_in(found_figures, watched[0]) if watched else "",
+            score=100.0,
+            expected_figure=expected,
             prefix=prefix,
             suffix=suffix,
         )
-    same_words = exact or _canonical(found_text) == _canonical(excerpt)
+    # Compared with the words around it, a changed first or last word is seen as changed, not
+    # cut off; but a word of the next sentence may then stand in for one deleted from the
+    # passage. The reading with fewer changed words is the passage.
+    widened = compare_passage(
+        excerpt,
+        search.text,
+        max(0, begin - COMPARE_MARGIN),
+        min(len(search.text), finish + COMPARE_MARGIN),
+    )
+    alone = compare_passage(excerpt, search.text, begin, finish)
+    comparison = alone if alone.changed_tokens <= widened.changed_tokens else widened
+    if comparison.end > comparison.start:
+        begin, finish = comparison.start, comparison.end
+    found_text = search.text[begin:finish].strip()
+    prefix, suffix = search.context_at(begin, finish)
+    changes = tuple(comparison.figure_changes)
+    diff = tuple(comparison.ops) if comparison.reworded else ()
+    if changes:
+        named = _named_change(list(changes), cited_figure)
+        return ExcerptMatch(
+            state=FIGURE_CHANGED,
+            found_text=found_text,
+            found_figure=named.new,
+            score=round(score, 1),
+            expected_figure=named.old,
+            prefix=prefix,
+            suffix=suffix,
+            figure_changes=changes,
+            diff=diff,
+        )
+    found_figures = _figures(found_text)
     return ExcerptMatch(
-        state=PRESENT if same_words else MOVED,
+        state=REWORDED if diff else PRESENT,
         found_text=found_text,
         found_figure=_figure_text_in(found_figures, watched[0]) if watched else "",
-        score=100.0 if same_words else round(score, 1),
+        score=round(score, 1) if diff else 100.0,
         expected_figure=expected,
         prefix=prefix,
         suffix=suffix,
+        diff=diff,
     )
 
 
@@ -285,13 +332,17 @@ def locate_excerpt(
     suffix: str = "",
     cited_figure: str = "",
 ) -> ExcerptMatch:
-    """Where `excerpt` stands in `text`: present, moved, figure_changed or missing."""
+    """Where `excerpt` stands in `text`: present, reworded, figure_changed or missing."""
     search = text if isinstance(text, SearchText) else SearchText(text)
     wanted = normalise_for_matching(excerpt)[0]
     if not wanted or not search.folded:
         return ExcerptMatch(state=MISSING, expected_figure=cited_figure)
 
-    occurrences = _exact_occurrences(search.folded, wanted)
+    occurrences = [
+        at
+        for at in _exact_occurrences(search.folded, wanted)
+        if _word_bounds(search.folded, at, at + len(wanted)) == (at, at + len(wanted))
+    ]
     if occurrences:
         # Several copies: the one whose surroundings match the stored context.
         start = max(
@@ -309,3 +360,32 @@ def locate_excerpt(
         )
     start, end, score = candidate
     return _judge(search, start, end, score, excerpt, cited_figure, False)
+
+
+def diff_snapshots(
+    older: Snapshot, newer: Snapshot, citations: Iterable[Citation] = (), *, fold: bool = True
+) -> SnapshotDiff:
+    """Word-level diff of two snapshots' main text, the cited passages marked: each excerpt as
+    located in the older and in the newer text (so any two versions can be compared)."""
+    spans: list[tuple[str, int, int]] = []
+    for which, snapshot in (("old", older), ("new", newer)):
+        search = SearchText(snapshot.main_text)
+        passages = []
+        for citation in citations:
+            match = locate_excerpt(
+                citation.excerpt,
+                search,
+                prefix=citation.excerpt_prefix,
+                suffix=citation.excerpt_suffix,
+            )
+            passages.append(match.found_text)
+        spans += cited_spans(which, snapshot.main_text, passages)
+    segments = word_diff(older.main_text, newer.main_text, spans)
+    changed = sum(len(s.text.split()) for s in segments if s.op in ("insert", "delete"))
+    return SnapshotDiff(
+        older_id=older.pk,
+        newer_id=newer.pk,
+        identical=older.content_hash == newer.content_hash,
+        segments=fold_unchanged(segments) if fold else segments,
+        changed_words=changed,
+    )

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -167,9 +168,8 @@ class CitationQuerySet(models.QuerySet):
         return self.filter(claim__in=Claim.objects.visible_to(user))
 
     def with_moved_evidence(self) -> CitationQuerySet:
-        return self.filter(
-            excerpt_state__in=[Citation.ExcerptState.MISSING, Citation.ExcerptState.FIGURE_CHANGED]
-        )
+        """Citations whose passage is gone, reworded or has a changed number."""
+        return self.filter(excerpt_state__in=Citation.MOVED_EVIDENCE)
 
 
 class Citation(models.Model):
@@ -191,11 +191,19 @@ class Citation(models.Model):
         DATASET_CELL = "dataset_cell", "Cell of a dataset (CSV, XLSX, ODS)"
 
     class ExcerptState(models.TextChoices):
+        """Where the cited passage stands on the page (the one definition; sources.excerpts
+        decides them)."""
+
         PRESENT = "present", "Present"
-        MOVED = "moved", "Reworded"
+        REWORDED = "reworded", "Reworded"
         MISSING = "missing", "Missing"
         FIGURE_CHANGED = "figure_changed", "Figure changed"
         UNKNOWN = "unknown", "Not yet checked"
+
+    # States that flag the claims citing the passage for an editor's attention.
+    MOVED_EVIDENCE = frozenset(
+        {ExcerptState.MISSING, ExcerptState.REWORDED, ExcerptState.FIGURE_CHANGED}
+    )
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -216,6 +224,15 @@ class Citation(models.Model):
     )
     found_text = models.TextField(blank=True, help_text="The passage as last found on the page.")
     found_figure = models.CharField(max_length=100, blank=True)
+    # What the last check found different: every number changed, added or removed
+    # ([{"old": "2010", "new": "2017"}]) and the word-level diff excerpt -> page
+    # ([{"op": "equal" | "replace" | "delete" | "insert", "old": ..., "new": ...}]).
+    figure_changes = models.JSONField(default=list, blank=True)
+    excerpt_diff = models.JSONField(default=list, blank=True)
+    # When the passage was first seen changed (cleared when it is present again).
+    evidence_changed_at = models.DateTimeField(null=True, blank=True)
+    # One line for the editors' queue: "figure 9,400 → 9,450 on <source>, 3 Dec".
+    attention_reason = models.CharField(max_length=300, blank=True)
     excerpt_checked_at = models.DateTimeField(null=True, blank=True)
     # excerpt_hash at the last check: an edited excerpt is looked up again even on a 304.
     checked_excerpt_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -312,6 +329,29 @@ class Citation(models.Model):
             self.excerpt = self.locator_label
         self.excerpt_hash = self.identity_digest()
         super().save(*args, **kwargs)
+
+
+class CitationRevision(models.Model):
+    """An earlier wording or figure of a citation, kept when an editor accepted the page's."""
+
+    citation = models.ForeignKey(Citation, on_delete=models.CASCADE, related_name="revisions")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    old_excerpt = models.TextField()
+    new_excerpt = models.TextField()
+    old_cited_figure = models.CharField(max_length=100, blank=True)
+    new_cited_figure = models.CharField(max_length=100, blank=True)
+    # The state and what the page said when it was accepted ("figure_changed", "reworded").
+    excerpt_state = models.CharField(max_length=20, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.citation_id} @ {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class Snapshot(models.Model):

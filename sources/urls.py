@@ -6,4 +6,5 @@ app_name = "sources"
 
 urlpatterns = [
     path("archive/<int:pk>/", views.snapshot_text, name="snapshot_text"),
+    path("archive/<int:pk>/changes/", views.snapshot_changes, name="snapshot_changes"),
 ]

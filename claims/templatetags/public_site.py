@@ -88,7 +88,7 @@ SOURCE_STATE_TONE = {
 }
 EXCERPT_STATE_TONE = {
     "present": "good",
-    "moved": "warn",
+    "reworded": "warn",
     "missing": "bad",
     "figure_changed": "bad",
     "unknown": "neutral",

@@ -168,3 +168,18 @@ def test_what_monitoring_writes_is_read_only_except_the_title(editor_client, che
     assert not form_fields & (set(MONITORING_FIELDS) - {"title"})
     body = page.content.decode()
     assert "Consecutive failures" in body and "Next check at" in body
+
+
+def test_snapshot_diff_shows_changed_words_with_cited_passages_outlined(
+    editor_client, checked_source
+):
+    from tests.factories import CitationFactory
+
+    source, old, new = checked_source
+    CitationFactory(source=source, excerpt="Returns rose to 9,400 people")
+    url = reverse("admin:sources_source_snapshot_diff", args=[source.pk])
+    page = editor_client.get(url, {"from": old.pk, "to": new.pk}).content.decode()
+    assert 'id="snapshot-word-diff"' in page
+    assert '<del class="cited">9,400</del>' in page
+    assert "<ins>9,450</ins>" in page or '<ins class="cited">9,450</ins>' in page
+    assert "<script>alert(1)</script>" not in page

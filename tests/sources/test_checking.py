@@ -396,3 +396,75 @@ def test_all_citations_of_the_source_are_updated(cited, site):
     assert flagged.needs_attention and "check the quotation" in flagged.attention_reason
     assert first.excerpt_checked_at == second.excerpt_checked_at is not None
     assert Citation.objects.filter(source=source, excerpt_state="unknown").count() == 0
+
+
+# --- Every digit run watched, rewording flagged with its words -------------------------------
+
+
+def test_changed_year_in_the_passage_flags_the_claim_naming_both_years(cited, site):
+    source, citation = cited
+    Citation.objects.filter(pk=citation.pk).update(
+        excerpt="people with no right to remain were returned this year, up 19% on 2023",
+        cited_figure="",
+    )
+    check_source(source.pk)
+    page = article().replace("on 2023", "on 2021")
+    site.set("/returns", page)
+    check_source(source.pk)
+    (citation,) = refreshed(citation)
+    claim = Claim.objects.get(pk=citation.claim_id)
+    assert citation.excerpt_state == "figure_changed"
+    assert citation.figure_changes == [{"old": "2023", "new": "2021"}]
+    assert citation.evidence_changed_at is not None
+    assert citation.attention_reason.startswith("Figure 2023 → 2021 on Returns rise")
+    assert claim.needs_attention and "2023 → 2021" in claim.attention_reason
+
+
+def test_reworded_passage_flags_the_claim_with_the_word_level_diff(cited, site):
+    source, citation = cited
+    Citation.objects.filter(pk=citation.pk).update(
+        excerpt="people with no right to remain were returned this year, up 19% on 2023",
+        cited_figure="19%",
+    )
+    check_source(source.pk)
+    site.set("/returns", article().replace("up 19% on 2023", "down 19% on 2023"))
+    check_source(source.pk)
+    (citation,) = refreshed(citation)
+    claim = Claim.objects.get(pk=citation.claim_id)
+    assert citation.excerpt_state == "reworded"
+    assert citation.figure_changes == []
+    assert {"op": "replace", "old": "up", "new": "down"} in citation.excerpt_diff
+    assert "“up” → “down”" in citation.attention_reason
+    assert claim.needs_attention and claim.attention_reason == citation.attention_reason
+
+
+def test_cosmetic_edits_and_boilerplate_churn_flag_nothing(cited, site):
+    source, citation = cited
+    check_source(source.pk)
+    page = article(extra="<aside>Updated 3 minutes ago · 41 comments</aside>")
+    page = page.replace("9,400 people", "9&nbsp;400&nbsp;people").replace("this", "th&#105;s")
+    site.set("/returns", page.replace("<nav>", "<nav><a href='/ad'>Ad 7</a>"))
+    check_source(source.pk)
+    (citation,) = refreshed(citation)
+    assert citation.excerpt_state == "present"
+    assert (citation.figure_changes, citation.excerpt_diff, citation.attention_reason) == (
+        [],
+        [],
+        "",
+    )
+    assert citation.evidence_changed_at is None
+    assert not Claim.objects.get(pk=citation.claim_id).needs_attention
+
+
+def test_the_change_date_is_kept_while_the_same_change_is_seen_again(cited, site):
+    source, citation = cited
+    check_source(source.pk)
+    site.set("/returns", article("9,450"))
+    check_source(source.pk, now=timezone.now())
+    (citation,) = refreshed(citation)
+    first_seen = citation.evidence_changed_at
+    site.set("/returns", article("9,450", extra="<p>A new paragraph at the end.</p>"))
+    check_source(source.pk, now=timezone.now() + 2 * HOUR)
+    (citation,) = refreshed(citation)
+    assert citation.excerpt_state == "figure_changed"
+    assert citation.evidence_changed_at == first_seen

@@ -218,11 +218,11 @@ def test_xlsx_sheet_renamed_is_reported_and_the_cell_still_read(site, returns):
     assert "sheet “Returns” is now “Table 1”" in claim.attention_reason
 
 
-def test_xlsx_sheet_renamed_with_the_same_value_is_flagged_as_moved(site, returns):
+def test_xlsx_sheet_renamed_with_the_same_value_is_flagged_as_reworded(site, returns):
     sheets = {"Table 1" if n == "Returns" else n: s for n, s in returns_sheets().items()}
     serve_xlsx(site, sheets=sheets)
     citation, claim, _ = checked(returns)
-    assert citation.excerpt_state == "moved"
+    assert citation.excerpt_state == "reworded"
     assert claim.needs_attention and "“Returns” is now “Table 1”" in claim.attention_reason
 
 

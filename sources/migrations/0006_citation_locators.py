@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sources", "0004_source_body_hash"),
+        ("sources", "0005_citation_evidence_changes"),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ from sources.demo_dataset import (
 from sources.extraction import ExtractionError, extract
 from sources.models import Citation, Source
 from tests.factories import CitationFactory, PublishedClaimFactory, SourceFactory
-from tests.sources.test_checking import Site
+from tests.support.servers import Site
 from tests.support.workbooks import (
     forged_size_xlsx,
     giant_xlsx,

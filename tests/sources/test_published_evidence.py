@@ -25,6 +25,12 @@ def citation_data(citation, **overrides):
         "cited_figure": "",
         "note": "",
         "position": "0",
+        "locator_kind": citation.locator_kind,
+        "row_labels": "[]",
+        "column_labels": "[]",
+        # The read-only history inline's management form, as the browser sends it.
+        "revisions-TOTAL_FORMS": "0",
+        "revisions-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

@@ -10,7 +10,7 @@ from sources.extraction import extract
 from sources.models import Citation
 from sources.tables import locate_cell, read_cell, same_value
 from tests.factories import CitationFactory, PublishedClaimFactory, SourceFactory
-from tests.sources.test_checking import Site
+from tests.support.servers import Site
 
 PARTNERSHIPS = [
     ("Serbia", "Intelligence sharing, joint operations"),

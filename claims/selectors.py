@@ -122,7 +122,7 @@ def public_history(claim: Claim) -> list[HistoryEntry]:
         elif event.to_status == Claim.Status.WITHDRAWN:
             text = "withdrawn"
         else:
-            text = f"status changed to {event.get_to_status_display().lower()}"
+            text = f"status changed to {Claim.Status(event.to_status).label.lower()}"
         if event.kind != ClaimEvent.Kind.RATING:
             rating_changed_by_last = False
         if entries and (entries[-1].text, entries[-1].at.date()) == (text, event.at.date()):

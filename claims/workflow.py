@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -31,7 +32,20 @@ EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
 
 Status = Claim.Status
-User = AbstractBaseUser | AnonymousUser
+User = Account | AnonymousUser
+
+
+def _account(user: User) -> Account | None:
+    """The signed-in user a record names; None for anonymous (e.g. a system import)."""
+    return user if isinstance(user, Account) and user.is_authenticated else None
+
+
+def _field(model: type[models.Model] | models.Model, name: str) -> models.Field:
+    """A concrete field by name (the reader-field lists name fields, never reverse relations)."""
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise LookupError(f"{name} is a relation, not a field of {model._meta.label}")
+    return model_field
 
 
 T = TypeVar("T")
@@ -131,7 +145,7 @@ def _require(allowed: bool, message: str) -> None:
 def _record(
     claim: Claim, user: User, kind: str, *, at: datetime | None = None, **fields
 ) -> ClaimEvent:
-    actor = user if user.is_authenticated else None
+    actor = _account(user)
     return ClaimEvent.objects.create(
         claim=claim, actor=actor, kind=kind, at=at or timezone.now(), **fields
     )
@@ -264,7 +278,7 @@ def record_change(
         reason=note.reason if isinstance(note, CorrectionNote) else "",
         previous_rating=previous_rating or claim.rating,
         new_rating=new_rating or claim.rating,
-        created_by=user if user.is_authenticated else None,
+        created_by=_account(user),
     )
     claim.revised_at = entry.created_at
     Claim.objects.filter(pk=claim.pk).update(revised_at=entry.created_at, updated_at=timezone.now())
@@ -284,7 +298,7 @@ def reader_visible_changes(before: Claim, after: Claim) -> list[str]:
     """The names of the fields readers see that differ between two versions of a claim."""
     changed = []
     for name in Claim.READER_FIELDS:
-        model_field = Claim._meta.get_field(name)
+        model_field = _field(Claim, name)
         if model_field.value_from_object(before) != model_field.value_from_object(after):
             changed.append(str(model_field.verbose_name))
     return changed
@@ -334,7 +348,7 @@ def part_changes_readers(part: models.Model, new_values: dict) -> bool:
     """Whether setting `new_values` ({field name: value}) on a saved part changes what readers see."""
     names = part_reader_fields(part)
     for name, value in new_values.items():
-        model_field = part._meta.get_field(name)
+        model_field = _field(part, name)
         if model_field.name not in names and model_field.attname not in names:
             continue
         if model_field.value_from_object(part) != (
@@ -351,14 +365,14 @@ def _stored_differs(part: models.Model) -> bool:
     if stored is None:
         return True
     return any(
-        part._meta.get_field(name).value_from_object(part)
-        != part._meta.get_field(name).value_from_object(stored)
+        _field(part, name).value_from_object(part) != _field(part, name).value_from_object(stored)
         for name in part_reader_fields(part)
     )
 
 
 def _claim_of(part: models.Model) -> Claim:
-    claim = part.claim
+    # Figures and citations both belong to a claim through `claim`.
+    claim: Claim = part.claim  # type: ignore[attr-defined]
     if part.pk is not None:
         stored = type(part)._default_manager.filter(pk=part.pk).values_list("claim_id", flat=True)
         stored_claim_id = next(iter(stored), claim.pk)
@@ -408,7 +422,7 @@ def create_claim(claim: Claim, user: User, *, at: datetime | None = None) -> Cla
     _require(user.is_authenticated and user.has_perm("claims.add_claim"), "You cannot add claims.")
     if claim.status != Status.DRAFT:
         raise WorkflowError("New claims start as drafts; publish them through review.")
-    claim.created_by = claim.created_by or (user if user.is_authenticated else None)
+    claim.created_by = claim.created_by or _account(user)
     claim.save()
     _record(
         claim, user, ClaimEvent.Kind.CREATED, at=at, to_status=claim.status, to_rating=claim.rating
@@ -498,7 +512,7 @@ def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
         raise WorkflowError("A claim needs a rating before it is published.")
     if not claim.verdict_summary.strip():
         raise WorkflowError("A claim needs a verdict summary before it is published.")
-    claim.reviewer = user
+    claim.reviewer = _account(user)
     claim.published_at = claim.published_at or at or timezone.now()
     # The history of a public claim says what it was published as.
     _set_status(claim, user, Status.PUBLISHED, at=at, to_rating=claim.rating)

@@ -311,6 +311,7 @@ def _apply_success(
     """Snapshot, state and schedule of a readable answer; returns the snapshot and the outcome
     as recorded (ok becomes changed when the text differs from the current snapshot)."""
     outcome = classified.outcome
+    snapshot: Snapshot | None
     if classified.extracted is not None:
         snapshot = _store_snapshot(source, classified.extracted, result, now)
     else:
@@ -466,7 +467,12 @@ def record_result(
         else:
             snapshot = None
             reason = _apply_failure(source, outcome, now)
-        if classified.error and not result.error and dataclasses.is_dataclass(result):
+        if (
+            classified.error
+            and not result.error
+            and dataclasses.is_dataclass(result)
+            and not isinstance(result, type)
+        ):
             # Decided on reading the body (unsupported, too large): the reason is the reader's.
             result = dataclasses.replace(result, error=classified.error)
         check = _record_check(source, outcome, result, snapshot, now)
@@ -484,8 +490,6 @@ def record_result(
 
 def with_elapsed(result, elapsed_ms: int):
     """The fetch result with its duration filled in (fakes in tests may leave it at 0)."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(result):
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
         return dataclasses.replace(result, elapsed_ms=elapsed_ms)
     return result

@@ -175,7 +175,8 @@ def _context_score(search: SearchText, start: int, end: int, prefix: str, suffix
 
 
 def _exact_occurrences(haystack: str, needle: str) -> list[int]:
-    found, position = [], haystack.find(needle)
+    found: list[int] = []
+    position = haystack.find(needle)
     while position != -1 and len(found) < 50:
         found.append(position)
         position = haystack.find(needle, position + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,6 +36,13 @@ def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None 
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def slug_matches(model: type[models.Model], slug: str, text: str) -> bool:
+    """Whether `slug` is what unique_slug gives for `text` (its base, or the base with -N)."""
+    max_length = model._meta.get_field("slug").max_length
+    base = (slugify(text) or "item")[: max_length - 6].strip("-")
+    return re.fullmatch(re.escape(base) + r"(-\d+)?", slug) is not None
 
 
 class ClaimantQuerySet(models.QuerySet["Claimant"]):
@@ -331,8 +339,16 @@ class Claim(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        if not self.slug:
+        # Until first publication the address follows the title (intake titles are the raw
+        # sentence, rewritten before review); afterwards it is kept, and the page answers an
+        # old slug with a 301 to the current one (the address carries the pk).
+        if not self.slug or (
+            self.published_at is None and not slug_matches(Claim, self.slug, self.title)
+        ):
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "slug"}
         self.normalised_text = normalise_claim_text(self.text)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "text" in update_fields:

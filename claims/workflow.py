@@ -264,3 +264,21 @@ def acknowledge_attention(claim: Claim, user: User, note: str = "") -> Claim:
     claim.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
     _record(claim, user, ClaimEvent.Kind.ACKNOWLEDGED, note=note)
     return claim
+
+
+@transaction.atomic
+def mark_as_repeat(claim: Claim, original: Claim, user: User) -> Claim:
+    """Link `claim` to the published fact check it repeats; its page then points readers there.
+
+    Who may do it follows who may edit the claim (editors: drafts and claims in review).
+    """
+    _require(can_edit_claim(user, claim), "You cannot edit this claim.")
+    if original.pk == claim.pk:
+        raise WorkflowError("A claim cannot repeat itself.")
+    if not original.is_public:
+        raise WorkflowError("Link a repeat to a published fact check.")
+    if original.repeat_of_id == claim.pk:
+        raise WorkflowError("That fact check is already marked as a repeat of this claim.")
+    claim.repeat_of = original
+    claim.save(update_fields=["repeat_of", "updated_at"])
+    return claim

@@ -14,9 +14,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 import lxml.html
 from lxml import etree
+
+from sources.article_dates import published_on_of_html
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +80,8 @@ class ExtractedText:
     main_text: str
     full_text: str
     kind: str  # html, pdf or text
+    # When the page says it was published (meta tags, JSON-LD), for intake's "stated on".
+    published_on: date | None = None
 
 
 def normalise_text(text: str) -> str:
@@ -292,9 +297,16 @@ def extract_html(html: str) -> ExtractedText:
         return ExtractedText(title="", main_text="", full_text="", kind="html")
     full = "\n".join(_visible_lines(root))
     title = _html_title(root)
+    published_on = published_on_of_html(root)
     # One parse serves both: the visible text and title are read before trafilatura prunes.
     main = main_text_of_html(root) if full else ""
-    return ExtractedText(title=title, main_text=main or full, full_text=full, kind="html")
+    return ExtractedText(
+        title=title,
+        main_text=main or full,
+        full_text=full,
+        kind="html",
+        published_on=published_on,
+    )
 
 
 # --- PDF and plain text ---------------------------------------------------------------------

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import selectors, workflow
 from claims.models import Claim, Claimant
-from tests.support.builders import publish_fact_check
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, rating
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 

@@ -63,6 +63,7 @@ def intake_article(
     source_url: str = "",
     choose: Chooser | None = None,
     claimant: Claimant | None = None,
+    published_on: date | None = None,
 ) -> Intake:
     """Rank the article's sentences; keep the ones `choose` picks as drafts citing the article.
 
@@ -71,9 +72,10 @@ def intake_article(
     2. claims.intake ranks its sentences, best first.
     3. The chosen candidates become drafts by `user` (nobody, who may add nothing, when
        None), with their origin citations when a `source_url` is given, all or nothing
-       (DraftsRefused says why nothing was created).
+       (DraftsRefused says why nothing was created). Their "stated on" is `published_on`,
+       else the date the fetched page declares, else a dateline in the text.
     """
-    article_text, published_on = text.strip(), None
+    article_text = text.strip()
     if not article_text and source_url:
         article_text, published_on = fetch_article(source_url)
     published_on = published_on or dateline_date(article_text)

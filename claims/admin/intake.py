@@ -46,6 +46,15 @@ class IntakeForm(forms.Form):
         help_text="Claimant for every kept draft; empty = the claimant each sentence names.",
     )
 
+    # The date the fetched article declared, kept when its text is shown for ticking (the
+    # second request sends the text, not the URL's page): the drafts' "stated on".
+    published_on = forms.DateField(required=False, widget=forms.HiddenInput)
+
+    def clean_text(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF: the candidates' offsets (the tick
+        # boxes' values) were counted on the text as shown, with LF only.
+        return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+
     def clean(self):
         cleaned = super().clean()
         if not (cleaned.get("text") or "").strip() and not cleaned.get("source_url"):

@@ -98,7 +98,9 @@ def test_editorial_journey_from_intake_to_the_public_page(demo_site, browser):  
         assert_accessible(desk, "intake with candidates")
         row.get_by_role("checkbox").check()
         desk.get_by_role("button", name="Create draft claims from ticked sentences").click()
-        desk.wait_for_url("**/admin/claims/claim/?status=draft")
+        desk.wait_for_load_state()
+        notes = desk.locator(".messagelist, .errorlist").all_inner_texts()
+        assert desk.url.endswith("/admin/claims/claim/?status=draft"), notes
         assert desk.locator("#result_list").get_by_text(REPEATED_SENTENCE[:40]).count() == 1
         assert_accessible(desk, "claim list")
 
@@ -106,9 +108,9 @@ def test_editorial_journey_from_intake_to_the_public_page(demo_site, browser):  
         draft = Claim.objects.get(text__startswith=REPEATED_SENTENCE, status=Claim.Status.DRAFT)
         desk.goto(base + f"/admin/claims/claim/{draft.pk}/change/")
         assert desk.get_by_label("Stated on").input_value() in ("2024-11-08", "08/11/2024")
-        desk.get_by_label("Title").fill("PM announces Balkans agreements")
-        desk.get_by_label("Rating").select_option(label="Accurate")
-        desk.get_by_label("Verdict summary").fill("The agreements were announced in Budapest.")
+        desk.locator("#id_title").fill("PM announces Balkans agreements")
+        desk.locator("#id_rating").select_option(label="Accurate")
+        desk.locator("#id_verdict_summary").fill("The agreements were announced in Budapest.")
         desk.get_by_role("link", name="Add another Figure").click()
         desk.locator("#id_figures-0-label").fill("Agreements signed")
         desk.locator("#id_figures-0-value").fill("3")

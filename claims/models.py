@@ -339,16 +339,8 @@ class Claim(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        # Until first publication the address follows the title (intake titles are the raw
-        # sentence, rewritten before review); afterwards it is kept, and the page answers an
-        # old slug with a 301 to the current one (the address carries the pk).
-        if not self.slug or (
-            self.published_at is None and not slug_matches(Claim, self.slug, self.title)
-        ):
+        if not self.slug:
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "slug"}
         self.normalised_text = normalise_claim_text(self.text)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "text" in update_fields:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.exceptions import NotAllowed, WorkflowError
-from claims.models import Claim, ClaimEvent, Correction, Rating
+from claims.models import Claim, ClaimEvent, Correction, Rating, slug_matches, unique_slug
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
@@ -112,6 +112,7 @@ def save_claim(claim: Claim, user: User, *, correction: CorrectionNote | None = 
     previous = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != previous.status:
         raise WorkflowError("Change the status with the workflow actions, not by editing.")
+    _slug_follows_title(claim, previous)
     rating_changed = claim.rating_id != previous.rating_id
     if previous.is_public and rating_changed:
         change_rating(claim, claim.rating, user, correction=correction, previous=previous)
@@ -128,6 +129,16 @@ def save_claim(claim: Claim, user: User, *, correction: CorrectionNote | None = 
             to_rating=claim.rating,
         )
     return claim
+
+
+def _slug_follows_title(claim: Claim, previous: Claim) -> None:
+    """Until first publication the address follows the title (intake titles are the raw
+    sentence, rewritten before review), unless someone chose the slug by hand. Afterwards it
+    is kept; the page answers an old slug with a 301 (the address carries the pk)."""
+    if previous.published_at is not None or claim.title == previous.title:
+        return
+    if claim.slug == previous.slug and slug_matches(Claim, previous.slug, previous.title):
+        claim.slug = unique_slug(Claim, claim.title, exclude_pk=claim.pk)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -221,3 +222,20 @@ def _python_candidates(
         for pk in same_numbers[: CANDIDATE_LIMIT * 4]:
             scores.setdefault(pk, trigram_similarity(normalised, choices[pk]))
     return scores
+
+
+def published_repeats(
+    claim: Claim, *, threshold: float | None = None, limit: int = 3
+) -> list[SimilarClaim]:
+    """Published claims at least `threshold` similar to `claim` (CLAIMS_REPEAT_THRESHOLD by
+    default): what send-to-review and publish warn about, since it may already be checked."""
+    if threshold is None:
+        threshold = settings.CLAIMS_REPEAT_THRESHOLD
+    found = find_similar_claims(
+        claim.text,
+        claimant_id=claim.claimant_id,
+        exclude_id=claim.pk,
+        limit=limit,
+        queryset=Claim.objects.published().exclude(pk=claim.repeat_of_id or 0),
+    )
+    return [s for s in found if s.score >= threshold]

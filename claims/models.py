@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,6 +36,13 @@ def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None 
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def slug_matches(model: type[models.Model], slug: str, text: str) -> bool:
+    """Whether `slug` is what unique_slug gives for `text` (its base, or the base with -N)."""
+    max_length = model._meta.get_field("slug").max_length
+    base = (slugify(text) or "item")[: max_length - 6].strip("-")
+    return re.fullmatch(re.escape(base) + r"(-\d+)?", slug) is not None
 
 
 class ClaimantQuerySet(models.QuerySet["Claimant"]):

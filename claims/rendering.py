@@ -1,8 +1,9 @@
 """Markdown written by editors -> HTML that is safe to put in a public page.
 
-Two layers: Python-Markdown runs with its raw-HTML handling switched off (raw HTML comes out
-as visible, escaped text), then nh3 (ammonia) keeps only an allow-list of tags, attributes and
-URL schemes. Links get rel="nofollow noopener noreferrer": analyses link to sources we do not
+Two layers: raw HTML an editor typed is removed, keeping its text (Python-Markdown sets raw HTML
+aside while it parses; every piece set aside loses its tags, and <script>/<style> their content,
+before it is put back), then nh3 (ammonia) keeps only an allow-list of tags, attributes and URL
+schemes in the Markdown's own output. Readers never see literal "<script>" text. Links get rel="nofollow noopener noreferrer": analyses link to sources we do not
 endorse, and must not hand them our window.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from markdown.postprocessors import Postprocessor
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -21,11 +23,24 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener noreferrer"
 
 
+def strip_tags(html: str) -> str:
+    """`html` as its text only: no tags, no script or style content, the rest escaped."""
+    return nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}, strip_comments=True)
+
+
+class _StripRawHtml(Postprocessor):
+    """Runs before Markdown puts the raw HTML it set aside back: strips that HTML to text."""
+
+    def run(self, text: str) -> str:
+        stash = self.md.htmlStash
+        stash.rawHtmlBlocks = [strip_tags(str(block)) for block in stash.rawHtmlBlocks]
+        return text
+
+
 def _markdown_without_raw_html() -> markdown.Markdown:
     md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-    # Without these, Markdown copies <script>, <img onerror=...> etc. through verbatim.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
+    # Priority above "raw_html" (30), the postprocessor that puts the set-aside HTML back.
+    md.postprocessors.register(_StripRawHtml(md), "strip_raw_html", 40)
     return md
 
 

@@ -21,6 +21,7 @@ from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from claims.claim_text import normalise_claim_text
 from claims.models import Claim
 
 # The stored document is defined in claims.search_document, so the models' save hooks refresh
@@ -75,11 +76,25 @@ def postgresql_match(query: str, ts_query: SearchQuery) -> Q:
     stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
     document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
     PostgreSQL can answer it without reading every claim."""
-    return Q(search_vector=ts_query) | _literal_match(query)
+    match = Q(search_vector=ts_query) | _literal_match(query, with_figures=False)
+    figures_query = normalise_claim_text(query)
+    if figures_query and figures_query != query:
+        # "19 per cent" is '19' & 'per' & 'cent' to PostgreSQL; the document's normalised
+        # part holds "19 percent" (and "9400" for "9,400"), so the figures need no unindexed
+        # match on normalised_text here.
+        match |= Q(search_vector=SearchQuery(figures_query, search_type="plain", config="english"))
+    return match
 
 
-def _literal_match(query: str) -> Q:
-    return Q(title__icontains=query) | Q(text__icontains=query)
+def _literal_match(query: str, *, with_figures: bool = True) -> Q:
+    """The words as typed in the title or text, or (`with_figures`) the figures of the query
+    spelled as `Claim.normalised_text` spells them ("9400" finds "9,400", "19 per cent" finds
+    "19%"): what the stored document does on PostgreSQL."""
+    match = Q(title__icontains=query) | Q(text__icontains=query)
+    figures_query = normalise_claim_text(query) if with_figures else ""
+    if figures_query:
+        match |= Q(normalised_text__icontains=figures_query)
+    return match
 
 
 def highlight(claim: Claim, query: str) -> SafeString:
@@ -122,10 +137,13 @@ def ranked_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
         rank = Cast(
             SearchRank(F("search_vector"), search_query) * 1_000_000, output_field=IntegerField()
         )
-        return queryset.annotate(search_rank=rank).filter(search_vector=search_query)
+        figures_query = normalise_claim_text(query)
+        match = Q(search_vector=search_query)
+        if figures_query and figures_query != query:
+            match |= Q(search_vector=SearchQuery(figures_query, config="english"))
+        return queryset.annotate(search_rank=rank).filter(match)
     matches = (
-        Q(title__icontains=query)
-        | Q(text__icontains=query)
+        _literal_match(query)
         | Q(verdict_summary__icontains=query)
         | Q(claimant__name__icontains=query)
     )

@@ -1,7 +1,8 @@
 """The stored full-text document of a claim (`Claim.search_vector`, PostgreSQL only).
 
 One definition of the weighted document (title and text A, claimant and verdict B, analysis
-C), shared by the save hooks of `Claim` and `Claimant`, the migration that fills it and the
+C, and the claim's normalised text D: its figures spelled one way, so "9400" finds "9,400" and
+"19 per cent" finds "19%"), shared by the save hooks of `Claim` and `Claimant`, the migration that fills it and the
 reader and API searches (`claims.search`). Imports no project module, so the models can call
 it without importing the search service.
 """
@@ -20,9 +21,12 @@ UPDATE claims_claim AS c SET search_vector =
         (SELECT p.name FROM claims_claimant AS p WHERE p.id = c.claimant_id), '')), 'B')
  || setweight(to_tsvector('english'::regconfig, coalesce(c.verdict_summary, '')), 'B')
  || setweight(to_tsvector('english'::regconfig, coalesce(c.analysis, '')), 'C')
+ || setweight(to_tsvector('english'::regconfig, coalesce(c.normalised_text, '')), 'D')
 """
 # Saving a claim with update_fields outside these leaves its document as it is.
-SEARCHED_CLAIM_FIELDS = frozenset({"title", "text", "verdict_summary", "analysis", "claimant"})
+SEARCHED_CLAIM_FIELDS = frozenset(
+    {"title", "text", "normalised_text", "verdict_summary", "analysis", "claimant"}
+)
 
 
 def refresh_search_vectors(

@@ -51,7 +51,7 @@ def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
         bucket__in=[Rating.Bucket.TRUE, Rating.Bucket.MIXED, Rating.Bucket.FALSE]
     )
     return (
-        base.select_related("claimant", "rating")
+        base.select_related("claimant", "rating", "repeat_of")
         # The ClaimReview's rating scale, read with the claim rather than in a query of its own.
         .annotate(
             scale_worst=Subquery(ordinal.order_by("value").values("value")[:1]),

@@ -28,4 +28,6 @@ urlpatterns = [
     path("feeds/latest.rss", cached_public_page(feeds.LatestFactChecksFeed()), name="feed_rss"),
     path("feeds/latest.atom", cached_public_page(feeds.LatestFactChecksAtom()), name="feed_atom"),
     path("ratings.css", views.ratings_css, name="ratings_css"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

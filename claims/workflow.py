@@ -26,7 +26,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from claims.exceptions import NotAllowed, WorkflowError
-from claims.models import Claim, ClaimEvent, Correction, Rating
+from claims.models import Claim, ClaimEvent, Correction, Rating, slug_matches, unique_slug
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
@@ -449,6 +449,7 @@ def save_claim(
     previous = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != previous.status:
         raise WorkflowError("Change the status with the workflow actions, not by editing.")
+    _slug_follows_title(claim, previous)
     rating_changed = claim.rating_id != previous.rating_id
     if not previous.is_public:
         claim.save()
@@ -480,6 +481,16 @@ def save_claim(
         for name in changed:
             edit.add(name)
     return claim
+
+
+def _slug_follows_title(claim: Claim, previous: Claim) -> None:
+    """Until first publication the address follows the title (intake titles are the raw
+    sentence, rewritten before review), unless someone chose the slug by hand. Afterwards it
+    is kept; the page answers an old slug with a 301 (the address carries the pk)."""
+    if previous.published_at is not None or claim.title == previous.title:
+        return
+    if claim.slug == previous.slug and slug_matches(Claim, previous.slug, previous.title):
+        claim.slug = unique_slug(Claim, claim.title, exclude_pk=claim.pk)
 
 
 @transaction.atomic
@@ -603,4 +614,22 @@ def acknowledge_attention(claim: Claim, user: User, note: str = "") -> Claim:
     claim.attention_reason = ""
     claim.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
     _record(claim, user, ClaimEvent.Kind.ACKNOWLEDGED, note=note)
+    return claim
+
+
+@transaction.atomic
+def mark_as_repeat(claim: Claim, original: Claim, user: User) -> Claim:
+    """Link `claim` to the published fact check it repeats; its page then points readers there.
+
+    Who may do it follows who may edit the claim (editors: drafts and claims in review).
+    """
+    _require(can_edit_claim(user, claim), "You cannot edit this claim.")
+    if original.pk == claim.pk:
+        raise WorkflowError("A claim cannot repeat itself.")
+    if not original.is_public:
+        raise WorkflowError("Link a repeat to a published fact check.")
+    if original.repeat_of_id == claim.pk:
+        raise WorkflowError("That fact check is already marked as a repeat of this claim.")
+    claim.repeat_of = original
+    claim.save(update_fields=["repeat_of", "updated_at"])
     return claim

@@ -300,6 +300,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PUBLISHER_NAME = env.str("PUBLISHER_NAME", default="Claimwatch")
 PUBLISHER_URL = env.str("PUBLISHER_URL", default=SITE_URL)
 
+# --- Editorial desk (claims/matching.py, claims/admin) -------------------------------------
+# A published claim this similar (find_similar_claims score, 0-1) to one being sent to review
+# or published is named in a warning: it may be a repeat of a fact check already made.
+CLAIMS_REPEAT_THRESHOLD = env.float("CLAIMS_REPEAT_THRESHOLD", default=0.5)
+
 # --- Public page cache (claims/caching.py) ----------------------------------------------------
 PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
 # Seconds a web worker reuses the cache version numbers it read: a hit then needs no network

@@ -5,6 +5,7 @@ from django.urls import include, path
 from claims.caching import cached_public_page
 from claims.sitemaps import SITEMAPS
 from claims.views import robots_txt
+from config import desk  # noqa: F401  (registers the desk's sources section)
 from ops import health, metrics
 from sources.admin import claim_intake_view
 

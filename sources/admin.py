@@ -538,6 +538,7 @@ def claim_intake_view(request: HttpRequest) -> HttpResponse:
             text=form.cleaned_data["text"],
             source_url=form.cleaned_data["source_url"] or "",
             claimant=form.cleaned_data["claimant"],
+            published_on=form.cleaned_data["published_on"],
             choose=lambda ranked: [c for c in ranked if str(c.start) in ticked],
         )
     except intake.ArticleUnavailable as error:
@@ -556,6 +557,7 @@ def claim_intake_view(request: HttpRequest) -> HttpResponse:
         # Show the fetched text, so drafts are created from exactly what was shown.
         data = request.POST.copy()
         data["text"] = read.article_text
+        data["published_on"] = read.published_on.isoformat() if read.published_on else ""
         form = IntakeForm(data)
         form.is_valid()
     return intake_page(

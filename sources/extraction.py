@@ -13,6 +13,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import lxml.html
 from lxml import etree
@@ -22,6 +23,7 @@ from lxml import etree
 from claims.text import matching_form as matching_form
 from claims.text import normalise_for_matching as normalise_for_matching
 from claims.text import normalise_text
+from sources.article_dates import published_on_of_html
 from sources.datasets import DatasetRefused, dataset_kind, read_dataset
 from sources.tables import html_tables
 
@@ -73,6 +75,8 @@ class ExtractedText:
     kind: str  # html, pdf, text or dataset
     # Tables of the page, sheets of a dataset: [{"name", "rows": [[cell text]]}] (sources.tables).
     tables: tuple = ()
+    # When the page says it was published (meta tags, JSON-LD), for intake's "stated on".
+    published_on: date | None = None
 
 
 def text_hash(text: str) -> str:
@@ -231,10 +235,17 @@ def extract_html(html: str) -> ExtractedText:
     full = "\n".join(_visible_lines(root))
     title = _html_title(root)
     found_tables = tuple(html_tables(root, _is_hidden)) if full else ()
-    # One parse serves all: the visible text, title and tables are read before trafilatura prunes.
+    published_on = published_on_of_html(root)
+    # One parse serves all: the visible text, title, tables and date are read before trafilatura
+    # prunes.
     main = main_text_of_html(root) if full else ""
     return ExtractedText(
-        title=title, main_text=main or full, full_text=full, kind="html", tables=found_tables
+        title=title,
+        main_text=main or full,
+        full_text=full,
+        kind="html",
+        tables=found_tables,
+        published_on=published_on,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.db import transaction
 from claims import workflow
 from claims.intake import Candidate, extract_candidates, title_for
 from claims.models import Claim, Claimant, Figure
+from sources.article_dates import dateline_date
 from sources.extraction import ExtractionError, extract
 from sources.fetching import fetch
 from sources.models import Citation, Source, SourceCheck, normalise_url
@@ -42,6 +44,8 @@ class Intake:
     source_url: str
     candidates: list[Candidate]
     drafts: list[Claim] = field(default_factory=list)
+    # When the article was published, if it says: the drafts' "stated on" (editable).
+    published_on: date | None = None
 
 
 class DraftsRefused(Exception):
@@ -59,6 +63,7 @@ def intake_article(
     source_url: str = "",
     choose: Chooser | None = None,
     claimant: Claimant | None = None,
+    published_on: date | None = None,
 ) -> Intake:
     """Rank the article's sentences; keep the ones `choose` picks as drafts citing the article.
 
@@ -67,13 +72,20 @@ def intake_article(
     2. claims.intake ranks its sentences, best first.
     3. The chosen candidates become drafts by `user` (nobody, who may add nothing, when
        None), with their origin citations when a `source_url` is given, all or nothing
-       (DraftsRefused says why nothing was created).
+       (DraftsRefused says why nothing was created). Their "stated on" is `published_on`,
+       else the date the fetched page declares, else a dateline in the text.
     """
     article_text = text.strip()
     if not article_text and source_url:
-        article_text = fetch_article_text(source_url)
+        article_text, published_on = fetch_article(source_url)
+    published_on = published_on or dateline_date(article_text)
     candidates = extract_candidates(article_text)
-    read = Intake(article_text=article_text, source_url=source_url, candidates=candidates)
+    read = Intake(
+        article_text=article_text,
+        source_url=source_url,
+        candidates=candidates,
+        published_on=published_on,
+    )
     kept = list(choose(candidates)) if choose is not None else []
     if not kept:
         return read
@@ -84,18 +96,29 @@ def intake_article(
             claimant=claimant,
             source_url=source_url,
             article_text=article_text,
+            stated_on=published_on,
         )
     except ValidationError as error:
         raise DraftsRefused("; ".join(error.messages), read) from error
     except workflow.WorkflowError as error:
         raise DraftsRefused(str(error), read) from error
     return Intake(
-        article_text=article_text, source_url=source_url, candidates=candidates, drafts=drafts
+        article_text=article_text,
+        source_url=source_url,
+        candidates=candidates,
+        drafts=drafts,
+        published_on=published_on,
     )
 
 
 def fetch_article_text(url: str) -> str:
     """The main text of the article at `url`; ArticleUnavailable with a reason otherwise."""
+    return fetch_article(url)[0]
+
+
+def fetch_article(url: str) -> tuple[str, date | None]:
+    """The main text of the article at `url` and the publication date it declares (None when
+    it declares none); ArticleUnavailable with a reason otherwise."""
     try:
         url = normalise_url(url)
     except ValidationError as error:
@@ -110,7 +133,7 @@ def fetch_article_text(url: str) -> str:
         raise ArticleUnavailable(str(error)) from None
     if not extracted.main_text.strip():
         raise ArticleUnavailable("The page has no readable text.")
-    return extracted.main_text
+    return extracted.main_text, extracted.published_on
 
 
 @transaction.atomic
@@ -121,6 +144,7 @@ def create_drafts(
     claimant: Claimant | None = None,
     source_url: str = "",
     article_text: str = "",
+    stated_on: date | None = None,
 ) -> list[Claim]:
     """Draft claims with Figure rows for the kept candidates, citing `source_url` if given.
 
@@ -128,13 +152,19 @@ def create_drafts(
     is refused with a WorkflowError (a claim must have a claimant). A refused URL
     (ValidationError) undoes the drafts too: nothing is half-made.
     """
-    drafts = [_create_draft(candidate, user, claimant, source_url) for candidate in candidates]
+    drafts = [
+        _create_draft(candidate, user, claimant, source_url, stated_on) for candidate in candidates
+    ]
     add_origin_citations(list(zip(drafts, candidates, strict=True)), source_url, article_text)
     return drafts
 
 
 def _create_draft(
-    candidate: Candidate, user: workflow.User, claimant: Claimant | None, source_url: str
+    candidate: Candidate,
+    user: workflow.User,
+    claimant: Claimant | None,
+    source_url: str,
+    stated_on: date | None,
 ) -> Claim:
     who = claimant
     if who is None and candidate.claimant_id:
@@ -149,6 +179,7 @@ def _create_draft(
         title=title_for(candidate.sentence),
         claimant=who,
         appearance_url=source_url,
+        stated_on=stated_on,
     )
     workflow.create_claim(claim, user)
     Figure.objects.bulk_create(

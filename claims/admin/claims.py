@@ -6,18 +6,21 @@ claims add inlines to the claim page with `add_claim_inline` (see claims/admin/_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
-from claims import workflow
+from claims import matching, workflow
 from claims.admin.reference import rating_badge
 from claims.admin.repeats import RepeatsAdminMixin
 from claims.figures import format_number
@@ -59,21 +62,59 @@ class ClaimPartInlineMixin:
         return self._may_change(request, obj) and super().has_delete_permission(request, obj)
 
 
-class FigureInline(ClaimPartInlineMixin, admin.TabularInline):
+class FigureValueField(forms.DecimalField):
+    """A decimal shown as editors write it ("9,400", not "9400.0000"); commas are accepted."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 14})
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return format_number(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", "").replace("\u00a0", "").replace(" ", "")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # DecimalField would make it a number input with a step; the grouped text is not a number.
+        return {}
+
+
+class FigureForm(forms.ModelForm):
+    class Meta:
+        model = Figure
+        fields = "__all__"
+        field_classes = {
+            "value": FigureValueField,
+            "baseline_value": FigureValueField,
+            "stated_change_pct": FigureValueField,
+        }
+
+
+class FigureInline(ClaimPartInlineMixin, admin.StackedInline):
+    """Stacked, three short rows per figure: the table of nine columns did not fit a laptop
+    screen, and each input gets its own visible label."""
+
     model = Figure
+    form = FigureForm
     extra = 0
-    fields = [
-        "label",
-        "value",
-        "unit",
-        "approximation",
-        "period",
-        "stated_change_pct",
-        "baseline_period",
-        "baseline_value",
-        "arithmetic",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("label", "value", "unit"),
+                    ("approximation", "period"),
+                    ("stated_change_pct", "baseline_value", "baseline_period"),
+                    "arithmetic",
+                ]
+            },
+        )
     ]
     readonly_fields = ["arithmetic"]
+    classes = ["figures-inline"]
 
     @admin.display(description="Arithmetic check")
     def arithmetic(self, obj: Figure) -> str:
@@ -226,6 +267,93 @@ class ClaimAdminForm(ChangeNoteFields, forms.ModelForm):
         return self.change_note()
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status filter under the plain ?status= parameter, so a link such as ?status=draft
+    (intake's redirect) is this filter's own choice and clicking another replaces it, instead
+    of adding status__exact beside it and matching nothing."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin):
+        return Claim.Status.choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value in Claim.Status.values:
+            return queryset.filter(status=value)
+        return queryset
+
+
+@dataclass(frozen=True)
+class WorkflowButton:
+    """One step offered on the claim page: a submit button (`step`) or a link (`url`)."""
+
+    label: str
+    step: str = ""
+    url: str = ""
+    reviewers_only: bool = False
+
+
+# The steps the change form's buttons run after saving: (workflow function, message verb).
+FORM_STEPS = {
+    "submit": (workflow.submit_for_review, "Sent to review"),
+    "return": (workflow.return_to_draft, "Returned to draft"),
+    "publish": (workflow.publish, "Published"),
+    "acknowledge": (workflow.acknowledge_attention, "Acknowledged"),
+}
+# Steps after which a published claim this similar is named in a warning.
+REPEAT_CHECKED_STEPS = {"submit", "publish"}
+
+
+def workflow_buttons(user, claim: Claim) -> list[WorkflowButton]:
+    """The workflow steps `user` may take on `claim` now; reviewer-only steps only for them."""
+    reviewer = workflow.can_publish(user)
+    buttons: list[WorkflowButton] = []
+    if claim.status == Claim.Status.DRAFT:
+        buttons.append(WorkflowButton("Save and send to review", step="submit"))
+    if claim.status == Claim.Status.IN_REVIEW:
+        buttons.append(WorkflowButton("Save and return to draft", step="return"))
+    if claim.status in (Claim.Status.DRAFT, Claim.Status.IN_REVIEW) and reviewer:
+        buttons.append(WorkflowButton("Save and publish", step="publish", reviewers_only=True))
+    if claim.is_public and reviewer:
+        buttons.append(WorkflowButton("Correct…", url="#correction", reviewers_only=True))
+        buttons.append(WorkflowButton("Update…", url="#correction", reviewers_only=True))
+        buttons.append(
+            WorkflowButton(
+                "Withdraw…",
+                url=reverse("admin:claims_claim_withdraw", args=[claim.pk]),
+                reviewers_only=True,
+            )
+        )
+    if claim.needs_attention:
+        buttons.append(WorkflowButton("Save and acknowledge the evidence", step="acknowledge"))
+    return buttons
+
+
+def repeat_warning(claim: Claim) -> str | None:
+    """The warning shown when a published claim looks like the same claim, or None."""
+    likely = matching.published_repeats(claim)
+    if not likely:
+        return None
+    return format_html(
+        "This claim may repeat a published fact check: {}. If it does, use “Mark as a repeat "
+        "of” under Repeats on the claim page.",
+        format_html_join(
+            ", ",
+            '<a href="{}">{}</a> (similarity {})',
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[s.claim.pk]),
+                    s.claim.title,
+                    f"{s.score:.2f}",
+                )
+                for s in likely
+            ),
+        ),
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason (public)")
 
@@ -238,11 +366,11 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
         "claimant",
         "status",
         "verdict",
-        "needs_attention",
+        "attention",
         "stated_on",
         "published_at",
     ]
-    list_filter = ["status", "rating", "needs_attention", "claimant", "topics"]
+    list_filter = [StatusFilter, "rating", "needs_attention", "claimant", "topics"]
     list_select_related = ["claimant", "rating"]
     search_fields = ["title", "text", "claimant__name", "verdict_summary"]
     date_hierarchy = "created_at"
@@ -261,6 +389,8 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
     # Inlines of apps that build on claims (sources: citations), filled by add_claim_inline.
     extra_inlines: ClassVar[list[type[InlineModelAdmin]]] = []
     actions = ["send_to_review", "publish_selected", "withdraw_selected", "acknowledge_selected"]
+    # Offered only to reviewers (workflow.can_publish); the workflow refuses editors anyway.
+    reviewer_actions = ("publish_selected", "withdraw_selected")
     fieldsets = [
         (
             None,
@@ -279,7 +409,10 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
         ("Verdict", {"fields": ["rating", "verdict_summary", "analysis"]}),
         (
             "Correction or update (published claims only)",
-            {"fields": ["change_kind", "correction_what", "correction_reason"]},
+            {
+                "fields": ["change_kind", "correction_what", "correction_reason"],
+                "description": '<span id="correction"></span>',
+            },
         ),
         (
             "Workflow",
@@ -302,6 +435,16 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
     @admin.display(description="Verdict", ordering="rating__value")
     def verdict(self, obj: Claim) -> str:
         return rating_badge(obj.rating)
+
+    @admin.display(description="Needs attention", ordering="needs_attention")
+    def attention(self, obj: Claim) -> str:
+        # Text, not Django's boolean icons: "no" is the normal state and must not look like
+        # an error (a red cross).
+        if obj.needs_attention:
+            return format_html('<strong class="{}">Needs attention</strong>', "attention-yes")
+        return format_html(
+            '<span class="{}">—<span class="visually-hidden"> no</span></span>', "attention-no"
+        )
 
     @admin.display(description="Public page")
     def public_link(self, obj: Claim) -> str:
@@ -346,6 +489,82 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
             kwargs["change_noted"] = ChangeNoteFields.noted_in(request.POST)
         return kwargs
 
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if not workflow.can_publish(request.user):
+            for name in self.reviewer_actions:
+                actions.pop(name, None)
+        return actions
+
+    def get_urls(self):
+        withdraw = path(
+            "<int:object_id>/withdraw/",
+            self.admin_site.admin_view(self.withdraw_view),
+            name="claims_claim_withdraw",
+        )
+        return [withdraw, *super().get_urls()]
+
+    def render_change_form(
+        self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None
+    ):
+        editable = obj is not None and self.has_change_permission(request, obj)
+        context["workflow_buttons"] = workflow_buttons(request.user, obj) if editable else []
+        context["repeat_candidates"] = (
+            matching.published_repeats(obj, threshold=0, limit=5) if editable else []
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request: HttpRequest, obj: Claim):
+        """The change form's workflow buttons and "Mark as a repeat of": save, then the step."""
+        step = request.POST.get("_workflow", "")
+        repeat_of = request.POST.get("_repeat_of", "")
+        if step in FORM_STEPS:
+            function, verb = FORM_STEPS[step]
+            self._run_workflow(
+                request,
+                Claim.objects.filter(pk=obj.pk),
+                function,
+                verb,
+                check_repeats=step in REPEAT_CHECKED_STEPS,
+            )
+            return HttpResponseRedirect(request.path)
+        if repeat_of.isdigit():
+            original = Claim.objects.filter(pk=int(repeat_of)).first()
+            try:
+                if original is None:
+                    raise workflow.WorkflowError("That fact check no longer exists.")
+                workflow.mark_as_repeat(obj, original, request.user)
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, f"Marked as a repeat of “{original}”.", messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def withdraw_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        claim = self.get_object(request, str(object_id))
+        if claim is None:
+            raise Http404("No such claim.")
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied
+        form = WithdrawForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.withdraw(claim, request.user, form.cleaned_data["reason"])
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, "Withdrew 1 claim(s).", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Withdraw claim",
+            "claims": [claim],
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/claims/withdraw.html", context)
+
     def save_model(
         self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool
     ) -> None:
@@ -380,29 +599,44 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
             workflow.finish_published_edit(edit, even_if_unchanged=True)
 
     def _run_workflow(
-        self, request: HttpRequest, queryset: QuerySet, step, verb: str, **kwargs
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        step,
+        verb: str,
+        *,
+        check_repeats: bool = False,
+        **kwargs,
     ) -> None:
-        done, failures = 0, []
+        done, failures, warnings = 0, [], []
         for claim in queryset:
             try:
                 step(claim, request.user, **kwargs)
                 done += 1
             except workflow.WorkflowError as error:
                 failures.append(f"“{claim}”: {error}")
+                continue
+            warning = repeat_warning(claim) if check_repeats else None
+            if warning:
+                warnings.append(warning)
         if done:
             self.message_user(request, f"{verb} {done} claim(s).", messages.SUCCESS)
+        for warning in warnings:
+            self.message_user(request, warning, messages.WARNING)
         for failure in failures:
             self.message_user(request, failure, messages.ERROR)
 
     @admin.action(description="Send selected drafts to review")
     def send_to_review(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_workflow(request, queryset, workflow.submit_for_review, "Sent to review")
+        self._run_workflow(
+            request, queryset, workflow.submit_for_review, "Sent to review", check_repeats=True
+        )
 
-    @admin.action(description="Publish selected claims (reviewers)")
+    @admin.action(description="Publish selected claims")
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_workflow(request, queryset, workflow.publish, "Published")
+        self._run_workflow(request, queryset, workflow.publish, "Published", check_repeats=True)
 
-    @admin.action(description="Withdraw selected claims (reviewers)")
+    @admin.action(description="Withdraw selected claims")
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if "apply" in request.POST:
             form = WithdrawForm(request.POST)

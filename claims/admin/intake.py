@@ -23,7 +23,6 @@ from claims.intake import Candidate
 from claims.models import Claim, Claimant
 
 MAX_ARTICLE_CHARS = 200_000
-SIMILAR_FOR_TOP = 10  # similar-claim look-ups on the intake screen: the best candidates only
 
 
 class IntakeForm(forms.Form):
@@ -46,6 +45,15 @@ class IntakeForm(forms.Form):
         required=False,
         help_text="Claimant for every kept draft; empty = the claimant each sentence names.",
     )
+
+    # The date the fetched article declared, kept when its text is shown for ticking (the
+    # second request sends the text, not the URL's page): the drafts' "stated on".
+    published_on = forms.DateField(required=False, widget=forms.HiddenInput)
+
+    def clean_text(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF: the candidates' offsets (the tick
+        # boxes' values) were counted on the text as shown, with LF only.
+        return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
 
     def clean(self):
         cleaned = super().clean()
@@ -75,21 +83,20 @@ def figure_summary(candidate: Candidate) -> list[str]:
 
 
 def candidate_rows(candidates: list[Candidate], ticked: Collection[str]) -> list[dict]:
-    """The table of candidates: figures, similar claims (best ones only), claimant, tick box."""
+    """The table of candidates: figures, similar claims, claimant, tick box.
+
+    Every candidate is compared, with figures or without: a word-for-word copy of a claim
+    already checked must show up whatever it contains."""
     claimant_names = dict(Claimant.objects.values_list("pk", "name"))
     return [
         {
             "candidate": c,
             "figures": figure_summary(c),
-            "similar": (
-                similar_claims_html(matching.find_similar_claims(c.sentence, limit=3))
-                if n < SIMILAR_FOR_TOP and c.figures
-                else ""
-            ),
+            "similar": similar_claims_html(matching.find_similar_claims(c.sentence, limit=3)),
             "checked": str(c.start) in ticked,
             "claimant": claimant_names.get(c.claimant_id, ""),
         }
-        for n, c in enumerate(candidates)
+        for c in candidates
     ]
 
 

@@ -290,6 +290,21 @@ class ClaimSearchFilter(BaseFilterBackend):
         ]
 
 
+def repeat_warnings(claim: Claim) -> list[dict]:
+    """The `warnings` of submit and publish: published claims this one may repeat."""
+    return [
+        {
+            "code": "possible_repeat",
+            "message": f"This claim may repeat the published fact check “{s.claim.title}”.",
+            "claim": s.claim.pk,
+            "title": s.claim.title,
+            "score": round(s.score, 2),
+            "page_url": s.claim.get_absolute_url(),
+        }
+        for s in matching.published_repeats(claim)
+    ]
+
+
 def claim_list_queryset(request: Request) -> QuerySet[Claim]:
     """Claims the client may see, with everything the representation reads prefetched."""
     return (
@@ -409,7 +424,9 @@ class ClaimViewSet(
         stamps += [correction.created_at for correction in claim.corrections.all()]
         return max(stamp for stamp in stamps if stamp is not None)
 
-    def _act(self, request: Request, change, serializer_class=None) -> Response:
+    def _act(
+        self, request: Request, change, serializer_class=None, *, check_repeats: bool = False
+    ) -> Response:
         claim = self.get_object()
         params = {}
         if serializer_class is not None:
@@ -418,16 +435,21 @@ class ClaimViewSet(
             params = body.validated_data
         change(claim, request.user, **params)
         claim = self.get_queryset().get(pk=claim.pk)
-        return Response(self.get_serializer(claim).data)
+        data = self.get_serializer(claim).data
+        if check_repeats:
+            data["warnings"] = repeat_warnings(claim)
+        return Response(data)
 
     @extend_schema(
         summary="Send a draft to review (editors)",
+        description="The answer adds `warnings`: published claims this one may repeat "
+        "(code possible_repeat, with their similarity score and page).",
         request=None,
         responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk=None) -> Response:
-        return self._act(request, workflow.submit_for_review)
+        return self._act(request, workflow.submit_for_review, check_repeats=True)
 
     @extend_schema(
         summary="Send a claim in review back to draft",
@@ -440,12 +462,14 @@ class ClaimViewSet(
 
     @extend_schema(
         summary="Publish a claim (reviewers only; editors get 403)",
+        description="The answer adds `warnings`: published claims this one may repeat "
+        "(code possible_repeat, with their similarity score and page).",
         request=None,
         responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
     )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk=None) -> Response:
-        return self._act(request, workflow.publish)
+        return self._act(request, workflow.publish, check_repeats=True)
 
     @extend_schema(
         summary="Withdraw a published claim, with the reason (reviewers only)",

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from claims.models import Claim
+from claims.models import Claim, Correction
 from tests.browser.test_public_site import browser, demo_site  # noqa: F401 (fixtures)
 from tests.factories import EditorFactory, ReviewerFactory
 from tests.support.builders import SEED_ARTICLE
@@ -142,14 +142,42 @@ def test_editorial_journey_from_intake_to_the_public_page(demo_site, browser):  
     assert "Published 1 claim(s)" in messages and "may repeat a published fact check" in messages
     review.get_by_role("button", name="Mark as a repeat of this").first.click()
     assert "Marked as a repeat of" in review.locator(".messagelist").inner_text()
-    # TODO(lead): the update-note and correction steps of the journey land with the
-    # published-changes work on its own branch; continue this test from here when merged.
+
+    # After publication every change readers see is on the record: first an update note...
+    change_url = base + f"/admin/claims/claim/{draft.pk}/change/"
+    review.goto(change_url)
+    review.locator("#id_verdict_summary").fill(
+        "The agreements were announced in Budapest on 8 November 2024."
+    )
+    review.get_by_label("an update (clarification or typo: a short public note)").check()
+    review.locator("#id_correction_what").fill("Added the date of the announcement.")
+    review.locator("input[name=_continue]").click()
+    review.wait_for_load_state()
+    assert Correction.objects.filter(claim_id=draft.pk, kind=Correction.Kind.UPDATE).count() == 1
+    # ...then a correction of the rating, with what changed and why.
+    review.locator("#id_rating").select_option(label="Mostly accurate")
+    review.get_by_label("a correction (rating or substance: give the reason)").check()
+    review.locator("#id_correction_what").fill("One of the three agreements was not yet signed.")
+    review.locator("#id_correction_reason").fill("The Kosovo agreement was announced, not signed.")
+    review.locator("input[name=_continue]").click()
+    review.wait_for_load_state()
+    corrected = Claim.objects.get(pk=draft.pk)
+    assert corrected.status == Claim.Status.CORRECTED
+    assert corrected.rating.label == "Mostly accurate"
 
     published = Claim.objects.get(pk=draft.pk)
     reader = browser.new_page(viewport={"width": WIDTH, "height": 900})
     reader_errors = console_errors(reader)
     reader.goto(base + published.get_absolute_url())
     assert reader.get_by_role("heading", name="This claim has been checked before").is_visible()
+    notice = reader.locator(".notice--revised").inner_text()
+    assert "Corrected and updated since publication" in notice
+    assert "One of the three agreements was not yet signed." in notice
+    log = reader.locator("main").inner_text()
+    assert "Added the date of the announcement." in log
+    assert "The Kosovo agreement was announced, not signed." in log
+    json_ld = reader.locator('script[type="application/ld+json"]').first.inner_text()
+    assert '"dateModified"' in json_ld
     original = Claim.objects.get(slug="new-agreements-with-serbia-north-macedonia-kosovo")
     link = reader.locator(".notice--repeat a")
     assert link.get_attribute("href") == original.get_absolute_url()

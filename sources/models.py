@@ -262,6 +262,15 @@ class Citation(models.Model):
 
     objects = CitationQuerySet.as_manager()
 
+    def attention_line(self) -> str:
+        """Why this citation needs an editor, in one line (the editor's desk shows it)."""
+        if self.attention_reason:
+            return self.attention_reason
+        line = f"{self.source}: {self.get_excerpt_state_display().lower()}"
+        if self.cited_figure or self.found_figure:
+            line += f" (cited {self.cited_figure or '—'}, found {self.found_figure or '—'})"
+        return line
+
     class Meta:
         ordering = ["position", "pk"]
         constraints = [

@@ -441,7 +441,13 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
         # Text, not Django's boolean icons: "no" is the normal state and must not look like
         # an error (a red cross).
         if obj.needs_attention:
-            return format_html('<strong class="{}">Needs attention</strong>', "attention-yes")
+            # Why, in one line (the latest reason monitoring gave), below the mark.
+            lines = (obj.attention_reason or "").strip().splitlines()
+            return format_html(
+                '<strong class="{}">Needs attention</strong><br><small>{}</small>',
+                "attention-yes",
+                lines[-1][:160] if lines else "",
+            )
         return format_html(
             '<span class="{}">—<span class="visually-hidden"> no</span></span>', "attention-no"
         )

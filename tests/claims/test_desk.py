@@ -316,7 +316,7 @@ def test_slug_follows_the_title_until_first_publication(editor, reviewer):
     claim.save()
     workflow.publish(claim, reviewer)
     claim.title = "PM: Balkans agreements signed"
-    workflow.save_claim(claim, reviewer)
+    workflow.save_claim(claim, reviewer, change=workflow.UpdateNote("Title shortened."))
     assert Claim.objects.get(pk=claim.pk).slug == "pm-new-balkans-agreements"
 
 

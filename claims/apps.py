@@ -6,7 +6,8 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims"
 
     def ready(self) -> None:
-        # Public page cache invalidation on editorial changes.
+        # Public page cache invalidation on editorial changes; the receivers use the models,
+        # which are only importable once the app registry is ready.
         from claims.caching import connect_claims_signals
 
         connect_claims_signals()

@@ -27,6 +27,7 @@ from sources import scheduling
 from sources.cells import refresh_tables, relocate_cells
 from sources.excerpts import ExcerptMatch, SearchText, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
+from sources.fetching import fetch
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
 
 logger = logging.getLogger(__name__)
@@ -381,8 +382,6 @@ def _set_state(source: Source, state: str, now: datetime) -> None:
 
 def fetch_for_check(source: Source):
     """Fetch the source's URL through the safe fetcher, with its validators when they count."""
-    from sources.fetching import fetch
-
     # Validators only when the text they stand for is still here to compare against.
     if source.current_snapshot_id:
         return fetch(source.url, etag=source.etag, last_modified=source.last_modified)

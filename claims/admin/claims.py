@@ -141,9 +141,22 @@ def figure_arithmetic(figure: Figure) -> str:
     return "; ".join(parts) or "—"
 
 
-class CorrectionInline(admin.StackedInline):
-    model = Correction
+class RecordInlineMixin:
+    """Records shown beside the claim, never written here: corrections and history rows are
+    written by claims.workflow, so they stay consistent and append-only."""
+
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class CorrectionInline(RecordInlineMixin, admin.StackedInline):
+    model = Correction
     fields = [
         "kind",
         "created_at",
@@ -154,30 +167,14 @@ class CorrectionInline(admin.StackedInline):
         "created_by",
     ]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = "Corrections and updates (public log, append-only)"
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Corrections are written through the claim form / workflow, so they stay consistent.
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ClaimEventInline(admin.TabularInline):
+class ClaimEventInline(RecordInlineMixin, admin.TabularInline):
     model = ClaimEvent
-    extra = 0
     fields = ["at", "actor", "kind", "from_status", "to_status", "from_rating", "to_rating", "note"]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = "History (status, rating and attention changes)"
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class ChangeNoteFields(forms.Form):

@@ -420,7 +420,7 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
                     "published_at",
                     "reviewer",
                     "created_by",
-                    "needs_attention",
+                    "attention",
                     "attention_reason",
                     "created_at",
                     "updated_at",
@@ -464,8 +464,9 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None):
         fields = list(super().get_readonly_fields(request, obj))
-        # Attention is raised by monitoring and cleared with the acknowledge action.
-        fields.append("needs_attention")
+        # Attention is raised by monitoring and cleared with the acknowledge action; shown as
+        # text, like the list column.
+        fields.append("attention")
         if obj is None:
             fields.append("slug")
         return fields

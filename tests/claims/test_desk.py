@@ -273,6 +273,9 @@ def test_needs_attention_no_is_not_a_red_cross(editor_client):
     page = editor_client.get(reverse("admin:claims_claim_changelist")).content.decode()
     assert "icon-no.svg" not in page
     assert 'class="attention-no"' in page
+    claim = ClaimFactory(title="On its change form too")
+    form = editor_client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content
+    assert b"icon-no.svg" not in form and b'class="attention-no"' in form
 
 
 def test_status_filter_after_the_intake_redirect(editor_client):

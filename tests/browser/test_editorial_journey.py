@@ -59,17 +59,13 @@ def console_errors(page) -> list[str]:
     return errors
 
 
-# Django's vendored autocomplete widget (select2) draws a search box and a combobox that
-# axe flags (label, aria-input-field-name); it is left out of the run and reported as an open
-# item, rather than hiding every violation of the page.
-AXE_EXCLUDE = {"exclude": [[".select2-container"]]}
 
 
 def assert_accessible(page, name: str) -> None:
     """axe-core on the page as it is: no critical and no serious violation."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, context=AXE_EXCLUDE)
+    results = Axe().run(page)
     blocking = [
         f"{v['id']} ({v['impact']}): {len(v['nodes'])} node(s), e.g. {v['nodes'][0]['target']}"
         for v in results.response["violations"]

@@ -59,8 +59,6 @@ def console_errors(page) -> list[str]:
     return errors
 
 
-
-
 def assert_accessible(page, name: str) -> None:
     """axe-core on the page as it is: no critical and no serious violation."""
     from axe_playwright_python.sync_playwright import Axe

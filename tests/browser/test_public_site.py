@@ -98,8 +98,11 @@ def test_reader_searches_reads_a_fact_check_and_follows_the_claimant(demo_site, 
     verdict = page.locator(".verdict")
     assert "Mostly accurate" in verdict.inner_text()
     sources = page.locator(".source")
-    assert sources.count() == 1
-    assert "Present" in sources.first.inner_text()
+    # The article it was said in, and the official returns table the figure comes from.
+    assert sources.count() == 2
+    texts = sources.all_inner_texts()
+    assert all("Present" in text for text in texts), texts
+    assert any("Returns summary tables" in text for text in texts), texts
     assert "implies about 7,900 people in 2023" in page.locator(".figures").inner_text()
 
     blocks = page.locator('script[type="application/ld+json"]')

@@ -255,14 +255,7 @@ class CitationSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = [
-            "excerpt_state",
-            "found_text",
-            "found_figure",
-            "figure_changes",
-            "excerpt_diff",
-            "evidence_changed_at",
-            "attention_reason",
-            "excerpt_checked_at",
+            *(name for name in Citation.MONITORED_FIELDS if name != "checked_excerpt_hash"),
             "created_at",
         ]
         validators: list = []  # the model's clean() says it better (see validate)

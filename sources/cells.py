@@ -17,15 +17,7 @@ from sources.tables import locate_cell, read_cell, same_value
 
 ExcerptState = Citation.ExcerptState
 
-UPDATED_FIELDS = [
-    "excerpt_state",
-    "found_text",
-    "found_figure",
-    "excerpt_checked_at",
-    "checked_excerpt_hash",
-    "attention_reason",
-    "evidence_changed_at",
-]
+UPDATED_FIELDS = list(Citation.MONITORED_FIELDS)
 
 
 @dataclass(frozen=True)

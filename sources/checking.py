@@ -176,20 +176,9 @@ def _continues(
     return latest.outcome == outcome and latest.http_status == result.status
 
 
-# What re-locating an excerpt writes on the citation.
-RELOCATED_FIELDS = [
-    "excerpt_state",
-    "found_text",
-    "found_figure",
-    "figure_changes",
-    "excerpt_diff",
-    "evidence_changed_at",
-    "attention_reason",
-    "excerpt_checked_at",
-    "checked_excerpt_hash",
-    "excerpt_prefix",
-    "excerpt_suffix",
-]
+# What re-locating an excerpt writes on the citation: what every check writes, and the context
+# around the passage, re-anchored when the page was edited around it.
+RELOCATED_FIELDS = [*Citation.MONITORED_FIELDS, "excerpt_prefix", "excerpt_suffix"]
 
 
 def _relocate_excerpts(

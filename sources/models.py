@@ -200,6 +200,19 @@ class Citation(models.Model):
         FIGURE_CHANGED = "figure_changed", "Figure changed"
         UNKNOWN = "unknown", "Not yet checked"
 
+    # What monitoring writes on a citation at each check (editors and API clients only read it).
+    MONITORED_FIELDS = (
+        "excerpt_state",
+        "found_text",
+        "found_figure",
+        "figure_changes",
+        "excerpt_diff",
+        "evidence_changed_at",
+        "attention_reason",
+        "excerpt_checked_at",
+        "checked_excerpt_hash",
+    )
+
     # States that flag the claims citing the passage for an editor's attention.
     MOVED_EVIDENCE = frozenset(
         {ExcerptState.MISSING, ExcerptState.REWORDED, ExcerptState.FIGURE_CHANGED}

@@ -1,7 +1,6 @@
 """sources/claimreview_import.py, the import endpoint and `manage.py importclaimreview`."""
 
 import json
-import time
 from io import StringIO
 
 import pytest
@@ -222,16 +221,13 @@ def test_ten_thousand_items_with_bad_ones_among_them(editor):
         if n % 10 == 0:
             item["datePublished"] = "not a date"
         items.append(item)
-    started = time.monotonic()
     report = import_claim_reviews(items, editor)
-    elapsed = time.monotonic() - started
     assert report.count("rejected") == 1_000
     assert report.count("created") == 9_000
     assert Claim.objects.count() == 9_000
     # Politicians 0, 10, 20, 30 and 40 appear only in rejected items: never created.
     assert Claimant.objects.count() == 45
     assert all("datePublished" in item.errors[0] for item in report.items[::10])
-    assert elapsed < 300  # generous bound: a runaway per-item cost shows here, not a benchmark
 
 
 # --- The endpoint ------------------------------------------------------------------------------

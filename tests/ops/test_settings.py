@@ -76,7 +76,6 @@ def test_production_settings_values(settings):
     assert settings.DEBUG is False
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
     assert settings.SESSION_COOKIE_HTTPONLY
-    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
     assert settings.SECURE_CROSS_ORIGIN_OPENER_POLICY == "same-origin"
     assert "'unsafe-inline'" not in settings.CSP_POLICY.split("script-src", 1)[1].split(";")[0]
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"

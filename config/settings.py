@@ -394,6 +394,7 @@ REST_FRAMEWORK = {
 API_EXCEPTION_TRANSLATIONS = {
     "claims.exceptions.NotAllowed": "rest_framework.exceptions.PermissionDenied",
     "claims.exceptions.WorkflowError": "config.api.exceptions.Conflict",
+    "sources.tasks.BrokerUnavailable": "config.api.exceptions.ServiceUnavailable",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claimwatch API",

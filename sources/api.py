@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -195,19 +194,17 @@ class SourceViewSet(
         serializer.instance = self.get_queryset().get(pk=source.pk)
 
     @extend_schema(
-        summary="Check this source now (queued after commit; 202)",
+        summary="Check this source now (queued after commit; 202, or 503 if the queue is down)",
         request=None,
-        responses={202: SourceCheckRequestSerializer, **error_responses(*WRITE_ERRORS)},
+        responses={202: SourceCheckRequestSerializer, **error_responses(*WRITE_ERRORS, 503)},
     )
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk=None) -> Response:
         source = self.get_object()
         if not request.user.has_perm("sources.change_source"):
             raise workflow.NotAllowed("You cannot check sources.")
-        source_id = source.pk
-
-        transaction.on_commit(lambda: tasks.check_source.delay(source_id))
-        return Response({"status": "queued", "source": source_id}, status=status.HTTP_202_ACCEPTED)
+        tasks.queue_checks_now([source.pk])  # BrokerUnavailable: 503 (settings)
+        return Response({"status": "queued", "source": source.pk}, status=status.HTTP_202_ACCEPTED)
 
 
 # --- Citations -----------------------------------------------------------------------------

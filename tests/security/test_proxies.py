@@ -154,3 +154,36 @@ def test_negative_proxy_count_refuses_to_start():
     done = _settings_value("PROXY_COUNT", PROXY_COUNT="-1")
     assert done.returncode != 0
     assert "PROXY_COUNT must be 0 or more" in done.stderr
+
+
+@pytest.mark.parametrize(("proxies", "trusted"), [("0", False), ("1", True)])
+def test_gunicorn_leaves_the_scheme_to_django(tmp_path, proxies, trusted):
+    """gunicorn believes X-Forwarded-Proto from 127.0.0.1 by default; gunicorn.conf.py turns
+    that off, so a local client cannot claim HTTPS when PROXY_COUNT=0."""
+    import httpx
+
+    from tests.support.services import free_port, gunicorn
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_", "REDIS_", "CELERY_", "DJANGO_", "PYTEST"))
+    }
+    env |= {
+        "DEBUG": "0",
+        "SECRET_KEY": "proxy-tests-only-" + "z" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_MANIFEST": "0",
+        "SECURE_HSTS_SECONDS": "60",  # sent on HTTPS requests only
+        "PROXY_COUNT": proxies,
+    }
+    port = free_port(8790)
+    web = gunicorn(env, port, tmp_path, workers=1)
+    try:
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/healthz", headers={"X-Forwarded-Proto": "https"}
+        )
+    finally:
+        web.stop()
+    assert response.status_code == 200
+    assert ("Strict-Transport-Security" in response.headers) is trusted

@@ -94,7 +94,7 @@ class ClaimantAtom(ClaimantFeed):
 
 class TopicFeed(LatestFactChecksFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.with_public_claims(), slug=slug)
 
     def title(self, obj: Topic) -> str:
         return f"{settings.SITE_NAME}: fact checks about {obj.name}"

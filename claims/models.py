@@ -52,6 +52,11 @@ class ClaimantQuerySet(models.QuerySet["Claimant"]):
             models.Exists(Claim.objects.published().filter(claimant=models.OuterRef("pk")))
         )
 
+    def visible_to(self, user) -> ClaimantQuerySet:
+        """Everything for editors and reviewers; for the rest, claimants with a public claim
+        (naming who is being checked before anything is published would leak the drafts)."""
+        return self.all() if sees_unpublished(user) else self.with_public_claims()
+
 
 class Claimant(models.Model):
     class Kind(models.TextChoices):
@@ -116,6 +121,10 @@ class TopicQuerySet(models.QuerySet["Topic"]):
         return self.filter(
             models.Exists(Claim.objects.published().filter(topics=models.OuterRef("pk")))
         )
+
+    def visible_to(self, user) -> TopicQuerySet:
+        """Everything for editors and reviewers; for the rest, topics of a public claim."""
+        return self.all() if sees_unpublished(user) else self.with_public_claims()
 
 
 class Topic(models.Model):

@@ -51,7 +51,7 @@ class ClaimFilterForm(forms.Form):
         Claimant.objects.none(), to_field_name="slug", required=False, empty_label="Anyone"
     )
     topic = forms.ModelChoiceField(
-        Topic.objects.all(), to_field_name="slug", required=False, empty_label="Any topic"
+        Topic.objects.none(), to_field_name="slug", required=False, empty_label="Any topic"
     )
     published_from = forms.DateField(
         required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
@@ -62,8 +62,10 @@ class ClaimFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Only claimants with something public: the list must not reveal who is being checked.
+        # Only claimants and topics with something public: the lists must not reveal what is
+        # being checked.
         self.fields["claimant"].queryset = Claimant.objects.with_public_claims()
+        self.fields["topic"].queryset = Topic.objects.with_public_claims()
 
     def clean(self) -> dict:
         data = super().clean()
@@ -175,11 +177,9 @@ def scorecard_chart(claimant: Claimant) -> list[dict]:
 @require_safe
 @cached_public_page
 def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    claimant = get_object_or_404(Claimant, slug=slug)
+    # A claimant with nothing published is not public (drafts must not reveal who we check).
+    claimant = get_object_or_404(Claimant.objects.with_public_claims(), slug=slug)
     page = _page(request, selectors.listing(Claim.objects.by_claimant(claimant)))
-    if page.paginator.count == 0:
-        # A claimant with nothing published is not public (drafts must not reveal who we check).
-        raise Http404("No such claimant.")
     rows = scorecard_chart(claimant)
     return render(
         request,
@@ -198,7 +198,7 @@ def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @cached_public_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(Topic, slug=slug)
+    topic = get_object_or_404(Topic.objects.with_public_claims(), slug=slug)
     page = _page(request, selectors.listing(Claim.objects.filter(topics=topic)))
     return render(
         request,

@@ -195,8 +195,16 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Security -------------------------------------------------------------------------------
-# HTTPS: production turns on the redirect and HSTS (README "Running in production").
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies of ours in front of gunicorn (0 = none: gunicorn faces the clients). It alone
+# decides which address is the client's (config/proxies.py: API and login throttling, logs)
+# and whether X-Forwarded-Proto is believed; a client reaching gunicorn directly could forge
+# both headers.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 or more.")
+# HTTPS: production turns on the redirect and HSTS (README "Running in production"). Behind a
+# proxy that terminates TLS, the proxy's X-Forwarded-Proto says whether the client used HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT > 0 else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -254,10 +262,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-# Behind PROXY_COUNT reverse proxies the client address is read from X-Forwarded-For
-# (ops.middleware.client_address); 0 = REMOTE_ADDR, which a client cannot forge.
-PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "ops.middleware.client_address"
+# The client address as every throttle reads it (PROXY_COUNT, above).
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -371,10 +377,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Counted per client address as config/proxies.py reads it (PROXY_COUNT).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+        "config.api.throttling.UserRateThrottle",
     ],
+    # For any DRF code that reads it itself; our throttles ask config/proxies.py.
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
@@ -385,6 +394,7 @@ REST_FRAMEWORK = {
 API_EXCEPTION_TRANSLATIONS = {
     "claims.exceptions.NotAllowed": "rest_framework.exceptions.PermissionDenied",
     "claims.exceptions.WorkflowError": "config.api.exceptions.Conflict",
+    "sources.tasks.BrokerUnavailable": "config.api.exceptions.ServiceUnavailable",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claimwatch API",

@@ -2,7 +2,7 @@
 
 Loggers that carry the fields operators query:
 - `claimwatch.requests`: one line per HTTP request (method, path, route, status, duration_ms,
-  user), written by ops.middleware.RequestLogMiddleware.
+  user, client address), written by ops.middleware.RequestLogMiddleware.
 - `claimwatch.checks`: one line per source check (source_id, outcome, duration_ms, ...), written
   by `sources.checklog.log_check()`; for single checks the worker calls it from ops.signals, so
   the checking code knows nothing about logs.

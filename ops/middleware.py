@@ -1,6 +1,5 @@
 """Middleware: the request log line and latency metric, and the security headers Django does
-not set itself (Content-Security-Policy, Permissions-Policy); plus the client address that
-login throttling (django-axes) counts by.
+not set itself (Content-Security-Policy, Permissions-Policy).
 
 Why not django-csp: our policy is one static string (no inline scripts anywhere except Swagger
 UI's init script, which gets a per-request nonce), so a settings string and a few lines here
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from config.proxies import client_address
 from ops.metrics import observe_request
 
 request_logger = logging.getLogger("claimwatch.requests")
@@ -49,6 +49,8 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round(duration * 1000, 2),
                 "user_id": user_id if user_id is not None else "anon",
+                # The address throttling counts by (PROXY_COUNT), so a 429 can be traced.
+                "client": client_address(request),
             },
         )
         try:
@@ -56,21 +58,6 @@ class RequestLogMiddleware:
         except Exception:  # metrics must never turn a served request into an error
             request_logger.exception("could not record the request latency metric")
         return response
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The client's IP address: behind PROXY_COUNT trusted proxies, the address the outermost
-    trusted proxy saw (X-Forwarded-For, counted from the right, so a client cannot forge it)."""
-    proxies = settings.PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
 
 
 class SecurityHeadersMiddleware:

@@ -13,7 +13,6 @@ import difflib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -41,7 +40,7 @@ from sources.models import (
     excerpt_digest,
 )
 from sources.revisions import ACCEPTABLE, accept_found_passage, can_accept
-from sources.tasks import check_source
+from sources.tasks import BrokerUnavailable, queue_checks_now
 
 STATE_COLOURS = {
     Source.State.UNCHECKED: "#57606a",
@@ -239,8 +238,11 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.action(description="Check now (queued for the worker)")
     def check_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        # Enqueue after commit: the worker must see the same rows this request sees.
-        transaction.on_commit(lambda: [check_source.delay(pk) for pk in ids])
+        try:
+            queue_checks_now(ids)
+        except BrokerUnavailable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
         self.message_user(
             request, f"{len(ids)} check(s) queued; refresh in a moment.", messages.SUCCESS
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +26,7 @@ from rest_framework.views import APIView
 
 from claims import workflow
 from claims.api.parts import ChangeNoteSerializer, ClaimPartWritesMixin
+from claims.api.visibility import visible_claims
 from claims.claimreview import ClaimReviewError, claim_review_items
 from claims.models import Claim, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
@@ -42,9 +42,10 @@ from sources.excerpts import diff_snapshots
 from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
 
 
-def visible_sources(request: Request) -> QuerySet[Source]:
-    """All sources for editors; for everyone else, those cited by a published claim."""
-    if sees_unpublished(request.user):
+def visible_sources(request: Request | None) -> QuerySet[Source]:
+    """All sources for editors; for everyone else, those cited by a published claim (also the
+    choices of the `source` filters: a private id fails like a missing one)."""
+    if sees_unpublished(getattr(request, "user", None)):
         # Editors also see sources nobody cites yet, which no citation filter could yield.
         return Source.objects.all()
     cited = Citation.objects.of_public_claims().filter(source=OuterRef("pk"))
@@ -134,17 +135,19 @@ class SourceFilter(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices)
     host = filters.CharFilter()
     monitoring_enabled = filters.BooleanFilter()
-    claim = filters.NumberFilter(method="filter_claim", help_text="Sources cited by this claim.")
+    claim = filters.ModelChoiceFilter(
+        queryset=visible_claims, method="filter_claim", help_text="Sources cited by this claim."
+    )
     search = filters.CharFilter(method="filter_search", help_text="In URL, title and publisher.")
 
     class Meta:
         model = Source
         fields: list[str] = []
 
-    def filter_claim(self, queryset, name, value):
-        if value is None or abs(value) > 2**62:
-            return queryset.none()
-        return queryset.filter(pk__in=Citation.objects.filter(claim_id=int(value)).values("source"))
+    def filter_claim(self, queryset, name, value: Claim | None):
+        if value is None:
+            return queryset
+        return queryset.filter(pk__in=Citation.objects.filter(claim=value).values("source"))
 
     def filter_search(self, queryset, name, value):
         value = value.strip()[:200]
@@ -191,19 +194,17 @@ class SourceViewSet(
         serializer.instance = self.get_queryset().get(pk=source.pk)
 
     @extend_schema(
-        summary="Check this source now (queued after commit; 202)",
+        summary="Check this source now (queued after commit; 202, or 503 if the queue is down)",
         request=None,
-        responses={202: SourceCheckRequestSerializer, **error_responses(*WRITE_ERRORS)},
+        responses={202: SourceCheckRequestSerializer, **error_responses(*WRITE_ERRORS, 503)},
     )
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk=None) -> Response:
         source = self.get_object()
         if not request.user.has_perm("sources.change_source"):
             raise workflow.NotAllowed("You cannot check sources.")
-        source_id = source.pk
-
-        transaction.on_commit(lambda: tasks.check_source.delay(source_id))
-        return Response({"status": "queued", "source": source_id}, status=status.HTTP_202_ACCEPTED)
+        tasks.queue_checks_now([source.pk])  # BrokerUnavailable: 503 (settings)
+        return Response({"status": "queued", "source": source.pk}, status=status.HTTP_202_ACCEPTED)
 
 
 # --- Citations -----------------------------------------------------------------------------
@@ -289,8 +290,8 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 class CitationFilter(filters.FilterSet):
-    claim = filters.ModelChoiceFilter(queryset=Claim.objects.all())
-    source = filters.ModelChoiceFilter(queryset=Source.objects.all())
+    claim = filters.ModelChoiceFilter(queryset=visible_claims)
+    source = filters.ModelChoiceFilter(queryset=visible_sources)
     role = filters.MultipleChoiceFilter(choices=Citation.Role.choices)
     excerpt_state = filters.MultipleChoiceFilter(choices=Citation.ExcerptState.choices)
 
@@ -347,7 +348,7 @@ class SourceCheckSerializer(serializers.ModelSerializer):
 
 
 class SourceCheckFilter(filters.FilterSet):
-    source = filters.ModelChoiceFilter(queryset=Source.objects.all())
+    source = filters.ModelChoiceFilter(queryset=visible_sources)
     outcome = filters.MultipleChoiceFilter(choices=SourceCheck.Outcome.choices)
     last_seen_at = filters.DateFromToRangeFilter(field_name="last_seen_at__date")
 
@@ -425,7 +426,7 @@ class SnapshotDiffSerializer(serializers.Serializer):
 
 
 class SnapshotFilter(filters.FilterSet):
-    source = filters.ModelChoiceFilter(queryset=Source.objects.all())
+    source = filters.ModelChoiceFilter(queryset=visible_sources)
 
     class Meta:
         model = Snapshot

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from sources import batches, checking, scheduling
 from sources.checklog import log_check
+
+logger = logging.getLogger("claimwatch.tasks")
 
 # Transient trouble worth another try: the database or the broker went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
@@ -96,3 +101,64 @@ def enqueue_batches(source_batches: list[list[int]], lease_until: datetime | Non
     with check_sources.app.producer_or_acquire() as producer:
         for batch in source_batches:
             check_sources.apply_async((batch, lease), producer=producer)
+
+
+# What publishing to an unreachable broker raises (kombu, the Redis client, the socket).
+BROKER_DOWN = (BrokerError, RedisError, OSError)
+
+
+class BrokerUnavailable(Exception):
+    """The task queue could not be reached, so nothing was queued (the API answers 503)."""
+
+
+def queue_checks_now(source_ids: Sequence[int]) -> None:
+    """Queue one check per source for the workers ("check now"), after commit; raises
+    BrokerUnavailable when the broker cannot be reached, so no caller says "queued" for nothing.
+
+    Outside a transaction (a click writes nothing the worker must wait for) the tasks are sent
+    at once and a failed send raises. Inside one, the broker is probed now and the tasks sent
+    on commit; should it fail in between, the send is logged and the scheduler's own check of
+    the source still comes.
+    """
+    ids = list(source_ids)
+    app = check_source.app
+    if app.conf.task_always_eager:  # no broker configured: checks run in-process
+        transaction.on_commit(lambda: [check_source.delay(pk) for pk in ids])
+        return
+    if transaction.get_connection().in_atomic_block:
+        _probe_broker()
+    failures: list[Exception] = []
+
+    def send() -> None:
+        try:
+            with app.producer_or_acquire() as producer:
+                for pk in ids:
+                    check_source.apply_async((pk,), producer=producer)
+        except BROKER_DOWN as error:
+            failures.append(error)
+            logger.warning(
+                "could not queue checks of sources %s: broker unavailable (%s)",
+                ids,
+                error,
+                extra={"task": check_source.name, "task_args": ids, "error": str(error)},
+            )
+
+    transaction.on_commit(send)
+    if failures:  # sent at once (no transaction open) and failed
+        raise BrokerUnavailable(UNAVAILABLE_MESSAGE) from failures[0]
+
+
+UNAVAILABLE_MESSAGE = (
+    "The task queue cannot be reached, so no check was queued. Try again in a minute; "
+    "scheduled checks resume by themselves once the queue is back."
+)
+
+
+def _probe_broker() -> None:
+    """Open (and close) a connection to the broker the tasks would be sent to."""
+    try:
+        with check_source.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+    except BROKER_DOWN as error:
+        logger.warning("could not queue checks: broker unavailable (%s)", error)
+        raise BrokerUnavailable(UNAVAILABLE_MESSAGE) from error

@@ -55,6 +55,45 @@ def eager():
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def unreachable_broker(monkeypatch):
+    """The project's Celery app sending to a closed port on 127.0.0.1: the broker is down."""
+    from tests.support.servers import closed_port
+
+    # Celery prefers $CELERY_BROKER_URL (set in CI) to its configured broker_url.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    conf = celery_app.conf
+    for key, value in {
+        "task_always_eager": False,
+        "broker_url": f"redis://127.0.0.1:{closed_port()}/0",
+        "broker_connection_timeout": 0.5,
+        "broker_transport_options": {
+            **conf.broker_transport_options,
+            "socket_connect_timeout": 0.5,
+        },
+        "task_publish_retry_policy": {
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.1,
+            "interval_max": 0.1,
+        },
+    }.items():
+        monkeypatch.setitem(conf, key, value)
+    _forget_broker_connections()
+    yield
+    _forget_broker_connections()
+
+
+def _forget_broker_connections() -> None:
+    # The app keeps one pool per broker URL: drop it so the next send uses the current URL.
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
 @pytest.fixture(autouse=True)
 def clear_cache():
     """Each test starts with an empty cache (pages, throttling counters), Redis or local memory."""

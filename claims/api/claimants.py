@@ -103,7 +103,8 @@ class ClaimantViewSet(
         return self._scale
 
     def get_queryset(self) -> QuerySet[Claimant]:
-        return with_scorecards(Claimant.objects.all(), self.get_scale())
+        claimants = Claimant.objects.visible_to(self.request.user)
+        return with_scorecards(claimants, self.get_scale())
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "scale": self.get_scale()}
@@ -136,11 +137,16 @@ class RatingViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
 
 @viewset_schema(TopicSerializer, conditional=True, write=False)
 class TopicViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Topic.objects.all()
+    """Topics; readers see those of a published claim, editors all of them."""
+
+    queryset = Topic.objects.all()  # the model, for schema generation
     serializer_class = TopicSerializer
     ordering_fields = ["name", "id"]
     ordering = ["name"]
     filterset_fields = {"slug": ["exact"]}
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        return Topic.objects.visible_to(self.request.user)
 
     def last_modified(self, obj):
         return None

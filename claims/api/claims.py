@@ -30,6 +30,7 @@ from claims import matching, search, workflow
 from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, TopicSerializer
 from claims.api.figures import NestedFigureSerializer
 from claims.api.parts import ChangeNoteSerializer
+from claims.api.visibility import visible_claimants
 from claims.claimreview import claim_review
 from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
@@ -242,7 +243,7 @@ class ClaimFilter(filters.FilterSet):
     rating_bucket = filters.MultipleChoiceFilter(
         field_name="rating__bucket", choices=Rating.Bucket.choices
     )
-    claimant = filters.ModelChoiceFilter(queryset=Claimant.objects.all())
+    claimant = filters.ModelChoiceFilter(queryset=visible_claimants)
     claimant_slug = filters.CharFilter(field_name="claimant__slug")
     topic = filters.CharFilter(method="filter_topic", help_text="Topic slug.")
     stated_on = filters.DateFromToRangeFilter()

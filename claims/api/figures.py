@@ -8,6 +8,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from claims.api.parts import ChangeNoteSerializer, ClaimPartWritesMixin
+from claims.api.visibility import visible_claims
 from claims.models import Claim, Figure, sees_unpublished
 from config.api.schema import viewset_schema
 
@@ -92,7 +93,7 @@ class NestedFigureSerializer(FigureSerializer):
 
 
 class FigureFilter(filters.FilterSet):
-    claim = filters.ModelChoiceFilter(queryset=Claim.objects.all())
+    claim = filters.ModelChoiceFilter(queryset=visible_claims)
     unit = filters.MultipleChoiceFilter(choices=Figure.Unit.choices)
 
     class Meta:

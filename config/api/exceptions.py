@@ -15,3 +15,12 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """A service the request needs (the task queue) is down; nothing was done."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service this request needs is unavailable; try again shortly."
+    default_code = "unavailable"
+    wait = 30  # seconds: DRF's handler sends it as Retry-After

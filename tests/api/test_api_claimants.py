@@ -60,6 +60,9 @@ def test_ratings_are_the_scale_and_read_only(anon_api, reviewer_api):
     assert reviewer_api.post("/api/v1/ratings/", {"label": "x"}).status_code == 405
 
 
-def test_topics_list(anon_api):
-    TopicFactory(name="Health")
-    assert anon_api.get("/api/v1/topics/").json()["results"][0]["slug"] == "health"
+def test_topics_list_shows_readers_the_topics_of_published_claims(anon_api, editor_api):
+    PublishedClaimFactory().topics.add(TopicFactory(name="Health"))
+    TopicFactory(name="Unused")
+    assert [t["slug"] for t in anon_api.get("/api/v1/topics/").json()["results"]] == ["health"]
+    slugs = [t["slug"] for t in editor_api.get("/api/v1/topics/").json()["results"]]
+    assert slugs == ["health", "unused"]

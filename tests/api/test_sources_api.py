@@ -90,6 +90,33 @@ def test_check_now_enqueues_after_commit_and_answers_202(
     assert queued == [source.pk]
 
 
+def test_check_now_answers_503_and_queues_nothing_when_the_broker_is_down(
+    editor_api, unreachable_broker, django_capture_on_commit_callbacks
+):
+    source = SourceFactory()
+    before = Source.objects.values().get(pk=source.pk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = editor_api.post(f"/api/v1/sources/{source.pk}/check/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "unavailable"
+    assert body["detail"].startswith("The task queue cannot be reached, so no check was queued.")
+    assert response["Retry-After"] == "30"
+    assert callbacks == []  # nothing is left to send on commit either
+    assert Source.objects.values().get(pk=source.pk) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_now_outside_a_transaction_reports_the_failed_send(
+    editor_api, unreachable_broker, caplog
+):
+    source = SourceFactory()
+    response = editor_api.post(f"/api/v1/sources/{source.pk}/check/")
+    assert response.status_code == 503
+    assert "no check was queued" in response.json()["detail"]
+    assert f"could not queue checks of sources [{source.pk}]" in caplog.text
+
+
 def test_anonymous_cannot_trigger_a_check(anon_api):
     source = CitationFactory(claim=PublishedClaimFactory()).source
     assert anon_api.post(f"/api/v1/sources/{source.pk}/check/").status_code == 401

@@ -254,7 +254,7 @@ def test_redis_down_public_pages_admin_and_api_keep_serving(stack, web, services
     data = form_data(web.get(change, editor).text, "source_form")
     data["title"] = "Edited while Redis was down"
     assert web.request(editor, "POST", change, data=data).status_code == 302
-    # "Check now" in the admin and in the API: the enqueue fails soft, the request succeeds.
+    # "Check now" in the admin and in the API: nothing is queued and both say so.
     token = data["csrfmiddlewaretoken"]
     action = web.request(
         editor,
@@ -268,13 +268,17 @@ def test_redis_down_public_pages_admin_and_api_keep_serving(stack, web, services
         },
     )
     assert action.status_code == 302
+    listing = web.get(action.headers["Location"], editor).text
+    assert "The task queue cannot be reached" in listing
+    assert "queued; refresh" not in listing
     api = web.request(
         editor,
         "POST",
         f"/api/v1/sources/{source_id}/check/",
         headers={"X-CSRFToken": editor.cookies["csrftoken"]},
     )
-    assert api.status_code == 202, api.text[:500]
+    assert api.status_code == 503, api.text[:500]
+    assert api.json()["code"] == "unavailable"
 
     stack.redis.start()
     time.sleep(6)  # the cache's circuit breaker retries Redis after 5 s
@@ -282,12 +286,13 @@ def test_redis_down_public_pages_admin_and_api_keep_serving(stack, web, services
         assert web.get(path).status_code == 200, path
     assert web.get("/readyz").json()["components"]["cache"]["status"] == "ok"
 
-    assert web.server_errors() == []
+    # The one 5xx is the intended 503 of "check now".
+    assert web.server_errors() == [("POST", f"/api/v1/sources/{source_id}/check/", 503)]
     assert stack.counts() == before  # nothing lost, nothing duplicated
     assert stack.scalar("SELECT title FROM sources_source WHERE id = %s", (source_id,)) == (
         "Edited while Redis was down"
     )
-    assert "could not enqueue sources.tasks.check_source" in stack.web_process.tail(400)
+    assert f"could not queue checks of sources [{source_id}]" in stack.web_process.tail(400)
 
 
 def test_postgres_restart_web_and_worker_reconnect_by_themselves(stack, web, services_back_up):

@@ -16,6 +16,17 @@ def _json_lines(caplog, logger: str) -> list[dict]:
 
 
 @pytest.mark.django_db
+def test_request_log_names_the_client_address_that_throttling_counts(client, caplog, settings):
+    caplog.set_level(logging.INFO, logger="claimwatch.requests")
+    settings.PROXY_COUNT = 0
+    client.get("/healthz", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    settings.PROXY_COUNT = 1
+    client.get("/healthz", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    lines = _json_lines(caplog, "claimwatch.requests")
+    assert [line["client"] for line in lines] == ["198.51.100.4", "203.0.113.9"]
+
+
+@pytest.mark.django_db
 def test_each_request_logs_one_json_line_with_status_duration_and_user(client, caplog):
     caplog.set_level(logging.INFO, logger="claimwatch.requests")
     client.get("/healthz")

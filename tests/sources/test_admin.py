@@ -119,6 +119,24 @@ def test_check_now_enqueues_after_commit(
     assert "1 check(s) queued" in response.content.decode()
 
 
+def test_check_now_shows_an_error_and_queues_nothing_when_the_broker_is_down(
+    editor_client, checked_source, unreachable_broker, django_capture_on_commit_callbacks
+):
+    source, _, _ = checked_source
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = editor_client.post(
+            reverse("admin:sources_source_changelist"),
+            {"action": "check_now", "_selected_action": [source.pk]},
+            follow=True,
+        )
+    html = response.content.decode()
+    assert callbacks == []
+    assert "queued; refresh" not in html
+    assert re.search(
+        r'<li class="error">The task queue cannot be reached, so no check was queued', html
+    )
+
+
 def test_invalid_source_url_is_refused_in_the_admin_with_a_message(editor_client, settings):
     settings.SOURCES_FETCH_ALLOW = []
     response = editor_client.post(

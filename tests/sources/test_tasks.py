@@ -120,3 +120,51 @@ def test_worker_killed_mid_check_is_redelivered_and_completes_once(local_site, t
     assert check.outcome == "ok" and check.repeat_count == 1
     assert Snapshot.objects.filter(source=source).count() == 1
     assert local_site.total_hits == 2  # the killed attempt and the redelivered one
+
+
+@pytest.mark.django_db
+def test_check_now_without_a_broker_runs_the_check_after_commit(
+    eager, monkeypatch, django_capture_on_commit_callbacks
+):
+    ran = []
+    monkeypatch.setattr(tasks.check_source, "delay", ran.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        tasks.queue_checks_now([4, 5])
+    assert ran == []
+    for callback in callbacks:
+        callback()
+    assert ran == [4, 5]
+
+
+@pytest.mark.django_db
+def test_check_now_with_the_broker_down_raises_and_leaves_nothing_to_send(
+    unreachable_broker, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(tasks.BrokerUnavailable, match="no check was queued"),
+    ):
+        tasks.queue_checks_now([4])
+    assert callbacks == []
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_check_now_with_the_broker_up_sends_one_task_per_source_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    import redis
+
+    queue = f"check-now-{time.time_ns()}"
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    broker = redis.Redis.from_url(app.conf.broker_url)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            tasks.queue_checks_now([4, 5])
+        assert broker.llen(queue) == 0  # probed, not sent before the commit
+        for callback in callbacks:
+            callback()
+        assert broker.llen(queue) == 2
+    finally:
+        broker.delete(queue)

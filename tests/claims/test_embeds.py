@@ -393,3 +393,13 @@ def test_claim_page_offers_the_embed_code_without_needing_script(anon, fact_chec
     assert box.text_content() == embeds.embed_snippet(fact_check)
     # The copy button is an enhancement: hidden until the script shows it.
     assert tree.xpath("//button[@data-copy-target='embed-code']")[0].get("hidden") is not None
+
+
+def test_embed_code_box_keeps_a_hostile_title_inert(anon):
+    claim = PublishedClaimFactory(title="</textarea><script>alert(1)</script>")
+
+    html = anon.get(claim.get_absolute_url()).content.decode()
+
+    assert "<script>alert" not in html and "</textarea><script>" not in html
+    box = lxml.html.fromstring(html).xpath("//textarea[@id='embed-code']")[0]
+    assert box.text_content() == embeds.embed_snippet(claim)

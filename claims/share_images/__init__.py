@@ -70,8 +70,9 @@ def share_card(claim: Claim) -> ShareCard:
             claim_text=claim.text or claim.title,
             attribution=attribution,
             verdict_caption=str(_("Our verdict")),
-            rating_label=claim.rating.label,
-            rating_colour=claim.rating.colour,
+            # Published claims always have a rating (a database constraint); drafts may not.
+            rating_label=claim.rating.label if claim.rating else "",
+            rating_colour=claim.rating.colour if claim.rating else "",
             corrected_label=str(_("Corrected")) if corrected else "",
         )
 
@@ -98,7 +99,7 @@ def share_image_alt(claim: Claim) -> str:
             "site": settings.SITE_NAME,
             "claimant": claim.claimant.name,
             "text": Truncator(" ".join((claim.text or claim.title).split())).chars(ALT_CLAIM_CHARS),
-            "rating": claim.rating.label,
+            "rating": claim.rating.label if claim.rating else "",
         }
     )
 

@@ -25,7 +25,7 @@ from django.contrib.auth.models import User as Account
 from django.db import models, transaction
 from django.utils import timezone
 
-from claims import tasks
+from claims import caching, tasks
 from claims.exceptions import NotAllowed, WorkflowError
 from claims.models import Claim, ClaimEvent, Correction, Rating, slug_matches, unique_slug
 
@@ -612,6 +612,8 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     ClaimEvent.objects.bulk_create(
         ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.ATTENTION, note=reason[:2000]) for pk in newly
     )
+    # update() and bulk_create() send no signals: the pages showing the notice are told here.
+    caching.invalidate_claims(newly)
     return len(newly)
 
 

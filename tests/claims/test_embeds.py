@@ -403,3 +403,22 @@ def test_embed_code_box_keeps_a_hostile_title_inert(anon):
     assert "<script>alert" not in html and "</textarea><script>" not in html
     box = lxml.html.fromstring(html).xpath("//textarea[@id='embed-code']")[0]
     assert box.text_content() == embeds.embed_snippet(claim)
+
+
+def test_card_says_when_the_evidence_is_under_review(anon, fact_check):
+    assert b"Evidence under review" not in anon.get(card_url(fact_check)).content
+
+    workflow.flag_for_attention([fact_check.pk], "A cited source is gone.")
+
+    assert b"Evidence under review" in anon.get(card_url(fact_check)).content
+
+
+def test_oembed_follows_an_update_to_the_title(anon, reviewer, fact_check):
+    assert oembed(anon, page_url(fact_check)).json()["title"] == fact_check.title
+
+    fact_check.title = "9,400 people returned in 2024"
+    workflow.save_claim(fact_check, reviewer, change=workflow.UpdateNote("Title clarified."))
+
+    doc = oembed(anon, page_url(fact_check)).json()
+    assert doc["title"] == "9,400 people returned in 2024"
+    assert "9,400 people returned in 2024" in iframe_of(doc["html"]).get("title")

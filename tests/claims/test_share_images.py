@@ -9,13 +9,21 @@ from pathlib import Path
 import lxml.html
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from PIL import Image
 
 from claims import share_images, workflow
 from claims.models import Claim, Rating, ShareImage
 from claims.share_images import drawing
-from tests.factories import ClaimantFactory, ClaimFactory, PublishedClaimFactory, rating
+from config.celery import app
+from tests.factories import (
+    ClaimantFactory,
+    ClaimFactory,
+    PublishedClaimFactory,
+    ReviewerFactory,
+    rating,
+)
+from tests.support.services import start_worker_process, stop_process, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -336,3 +344,29 @@ def test_claims_by_a_different_claimant_get_different_pictures():
     assert share_images.share_image_fingerprint(first) != share_images.share_image_fingerprint(
         second
     )
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_draws_the_share_image_of_a_published_claim(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process shares the test database only on PostgreSQL")
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, False
+    app.control.purge()  # leftovers of other tests must not run against this database
+    claim = ClaimFactory(
+        status=Claim.Status.IN_REVIEW, rating=rating("accurate"), verdict_summary="Right."
+    )
+    worker = start_worker_process("share-images", tmp_path / "worker.log")
+    try:
+        workflow.publish(claim, ReviewerFactory())  # commits: the task goes to the broker
+        stored = wait_for(
+            lambda: ShareImage.objects.filter(claim=claim).first(),
+            60,
+            lambda: "no share image: " + (tmp_path / "worker.log").read_text()[-2000:],
+        )
+    finally:
+        stop_process(worker)
+        app.conf.task_always_eager = previous
+    published = share_images.published_claim_for_image(claim.pk)
+    assert stored.fingerprint == share_images.share_image_fingerprint(published)
+    assert decoded(bytes(stored.png)).size == (1200, 630)

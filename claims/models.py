@@ -617,3 +617,22 @@ class PendingPageInvalidation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} (since {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ShareImage(models.Model):
+    """The picture social sites show for a published claim (og:image), as last rendered by
+    claims.share_images, with the fingerprint of what it shows.
+
+    Kept in the database rather than on a disk: the worker that renders it and the web servers
+    that serve it may be different hosts, and backups carry it with the claim.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="share_image")
+    # sha256 of everything drawn (claims.share_images.share_image_fingerprint): a mismatch with
+    # the claim as it is now means the picture is stale and is drawn again.
+    fingerprint = models.CharField(max_length=64)
+    png = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Share image of claim {self.claim_id} ({self.fingerprint[:12]})"

@@ -9,6 +9,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("claims/", views.claim_list, name="claim_list"),
     path("claims/<int:pk>-<slug:slug>/", views.claim_detail, name="claim_detail"),
+    path("claims/<int:pk>-<slug:slug>/embed/", views.claim_embed, name="claim_embed"),
+    path(
+        "claims/<int:pk>-<slug:slug>/share.png",
+        views.claim_share_image,
+        name="claim_share_image",
+    ),
     path("claimants/<slug:slug>/", views.claimant_detail, name="claimant_detail"),
     path(
         "claimants/<slug:slug>/feed.rss",
@@ -23,6 +29,8 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("topics/<slug:slug>/feed.rss", cached_public_page(feeds.TopicFeed()), name="topic_rss"),
     path("topics/<slug:slug>/feed.atom", cached_public_page(feeds.TopicAtom()), name="topic_atom"),
+    # oEmbed (https://oembed.com): ?url=<a claim page>&format=json[&maxwidth=&maxheight=]
+    path("oembed", views.oembed, name="oembed"),
     path("search/", views.search_page, name="search"),
     path("about/", views.about, name="about"),
     path("feeds/latest.rss", cached_public_page(feeds.LatestFactChecksFeed()), name="feed_rss"),

@@ -10,13 +10,20 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
-from claims import search, selectors
+from claims import embeds, search, selectors, share_images
 from claims.caching import cached_public_page
 from claims.claimreview import claim_review, json_ld_script_text
 from claims.models import Claim, Claimant, ClaimEvent, Rating, Topic
@@ -123,11 +130,84 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "claim": claim,
         "canonical_url": canonical,
         "json_ld": json_ld_script_text(review),
+        "embed_code": embeds.embed_snippet(claim),
+        "oembed_url": embeds.oembed_discovery_url(claim),
+        "share_image": {
+            "url": share_images.share_image_url(claim),
+            "width": share_images.WIDTH,
+            "height": share_images.HEIGHT,
+            "alt": share_images.share_image_alt(claim),
+        },
         "history": selectors.public_history(claim),
         "citations": list(claim.citations.all()),
         **public_log(claim),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+@require_safe
+@embeds.frameable
+@cached_public_page(claim_kwarg="pk")
+def claim_embed(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """The verdict card other sites frame: published claims only, no script."""
+    claim = share_images.published_claim_for_image(pk)
+    if claim is None:
+        raise Http404("No such fact check.")
+    if claim.slug != slug:
+        return redirect("claims:claim_embed", pk=claim.pk, slug=claim.slug, permanent=True)
+    context = {
+        "claim": claim,
+        "canonical_url": settings.SITE_URL + claim.get_absolute_url(),
+        **embeds.card_colours(claim),
+    }
+    return render(request, "claims/embed.html", context)
+
+
+@require_safe
+@cached_public_page
+def oembed(request: HttpRequest) -> HttpResponse:
+    """oEmbed 1.0 provider (JSON) for this site's fact checks."""
+    try:
+        document = embeds.oembed_for_request(request.GET, request_host=request.get_host())
+    except embeds.OEmbedError as error:
+        return HttpResponse(
+            error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8"
+        )
+    return JsonResponse(document)
+
+
+SHARE_IMAGE_MAX_AGE = 300  # the stable address; with the current ?v= it never changes
+
+
+@require_safe
+def claim_share_image(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """The claim's share picture (og:image), drawn on demand if the task has not run yet."""
+    claim = share_images.published_claim_for_image(pk)
+    if claim is None:
+        raise Http404("No such fact check.")
+    if claim.slug != slug:
+        path = reverse("claims:claim_share_image", kwargs={"pk": claim.pk, "slug": claim.slug})
+        query = request.GET.urlencode()
+        return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+    try:
+        width = int(request.GET.get("width") or share_images.WIDTH)
+    except ValueError:
+        raise Http404("No picture of that size.") from None
+    if width not in share_images.SCALED_WIDTHS:
+        raise Http404("No picture of that size.")
+    fingerprint = share_images.share_image_fingerprint(claim)
+    etag = f'"{fingerprint[:32]}-{width}"'
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        share_images.share_image_png(claim, width), content_type="image/png"
+    )
+    response["ETag"] = etag
+    current = request.GET.get("v") == fingerprint[:16]
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable"
+        if current
+        else f"public, max-age={SHARE_IMAGE_MAX_AGE}"
+    )
+    return response
 
 
 def public_log(claim: Claim) -> dict:

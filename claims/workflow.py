@@ -25,6 +25,7 @@ from django.contrib.auth.models import User as Account
 from django.db import models, transaction
 from django.utils import timezone
 
+from claims import caching, tasks
 from claims.exceptions import NotAllowed, WorkflowError
 from claims.models import Claim, ClaimEvent, Correction, Rating, slug_matches, unique_slug
 
@@ -149,6 +150,13 @@ def _record(
     return ClaimEvent.objects.create(
         claim=claim, actor=actor, kind=kind, at=at or timezone.now(), **fields
     )
+
+
+def _redraw_share_image(claim: Claim) -> None:
+    """Have the claim's share picture drawn again once this change is committed (the worker
+    must see it; a rolled-back change draws nothing). The picture is also drawn on demand."""
+    claim_id = claim.pk
+    transaction.on_commit(lambda: tasks.render_share_image.delay(claim_id))
 
 
 def _set_status(
@@ -291,6 +299,7 @@ def record_change(
     _record(claim, user, kind, note=f"{note.text}{changed}")
     if note.kind == Correction.Kind.CORRECTION and claim.status != Status.CORRECTED:
         _set_status(claim, user, Status.CORRECTED, note.text)
+    _redraw_share_image(claim)
     return entry
 
 
@@ -527,6 +536,7 @@ def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     claim.published_at = claim.published_at or at or timezone.now()
     # The history of a public claim says what it was published as.
     _set_status(claim, user, Status.PUBLISHED, at=at, to_rating=claim.rating)
+    _redraw_share_image(claim)
     return claim
 
 
@@ -585,6 +595,7 @@ def withdraw(claim: Claim, user: User, reason: str) -> Claim:
     if not reason.strip():
         raise WorkflowError("Give the reason for withdrawing the claim.")
     _set_status(claim, user, Status.WITHDRAWN, reason.strip())
+    _redraw_share_image(claim)  # which removes it: a withdrawn claim has none
     return claim
 
 
@@ -601,6 +612,8 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     ClaimEvent.objects.bulk_create(
         ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.ATTENTION, note=reason[:2000]) for pk in newly
     )
+    # update() and bulk_create() send no signals: the pages showing the notice are told here.
+    caching.invalidate_claims(newly)
     return len(newly)
 
 

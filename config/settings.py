@@ -416,8 +416,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Public, read-only cross-origin access to the API.
-CORS_URLS_REGEX = r"^/api/v1/.*$"
+# Public, read-only cross-origin access to the API and to oEmbed (consumers may read it from
+# a script on their own pages).
+CORS_URLS_REGEX = r"^/(api/v1/.*|oembed)$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.templatetags.static import static
 
 from claims.models import Rating
 from tests.factories import ClaimantFactory
@@ -24,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+OUR_SCRIPTS = ("js/embed-code.js",)
 HOSTILE = (
     '</script><script>window.__pwned=1;alert(1)</script><img src=x onerror="window.__pwned=2">'
 )
@@ -157,7 +159,10 @@ def test_hostile_text_does_not_run_in_the_browser(demo_site, browser):
         page.goto(demo_site.url + url)
         assert page.evaluate("window.__pwned") is None, url
         assert page.locator("img[src=x]").count() == 0, url
-        assert page.locator("script:not([type='application/ld+json'])").count() == 0, url
+        # Only the JSON-LD and the site's own script files (the embed box's copy button).
+        ours = "".join(f":not([src='{static(name)}'])" for name in OUR_SCRIPTS)
+        assert page.locator(f"script:not([type='application/ld+json']){ours}").count() == 0, url
+        assert page.locator("iframe").count() == 0, url  # the embed snippet is text
     page.goto(demo_site.url + claim.get_absolute_url())
     link = page.get_by_text("click me")
     assert link.get_attribute("href") is None

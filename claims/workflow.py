@@ -2,7 +2,8 @@
 
 Roles: Editors create and edit drafts and send them to review; Reviewers (permission
 `claims.publish_claim`) also publish, correct and withdraw. Each change is recorded as a
-ClaimEvent with who and when.
+ClaimEvent with who and when, and announced with `claims.signals` (webhooks) in the same
+transaction.
 
 Once a claim is published, anything readers see of it (Claim.READER_FIELDS, its figures, its
 citations) changes only here, only by a reviewer, and only on the public record: a correction
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from claims.exceptions import NotAllowed, WorkflowError
 from claims.models import Claim, ClaimEvent, Correction, Rating, slug_matches, unique_slug
+from claims.signals import claim_event, claims_flagged
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
@@ -291,6 +293,12 @@ def record_change(
     _record(claim, user, kind, note=f"{note.text}{changed}")
     if note.kind == Correction.Kind.CORRECTION and claim.status != Status.CORRECTED:
         _set_status(claim, user, Status.CORRECTED, note.text)
+    claim_event.send(
+        sender=Claim,
+        claim=claim,
+        kind="updated" if note.kind == Correction.Kind.UPDATE else "corrected",
+        correction=entry,
+    )
     return entry
 
 
@@ -527,6 +535,7 @@ def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     claim.published_at = claim.published_at or at or timezone.now()
     # The history of a public claim says what it was published as.
     _set_status(claim, user, Status.PUBLISHED, at=at, to_rating=claim.rating)
+    claim_event.send(sender=Claim, claim=claim, kind="published")
     return claim
 
 
@@ -585,9 +594,11 @@ def withdraw(claim: Claim, user: User, reason: str) -> Claim:
     if not reason.strip():
         raise WorkflowError("Give the reason for withdrawing the claim.")
     _set_status(claim, user, Status.WITHDRAWN, reason.strip())
+    claim_event.send(sender=Claim, claim=claim, kind="withdrawn", note=reason.strip())
     return claim
 
 
+@transaction.atomic
 def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     """Mark claims whose evidence moved; returns how many were newly flagged."""
     newly = list(
@@ -601,6 +612,7 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     ClaimEvent.objects.bulk_create(
         ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.ATTENTION, note=reason[:2000]) for pk in newly
     )
+    claims_flagged.send(sender=Claim, claim_ids=newly, reason=reason[:2000])
     return len(newly)
 
 

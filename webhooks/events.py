@@ -166,7 +166,7 @@ def record_test_event(endpoint: WebhookEndpoint) -> list[int]:
     """A test message for one endpoint (admin action, API), whatever it subscribed to."""
     data = {
         "endpoint": endpoint.pk,
-        "message": "A test event from %s." % settings.SITE_NAME,
+        "message": f"A test event from {settings.SITE_NAME}.",
         "site": settings.SITE_URL,
     }
     return record_event(TEST_EVENT, lambda: data, endpoints=[endpoint])

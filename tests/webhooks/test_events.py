@@ -68,11 +68,14 @@ def test_a_rolled_back_publication_writes_and_sends_nothing(
     WebhookEndpointFactory(url=receiver.url("/hook"))
     claim = in_review()
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            workflow.publish(claim, reviewer)
-            assert WebhookDelivery.objects.count() == 1  # written with the change...
-            raise RuntimeError("the request failed after publishing")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        workflow.publish(claim, reviewer)
+        assert WebhookDelivery.objects.count() == 1  # written with the change...
+        raise RuntimeError("the request failed after publishing")
 
     assert not WebhookEvent.objects.exists() and not WebhookDelivery.objects.exists()
     assert callbacks == [] and receiver.received == []  # ...and gone with it

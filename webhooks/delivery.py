@@ -137,7 +137,7 @@ def _record_attempt(delivery: WebhookDelivery, result, now: datetime) -> Attempt
             endpoint.filter(consecutive_failures__gt=0).update(consecutive_failures=0)
         elif status == Status.FAILED:
             endpoint.update(consecutive_failures=F("consecutive_failures") + 1)
-            _disable_if_failing(delivery.endpoint_id, now)
+            _disable_if_failing(delivery.endpoint_id, now, result.error)
     logger.info(
         "webhook delivery %s attempt %s: %s",
         delivery.pk,
@@ -155,7 +155,7 @@ def _record_attempt(delivery: WebhookDelivery, result, now: datetime) -> Attempt
     return AttemptResult(delivery.pk, status, retry_in)
 
 
-def _disable_if_failing(endpoint_id: int, now: datetime) -> None:
+def _disable_if_failing(endpoint_id: int, now: datetime, last_error: str) -> None:
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
     limit = settings.WEBHOOKS_DISABLE_AFTER_FAILURES
     if not endpoint.enabled or endpoint.consecutive_failures < limit:
@@ -164,10 +164,7 @@ def _disable_if_failing(endpoint_id: int, now: datetime) -> None:
         "%(count)s deliveries in a row failed after every retry (last error: %(error)s)."
     ) % {
         "count": endpoint.consecutive_failures,
-        "error": WebhookDelivery.objects.filter(endpoint=endpoint)
-        .values_list("last_error", flat=True)
-        .first()
-        or "?",
+        "error": last_error[:300] or "?",
     }
     disable_endpoint(endpoint, reason, now=now)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 
@@ -74,7 +75,7 @@ def test_a_failing_receiver_is_retried_with_growing_back_off_then_given_up(recei
     assert len(scheduled) == quick_rules.WEBHOOKS_MAX_ATTEMPTS - 1
     for n, delay in enumerate(scheduled):
         assert base * 2**n <= delay <= base * 2**n * 1.1
-    assert all(later > earlier for earlier, later in zip(scheduled, scheduled[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(scheduled))
     attempts = list(item.attempt_log.values_list("number", "succeeded", "response_status"))
     assert attempts == [(n, False, 503) for n in range(1, quick_rules.WEBHOOKS_MAX_ATTEMPTS + 1)]
 

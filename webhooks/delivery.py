@@ -133,8 +133,8 @@ def _record_attempt(delivery: WebhookDelivery, result, now: datetime) -> Attempt
             last_error=result.error[:2000],
         )
         endpoint = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id)
-        if succeeded:
-            endpoint.filter(consecutive_failures__gt=0).update(consecutive_failures=0)
+        if succeeded and delivery.endpoint.consecutive_failures:
+            endpoint.update(consecutive_failures=0)
         elif status == Status.FAILED:
             endpoint.update(consecutive_failures=F("consecutive_failures") + 1)
             _disable_if_failing(delivery.endpoint_id, now, result.error)

@@ -55,6 +55,24 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     ]
     actions = ["send_test_event", "rotate_secret"]
 
+    def changelist_view(self, request, extra_context=None):
+        disabled = WebhookEndpoint.objects.filter(enabled=False, disabled_at__isnull=False)
+        count = disabled.count()
+        if count and request.method == "GET":
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d endpoint was disabled after failing deliveries; fix its receiver "
+                    "and enable it again.",
+                    "%(count)d endpoints were disabled after failing deliveries; fix their "
+                    "receivers and enable them again.",
+                    count,
+                )
+                % {"count": count},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("signing secret"))
     def masked_secret(self, endpoint: WebhookEndpoint) -> str:
         return endpoint.masked_secret if endpoint.pk else _("Generated when saved.")

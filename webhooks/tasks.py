@@ -32,17 +32,29 @@ def deliver_webhook(delivery_id: int) -> str | None:
     return result.status if result else None
 
 
+@shared_task(name="webhooks.tasks.fan_out_deliveries", acks_late=True)
+def fan_out_deliveries(delivery_ids: list[int]) -> int:
+    """One task per delivery, queued from the worker (each with its own retries)."""
+    for delivery_id in delivery_ids:
+        enqueue_delivery(delivery_id)
+    return len(delivery_ids)
+
+
 @shared_task(name="webhooks.tasks.sweep_webhook_deliveries")
 def sweep_webhook_deliveries() -> int:
     """Beat: enqueue the due deliveries whose task was lost or left to the sweep."""
     due = delivery.due_deliveries()
-    enqueue_deliveries(due)
+    for delivery_id in due:
+        enqueue_delivery(delivery_id)
     return len(due)
 
 
 def enqueue_deliveries(delivery_ids: list[int]) -> None:
-    for delivery_id in delivery_ids:
-        enqueue_delivery(delivery_id)
+    """After commit: the request pays one broker round trip however many endpoints listen."""
+    if len(delivery_ids) == 1:
+        enqueue_delivery(delivery_ids[0])
+    elif delivery_ids:
+        _send(fan_out_deliveries, delivery_ids, list(delivery_ids))
 
 
 def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
@@ -57,12 +69,16 @@ def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
             return
         if countdown > settings.WEBHOOKS_COUNTDOWN_MAX_SECONDS:
             return
+    _send(deliver_webhook, [delivery_id], delivery_id, countdown=countdown)
+
+
+def _send(task, delivery_ids: list[int], argument, countdown: float | None = None) -> None:
     try:
-        deliver_webhook.apply_async((delivery_id,), countdown=countdown)
+        task.apply_async((argument,), countdown=countdown)
     except BROKER_ERRORS as error:
         logger.warning(
-            "could not enqueue webhook delivery %s (%s); the sweep will send it",
-            delivery_id,
+            "could not enqueue webhook deliveries %s (%s); the sweep will send them",
+            delivery_ids,
             error,
-            extra={"delivery": delivery_id, "error": str(error)},
+            extra={"deliveries": delivery_ids, "error": str(error)},
         )

@@ -93,3 +93,9 @@ def test_editors_without_the_permission_cannot_reach_webhooks(db):
     client.force_login(EditorFactory())
     answer = client.get(reverse("admin:webhooks_webhookendpoint_changelist"))
     assert answer.status_code == 403
+
+
+def test_the_endpoint_list_warns_about_disabled_endpoints(admin_client):
+    WebhookEndpointFactory(enabled=False, disabled_at="2026-01-01T00:00Z", disabled_reason="x")
+    answer = admin_client.get(reverse("admin:webhooks_webhookendpoint_changelist"))
+    assert "1 endpoint was disabled after failing deliveries" in answer.content.decode()

@@ -17,6 +17,7 @@ from tests.factories import (
     rating,
 )
 from tests.support.servers import LocalServer, Reply
+from webhooks import tasks
 from webhooks.models import EventType, WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,23 @@ def test_a_source_that_breaks_is_announced_with_the_public_claims_citing_it(sett
     assert data["source"]["url"] == source.url and data["source"]["state"] == "broken"
     assert [claim["id"] for claim in data["claims"]] == [public.pk]
     assert WebhookEvent.objects.filter(type="source.broken").count() == 1
+
+
+def test_many_subscribers_cost_the_request_one_enqueue_and_all_are_delivered(
+    reviewer, receiver, eager, django_capture_on_commit_callbacks, monkeypatch
+):
+    fan_outs = []
+    original = tasks.fan_out_deliveries.apply_async
+
+    def counting(args, **options):
+        fan_outs.append(args)
+        return original(args, **options)
+
+    monkeypatch.setattr(tasks.fan_out_deliveries, "apply_async", counting)
+    for n in range(3):
+        WebhookEndpointFactory(url=receiver.url(f"/hook/{n}"), events=[EventType.CLAIM_PUBLISHED])
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(in_review(), reviewer)
+    assert len(fan_outs) == 1 and len(fan_outs[0][0]) == 3
+    assert sorted(r.path for r in receiver.received) == ["/hook/0", "/hook/1", "/hook/2"]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}

@@ -1,5 +1,6 @@
-"""The outbox with the real processes: a Celery worker and beat on a private PostgreSQL and
-Redis (tests/support/services.py), delivering to a receiver on 127.0.0.1 in this process.
+"""webhooks.tasks: the sweep and the delivery task in-process, then the outbox with the real
+processes: a Celery worker and beat on a private PostgreSQL and Redis
+(tests/support/services.py, `services` tests), delivering to a receiver on 127.0.0.1 here.
 
 The fault: Redis (the broker) is stopped when a claim is published, so the delivery task
 cannot be enqueued at commit; the outbox row waits, and once Redis is back the beat sweep
@@ -14,6 +15,7 @@ import time
 import pytest
 from standardwebhooks import Webhook
 
+from tests.factories import WebhookEndpointFactory
 from tests.support.environment import missing_dependency
 from tests.support.servers import LocalServer, Reply
 from tests.support.services import (
@@ -27,8 +29,8 @@ from tests.support.services import (
     missing_tools,
     wait_for,
 )
-
-pytestmark = pytest.mark.services
+from webhooks import events, tasks
+from webhooks.models import WebhookDelivery
 
 DATABASE = "cw_webhooks"
 
@@ -111,6 +113,26 @@ def _verified(stack, webhook_id: str) -> dict:
     return Webhook(stack.seed["secret"]).verify(sent.body, sent.headers)
 
 
+@pytest.mark.django_db
+def test_the_sweep_sends_deliveries_whose_task_was_lost(eager, receiver):
+    endpoint = WebhookEndpointFactory(url=receiver.url("/hook"))
+    (lost,) = events.record_test_event(endpoint)  # written, never enqueued
+    assert tasks.sweep_webhook_deliveries() == 1
+    assert WebhookDelivery.objects.get(pk=lost).status == "delivered"
+    assert tasks.sweep_webhook_deliveries() == 0
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.django_db
+def test_in_process_a_failed_attempt_leaves_its_retry_to_the_sweep(eager, receiver, settings):
+    receiver.respond = lambda path: Reply(b"no", 500, "text/plain")
+    (item,) = events.record_test_event(WebhookEndpointFactory(url=receiver.url("/hook")))
+    assert tasks.deliver_webhook(item) == "pending"
+    assert len(receiver.received) == 1  # not retried at once, inside the same call
+    assert tasks.sweep_webhook_deliveries() == 0  # not due yet
+
+
+@pytest.mark.services
 def test_a_publication_reaches_the_receiver_through_the_worker(stack):
     webhook_id = _publish(stack, stack.seed["claims"][0])
     wait_for(lambda: stack.received(webhook_id), 60, lambda: stack.worker.tail())
@@ -120,6 +142,7 @@ def test_a_publication_reaches_the_receiver_through_the_worker(stack):
     wait_for(lambda: stack.delivery_status(webhook_id) == "delivered", 20, "not recorded")
 
 
+@pytest.mark.services
 def test_the_outbox_survives_a_broker_outage_at_commit(stack):
     stack.redis.stop()
     try:

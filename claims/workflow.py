@@ -2,7 +2,8 @@
 
 Roles: Editors create and edit drafts and send them to review; Reviewers (permission
 `claims.publish_claim`) also publish, correct and withdraw. Each change is recorded as a
-ClaimEvent with who and when.
+ClaimEvent with who and when, and announced with `claims.signals` (webhooks) in the same
+transaction.
 
 Once a claim is published, anything readers see of it (Claim.READER_FIELDS, its figures, its
 citations) changes only here, only by a reviewer, and only on the public record: a correction
@@ -28,6 +29,7 @@ from django.utils import timezone
 from claims import caching, tasks
 from claims.exceptions import NotAllowed, WorkflowError
 from claims.models import Claim, ClaimEvent, Correction, Rating, slug_matches, unique_slug
+from claims.signals import claim_event, claims_flagged
 
 EDITORS_GROUP = "Editors"
 REVIEWERS_GROUP = "Reviewers"
@@ -300,6 +302,12 @@ def record_change(
     if note.kind == Correction.Kind.CORRECTION and claim.status != Status.CORRECTED:
         _set_status(claim, user, Status.CORRECTED, note.text)
     _redraw_share_image(claim)
+    claim_event.send(
+        sender=Claim,
+        claim=claim,
+        kind="updated" if note.kind == Correction.Kind.UPDATE else "corrected",
+        correction=entry,
+    )
     return entry
 
 
@@ -537,6 +545,7 @@ def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     # The history of a public claim says what it was published as.
     _set_status(claim, user, Status.PUBLISHED, at=at, to_rating=claim.rating)
     _redraw_share_image(claim)
+    claim_event.send(sender=Claim, claim=claim, kind="published")
     return claim
 
 
@@ -596,9 +605,11 @@ def withdraw(claim: Claim, user: User, reason: str) -> Claim:
         raise WorkflowError("Give the reason for withdrawing the claim.")
     _set_status(claim, user, Status.WITHDRAWN, reason.strip())
     _redraw_share_image(claim)  # which removes it: a withdrawn claim has none
+    claim_event.send(sender=Claim, claim=claim, kind="withdrawn", note=reason.strip())
     return claim
 
 
+@transaction.atomic
 def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     """Mark claims whose evidence moved; returns how many were newly flagged."""
     newly = list(
@@ -614,6 +625,7 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     )
     # update() and bulk_create() send no signals: the pages showing the notice are told here.
     caching.invalidate_claims(newly)
+    claims_flagged.send(sender=Claim, claim_ids=newly, reason=reason[:2000])
     return len(newly)
 
 

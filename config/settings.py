@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "claims",
     "sources",
+    "webhooks",
     "ops",
     "demo",
 ]
@@ -191,6 +192,11 @@ CELERY_BEAT_SCHEDULE = {
     "flush-page-invalidations": {
         "task": "claims.tasks.flush_page_invalidations",
         "schedule": timedelta(minutes=1),
+    },
+    # Webhook deliveries due and not in the queue: lost with the broker, or long retries.
+    "sweep-webhook-deliveries": {
+        "task": "webhooks.tasks.sweep_webhook_deliveries",
+        "schedule": timedelta(seconds=env.int("WEBHOOKS_SWEEP_SECONDS", default=30)),
     },
 }
 
@@ -352,6 +358,22 @@ SOURCES_DISPATCH_LEASE_SECONDS = env.int("SOURCES_DISPATCH_LEASE_SECONDS", defau
 # queries (sources.batches).
 SOURCES_CHECK_BATCH_SIZE = env.int("SOURCES_CHECK_BATCH_SIZE", default=25)
 SOURCES_CHECK_THREADS = env.int("SOURCES_CHECK_THREADS", default=8)
+
+# --- Webhooks (webhooks/) --------------------------------------------------------------------
+# Deliveries go through the fetcher's address policy (SOURCES_FETCH_ALLOW included).
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+# Attempts per delivery; the retry after attempt n waits BASE * 2**(n-1) s (+ <=10% jitter),
+# at most RETRY_MAX: 30 s, 1 min, 2 min ... about 2 h in all with the defaults.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600.0)
+# Retries due later than this are left to the sweep rather than held by a worker as a countdown
+# (the Redis broker redelivers tasks held past its visibility timeout).
+WEBHOOKS_COUNTDOWN_MAX_SECONDS = env.float("WEBHOOKS_COUNTDOWN_MAX_SECONDS", default=600.0)
+# An endpoint is disabled after this many deliveries in a row failed every attempt.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=5)
+# From address of the notice emailed to an endpoint's owner when it is disabled ("" = no email).
+WEBHOOKS_NOTICE_FROM_EMAIL = env.str("WEBHOOKS_NOTICE_FROM_EMAIL", default="")
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -29,6 +29,7 @@ from sources.excerpts import ExcerptMatch, SearchText, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
 from sources.fetching import fetch
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
+from sources.signals import source_broken
 
 logger = logging.getLogger(__name__)
 
@@ -473,6 +474,8 @@ def record_result(
             _flag_moved_evidence(moved)
         if reason:
             _flag_source_problem(source, reason)
+            if source.state == State.BROKEN:
+                source_broken.send(sender=Source, source=source, reason=reason)
     return check
 
 

@@ -1,4 +1,5 @@
-"""The one safe HTTP fetcher: every outbound request of the project goes through `fetch`.
+"""The one safe HTTP client: every outbound request of the project goes through `fetch` (GET,
+sources) or `post` (webhook deliveries).
 
 DESIGN.md §4. The host of every hop is resolved once, here; every answer is checked against
 sources.addresses; the connection goes to a checked address (a custom httpcore network
@@ -270,6 +271,69 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
     return FetchResult(**defaults, **fields)
 
 
+def post(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float, keep_bytes: int = 2048
+) -> FetchResult:
+    """POST `body` once to `url` under the same address policy and guarded connection as
+    `fetch` (webhook deliveries). Redirects are not followed: a 3xx is a failed delivery, so a
+    receiver cannot bounce a signed body elsewhere. Only the first `keep_bytes` of the answer
+    are read. Never raises for network/HTTP problems: outcome "ok" means a 2xx answer.
+    """
+    started = time.monotonic()
+    backend = _GuardedBackend(_Deadline(timeout))
+    status: int | None = None
+    try:
+        refusal = url_refusal(url)
+        if refusal:
+            raise FetchRefused(Outcome.BLOCKED, refusal)
+        request = httpx.Request(
+            "POST",
+            url,
+            content=body,
+            headers={"User-Agent": settings.SOURCES_USER_AGENT, "Accept-Encoding": "identity"}
+            | headers,
+            extensions={
+                "timeout": httpx.Timeout(
+                    timeout, connect=min(timeout, settings.SOURCES_CONNECT_TIMEOUT)
+                ).as_dict()
+            },
+        )
+        with _GuardedTransport(backend) as transport:
+            response = transport.handle_request(request)
+            try:
+                status = response.status_code
+                answer = bytearray()
+                for raw in response.iter_raw():
+                    answer += raw[: keep_bytes - len(answer)]
+                    if len(answer) >= keep_bytes:
+                        break
+            finally:
+                response.close()
+        ok = 200 <= status < 300
+        fields: dict[str, Any] = {
+            "outcome": Outcome.OK if ok else _error_outcome(status),
+            "error": "" if ok else f"HTTP {status} {response.reason_phrase}",
+            "body": bytes(answer),
+        }
+    except FetchRefused as refusal:
+        fields = {"outcome": refusal.outcome, "error": str(refusal)}
+    except (httpx.HTTPError, OSError) as failure:
+        outcome, error = _classify(failure)
+        fields = {"outcome": outcome, "error": error}
+    except Exception as failure:  # a delivery records a result; it never takes the worker down
+        logger.exception("Unexpected failure posting to %s", url)
+        fields = {"outcome": Outcome.ERROR, "error": f"{type(failure).__name__}: {failure}"}
+    fields["outcome"] = str(fields["outcome"])
+    return FetchResult(
+        url=url,
+        final_url=url,
+        status=status,
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+        address=backend.connected_to,
+        **fields,
+    )
+
+
 def _request_headers(etag: str, last_modified: str) -> dict[str, str]:
     headers = {
         "User-Agent": settings.SOURCES_USER_AGENT,
@@ -354,19 +418,25 @@ def _final(response: httpx.Response, conditional: bool) -> dict:
         return {**fields, "outcome": outcome, "body": body, "error": error}
     if status == 304 and conditional:
         return {**fields, "outcome": Outcome.NOT_MODIFIED}
-    if status == 404:
-        outcome = Outcome.NOT_FOUND
-    elif status == 410:
-        outcome = Outcome.GONE
-    elif 400 <= status < 500:
-        outcome = Outcome.CLIENT_ERROR
-    elif 500 <= status < 600:
-        outcome = Outcome.SERVER_ERROR
-    else:
-        outcome = Outcome.ERROR  # 1xx leftovers, 304 unasked, 3xx without Location
     if status == 429 or status >= 500:
         fields["retry_after"] = response.headers.get("retry-after", "")[:100]
-    return {**fields, "outcome": outcome, "error": f"HTTP {status} {response.reason_phrase}"}
+    return {
+        **fields,
+        "outcome": _error_outcome(status),
+        "error": f"HTTP {status} {response.reason_phrase}",
+    }
+
+
+def _error_outcome(status: int) -> str:
+    if status == 404:
+        return Outcome.NOT_FOUND
+    if status == 410:
+        return Outcome.GONE
+    if 400 <= status < 500:
+        return Outcome.CLIENT_ERROR
+    if 500 <= status < 600:
+        return Outcome.SERVER_ERROR
+    return Outcome.ERROR  # 1xx leftovers, 304 unasked, 3xx (not followed, or without Location)
 
 
 def _read_body(response: httpx.Response) -> tuple[bytes, str, str]:

@@ -1,12 +1,21 @@
-"""Public page cache invalidation when evidence changes (connected in SourcesConfig.ready)."""
+"""Public page cache invalidation when evidence changes (connected in SourcesConfig.ready),
+and the signal monitoring sends for apps built on sources (the webhooks outbox).
+
+source_broken(sender=Source, source, reason)
+    Sent by `sources.checking.record_result` inside the check's transaction when a source has
+    just become broken (enough failures over enough time). Receivers write rows only and leave
+    network I/O and tasks to `transaction.on_commit`.
+"""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from claims.caching import invalidate_claims, invalidate_lists
 from sources.models import Citation, Snapshot, Source
+
+source_broken = Signal()
 
 
 @receiver(post_save, sender=Citation, dispatch_uid="public-cache-citation")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from claims.models import Claim, Claimant, Figure, Rating, Topic
 from sources.models import Citation, Snapshot, Source
+from webhooks.models import EventType, WebhookEndpoint
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -126,3 +127,13 @@ class SnapshotFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     main_text = factory.Sequence(lambda n: f"Snapshot text {n}")
     content_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    owner = factory.SubFactory(UserFactory, is_staff=False)
+    url = factory.Sequence(lambda n: f"https://hooks.example.org/claimwatch/{n}")
+    description = factory.Sequence(lambda n: f"Newsroom {n}")
+    events = factory.LazyFunction(lambda: list(EventType.values))

@@ -8,6 +8,7 @@ from claims.api import claimants, exchange, figures
 from claims.api import claims as claims_api
 from config.api.errors import api_not_found
 from sources import api as sources_api
+from webhooks import api as webhooks_api
 
 router = DefaultRouter()
 # `/claims/similar?text=` and `/claims/similar/?text=` both work, without a redirect.
@@ -21,6 +22,7 @@ router.register("sources", sources_api.SourceViewSet, basename="source")
 router.register("citations", sources_api.CitationViewSet, basename="citation")
 router.register("checks", sources_api.SourceCheckViewSet, basename="sourcecheck")
 router.register("snapshots", sources_api.SnapshotViewSet, basename="snapshot")
+router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"
 

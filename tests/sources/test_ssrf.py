@@ -118,6 +118,15 @@ def test_hostile_url_is_blocked_before_any_connection(template, target, network)
     assert target.connections == 0
 
 
+@pytest.mark.parametrize("template", HOSTILE_URLS)
+def test_hostile_url_gets_no_post_either(template, target, network):
+    # Webhook deliveries (fetching.post) go through the same policy as every fetch.
+    url = template.format(port=target.port)
+    result = fetching.post(url, b"{}", {"Content-Type": "application/json"}, timeout=3)
+    assert result.outcome == "blocked", (url, result.outcome, result.error)
+    assert result.status is None and network.connects == [] and target.connections == 0
+
+
 def test_the_table_is_long_enough():
     assert len(HOSTILE_URLS) >= 25
 
@@ -211,6 +220,17 @@ def test_dns_rebinding_cannot_move_the_connection_to_loopback(httpserver, target
     assert network.connects == [(PUBLIC_IP, target.port)]
     assert target.connections == 0
     assert httpserver.log[0][0].headers["Host"] == f"rebind.test:{target.port}"
+
+
+def test_a_post_connects_to_the_address_that_was_checked(httpserver, target, network):
+    answers = iter([[PUBLIC_IP]])
+    network.answer("rebind-post.test", lambda: next(answers, ["127.0.0.1"]))
+    network.route(PUBLIC_IP, to_port=httpserver.port)
+    httpserver.expect_request("/hook", method="POST").respond_with_data(b"", status=204)
+    result = fetching.post(f"http://rebind-post.test:{target.port}/hook", b'{"a":1}', {}, timeout=3)
+    assert result.outcome == "ok" and result.status == 204 and result.address == PUBLIC_IP
+    assert network.lookups_of("rebind-post.test") == 1 and target.connections == 0
+    assert httpserver.log[0][0].get_data() == b'{"a":1}'
 
 
 def test_dns_rebinding_from_loopback_to_public_is_still_blocked(target, network):

@@ -41,6 +41,15 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Received:
+    """One POST a LocalServer was sent."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 def page(body: bytes | str, **reply) -> Callable[[str], Reply]:
     """`respond` for a server that answers every path with the same page."""
     fixed = Reply(body.encode() if isinstance(body, str) else body, **reply)
@@ -71,6 +80,7 @@ class LocalServer:
     backlog:    pending connections the socket queues (bench fires thousands at once).
 
     hits:       Counter of requests per path; `total_hits` is their sum.
+    received:   every POST (path, headers, body), in order (webhook receivers).
     hold:       while True, every request waits for `release` before it is answered.
     hold_paths: the first request of each of these paths waits for `release`.
     held:       set once a request is being held back.
@@ -86,6 +96,7 @@ class LocalServer:
     ):
         self.respond = respond or page(b"<html><body><p>ok</p></body></html>")
         self.hits: Counter[str] = Counter()
+        self.received: list[Received] = []
         self.lock = threading.Lock()
         self.hold = False
         self.hold_paths: set[str] = set()
@@ -101,6 +112,13 @@ class LocalServer:
 
             def do_HEAD(self):
                 server._answer(self, with_body=False)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with server.lock:
+                    server.received.append(Received(self.path, dict(self.headers), body))
+                server._answer(self, with_body=True)
 
             def log_message(self, *args):
                 pass

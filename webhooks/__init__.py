@@ -1,0 +1,1 @@
+"""Signed webhooks: subscriptions, an outbox of events written with the change, deliveries."""

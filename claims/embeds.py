@@ -102,8 +102,19 @@ def oembed_discovery_url(claim: Claim) -> str:
     return f"{settings.SITE_URL}{reverse('claims:oembed')}?{query}"
 
 
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _host(netloc: str, scheme: str) -> str:
+    """`netloc` lower-cased, without userinfo and without the scheme's default port."""
+    host = netloc.rpartition("@")[2].lower()
+    default = DEFAULT_PORTS.get(scheme)
+    return host.removesuffix(f":{default}") if default else host
+
+
 def _our_hosts(request_host: str | None) -> set[str]:
-    hosts = {urlsplit(settings.SITE_URL).netloc.lower()}
+    site = urlsplit(settings.SITE_URL)
+    hosts = {_host(site.netloc, site.scheme)}
     if request_host:
         hosts.add(request_host.lower())
     return hosts
@@ -117,9 +128,9 @@ def claim_for_oembed(url: str, *, request_host: str | None = None) -> Claim:
         parts = urlsplit(url.strip())
     except ValueError:
         raise not_found from None
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() not in _our_hosts(
-        request_host
-    ):
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+        raise not_found
+    if _host(parts.netloc, parts.scheme) not in _our_hosts(request_host):
         raise not_found
     try:
         match = resolve(parts.path or "/")

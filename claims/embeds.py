@@ -24,6 +24,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from claims import selectors
 from claims.colours import safe_colour, text_colour_on
 from claims.models import Claim
 from claims.share_images import (
@@ -138,12 +139,7 @@ def claim_for_oembed(url: str, *, request_host: str | None = None) -> Claim:
         raise not_found from None
     if match.view_name not in CLAIM_PAGES:
         raise not_found
-    claim = (
-        Claim.objects.published()
-        .select_related("claimant", "rating")
-        .filter(pk=match.kwargs["pk"])
-        .first()
-    )
+    claim = selectors.published_card(match.kwargs["pk"])
     if claim is None:  # missing, or not public: a draft's address answers like a missing one
         raise not_found
     return claim

@@ -24,6 +24,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from claims import selectors
 from claims.colours import safe_colour, text_colour_on
 from claims.models import Claim
 from claims.share_images import (
@@ -102,8 +103,19 @@ def oembed_discovery_url(claim: Claim) -> str:
     return f"{settings.SITE_URL}{reverse('claims:oembed')}?{query}"
 
 
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _host(netloc: str, scheme: str) -> str:
+    """`netloc` lower-cased, without userinfo and without the scheme's default port."""
+    host = netloc.rpartition("@")[2].lower()
+    default = DEFAULT_PORTS.get(scheme)
+    return host.removesuffix(f":{default}") if default else host
+
+
 def _our_hosts(request_host: str | None) -> set[str]:
-    hosts = {urlsplit(settings.SITE_URL).netloc.lower()}
+    site = urlsplit(settings.SITE_URL)
+    hosts = {_host(site.netloc, site.scheme)}
     if request_host:
         hosts.add(request_host.lower())
     return hosts
@@ -117,9 +129,9 @@ def claim_for_oembed(url: str, *, request_host: str | None = None) -> Claim:
         parts = urlsplit(url.strip())
     except ValueError:
         raise not_found from None
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() not in _our_hosts(
-        request_host
-    ):
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+        raise not_found
+    if _host(parts.netloc, parts.scheme) not in _our_hosts(request_host):
         raise not_found
     try:
         match = resolve(parts.path or "/")
@@ -127,12 +139,7 @@ def claim_for_oembed(url: str, *, request_host: str | None = None) -> Claim:
         raise not_found from None
     if match.view_name not in CLAIM_PAGES:
         raise not_found
-    claim = (
-        Claim.objects.published()
-        .select_related("claimant", "rating")
-        .filter(pk=match.kwargs["pk"])
-        .first()
-    )
+    claim = selectors.published_card(match.kwargs["pk"])
     if claim is None:  # missing, or not public: a draft's address answers like a missing one
         raise not_found
     return claim

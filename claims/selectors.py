@@ -3,6 +3,7 @@ queries whatever the number of rows.
 
 - `listing`: claims for a list, newest first, with what a list shows;
 - `claim_page` and `public_history`: one claim with everything its page shows;
+- `published_card`: one published claim with what its card and share image show;
 - `scorecard` (with `with_scorecards` for many claimants at once): published claims per step
   of the verdict scale;
 - `topics_by_public_claims`, `claimants_for_sitemap`, `topics_for_sitemap`: reference data
@@ -37,6 +38,12 @@ def listing(claims: ClaimQuerySet | None = None, *, user=None) -> QuerySet[Claim
     only), newest first, with claimant, rating and topics: 2 queries for any page."""
     base = Claim.objects.all() if claims is None else claims
     return base.visible_to(user).with_public_relations().order_by("-published_at", "-pk")
+
+
+def published_card(pk: int) -> Claim | None:
+    """Published claim `pk` with its claimant and rating (what the verdict card, oEmbed and
+    the share image show), in one query; None when it is missing or not public."""
+    return Claim.objects.published().select_related("claimant", "rating").filter(pk=pk).first()
 
 
 def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:

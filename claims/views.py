@@ -150,7 +150,7 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 @cached_public_page(claim_kwarg="pk")
 def claim_embed(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """The verdict card other sites frame: published claims only, no script."""
-    claim = share_images.published_claim_for_image(pk)
+    claim = selectors.published_card(pk)
     if claim is None:
         raise Http404("No such fact check.")
     if claim.slug != slug:
@@ -182,7 +182,7 @@ SHARE_IMAGE_MAX_AGE = 300  # the stable address; with the current ?v= it never c
 @require_safe
 def claim_share_image(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """The claim's share picture (og:image), drawn on demand if the task has not run yet."""
-    claim = share_images.published_claim_for_image(pk)
+    claim = selectors.published_card(pk)
     if claim is None:
         raise Http404("No such fact check.")
     if claim.slug != slug:

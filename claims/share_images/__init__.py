@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from claims import selectors
 from claims.models import Claim, ShareImage
 from claims.share_images.drawing import HEIGHT, WIDTH, ShareCard, draw_share_image
 
@@ -29,7 +30,6 @@ __all__ = [
     "HEIGHT",
     "SCALED_WIDTHS",
     "WIDTH",
-    "published_claim_for_image",
     "scaled_height",
     "share_card",
     "share_image_alt",
@@ -48,13 +48,6 @@ SCALED_WIDTHS = (WIDTH, 600, 300)
 
 def scaled_height(width: int) -> int:
     return round(width * HEIGHT / WIDTH)
-
-
-def published_claim_for_image(claim_id: int) -> Claim | None:
-    """The published claim `claim_id` with what its picture shows (claimant, rating), or None."""
-    return (
-        Claim.objects.published().select_related("claimant", "rating").filter(pk=claim_id).first()
-    )
 
 
 def share_card(claim: Claim) -> ShareCard:
@@ -136,16 +129,19 @@ def share_image_png(claim: Claim, width: int = WIDTH) -> bytes:
 
 def _scaled(png: bytes, width: int) -> bytes:
     with Image.open(io.BytesIO(png)) as image:
-        small = image.resize((width, scaled_height(width)), Image.Resampling.LANCZOS)
+        # reducing_gap: a fast box reduction first, then Lanczos: a third of the time, as sharp.
+        small = image.resize(
+            (width, scaled_height(width)), Image.Resampling.LANCZOS, reducing_gap=2.0
+        )
     out = io.BytesIO()
-    small.save(out, format="PNG", optimize=True)
+    small.save(out, format="PNG")
     return out.getvalue()
 
 
 def store_share_image(claim_id: int) -> bool:
     """Draw and store the picture of claim `claim_id` unless the stored one is current; a claim
     that is no longer public loses its picture. Idempotent; True when a picture was drawn."""
-    claim = published_claim_for_image(claim_id)
+    claim = selectors.published_card(claim_id)
     if claim is None:
         ShareImage.objects.filter(claim_id=claim_id).delete()
         return False

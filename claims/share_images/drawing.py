@@ -188,5 +188,6 @@ def draw_share_image(card: ShareCard) -> bytes:
         )
 
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # Not optimize=True: it takes five times as long as the drawing for 4% fewer bytes.
+    image.save(out, format="PNG")
     return out.getvalue()

@@ -148,6 +148,16 @@ def test_oembed_accepts_the_card_address_and_an_old_slug(anon, fact_check):
     assert oembed(anon, old_slug).json()["html"] == card["html"]
 
 
+def test_oembed_accepts_the_site_address_spelled_with_its_default_port(anon, fact_check, settings):
+    settings.SITE_URL = "https://factcheck.example"
+    path = fact_check.get_absolute_url()
+
+    for url in (f"https://FactCheck.example:443{path}", f"http://factcheck.example{path}"):
+        assert oembed(anon, url).status_code == 200, url
+    assert oembed(anon, f"https://factcheck.example:8443{path}").status_code == 404
+    assert oembed(anon, f"https://someone@factcheck.example{path}").status_code == 404
+
+
 def test_oembed_accepts_the_host_serving_the_request(anon, fact_check):
     response = oembed(anon, f"http://127.0.0.1{fact_check.get_absolute_url()}")
 

@@ -115,3 +115,16 @@ def test_sitemap_claimants_are_those_with_published_claims():
     shown = publish_fact_check(claimant=ClaimantFactory(name="Shown")).claimant
     names = {c.name for c in selectors.claimants_for_sitemap()}
     assert shown.name in names and hidden.name not in names
+
+
+def test_published_card_loads_claimant_and_rating_in_one_query_and_hides_the_rest():
+    claim = publish_fact_check()
+    draft = ClaimFactory()
+
+    with CaptureQueriesContext(connection) as ctx:
+        card = selectors.published_card(claim.pk)
+        names = (card.claimant.name, card.rating.label)
+    assert len(ctx.captured_queries) == 1 and names == ("Home Office", "Mostly accurate")
+    assert selectors.published_card(draft.pk) is None
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.WITHDRAWN)
+    assert selectors.published_card(claim.pk) is None

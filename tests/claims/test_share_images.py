@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from PIL import Image
 
-from claims import share_images, workflow
+from claims import selectors, share_images, workflow
 from claims.models import Claim, Rating, ShareImage
 from claims.share_images import drawing
 from config.celery import app
@@ -268,7 +268,7 @@ def test_publishing_draws_the_share_image_after_commit(
 
     assert callbacks
     stored = ShareImage.objects.get(claim=claim)
-    claim = share_images.published_claim_for_image(claim.pk)
+    claim = selectors.published_card(claim.pk)
     assert stored.fingerprint == share_images.share_image_fingerprint(claim)
     assert decoded(bytes(stored.png)).size == (1200, 630)
 
@@ -284,7 +284,7 @@ def test_a_correction_draws_the_share_image_again(
 
     after = ShareImage.objects.get(claim=fact_check)
     assert digest(bytes(after.png)) != digest(before)
-    claim = share_images.published_claim_for_image(fact_check.pk)
+    claim = selectors.published_card(fact_check.pk)
     assert after.fingerprint == share_images.share_image_fingerprint(claim)
     assert share_images.share_card(claim).corrected_label == "Corrected"
 
@@ -332,7 +332,7 @@ def test_renaming_the_claimant_makes_the_stored_picture_stale(anon, fact_check):
     fact_check.claimant.name = "Department for Returns"
     fact_check.claimant.save()
 
-    claim = share_images.published_claim_for_image(fact_check.pk)
+    claim = selectors.published_card(fact_check.pk)
     assert share_images.share_image_fingerprint(claim) != old
     assert share_images.store_share_image(fact_check.pk) is True
 
@@ -367,6 +367,6 @@ def test_a_real_worker_draws_the_share_image_of_a_published_claim(tmp_path):
     finally:
         stop_process(worker)
         app.conf.task_always_eager = previous
-    published = share_images.published_claim_for_image(claim.pk)
+    published = selectors.published_card(claim.pk)
     assert stored.fingerprint == share_images.share_image_fingerprint(published)
     assert decoded(bytes(stored.png)).size == (1200, 630)

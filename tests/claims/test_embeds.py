@@ -12,12 +12,15 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from claims import embeds, workflow
 from claims.colours import contrast_ratio
 from claims.models import Claim, Rating
 from tests.factories import ClaimFactory, PublishedClaimFactory
+from tests.support.builders import publish_fact_check
 
 pytestmark = pytest.mark.django_db
 
@@ -432,3 +435,16 @@ def test_oembed_follows_an_update_to_the_title(anon, reviewer, fact_check):
     doc = oembed(anon, page_url(fact_check)).json()
     assert doc["title"] == "9,400 people returned in 2024"
     assert "9,400 people returned in 2024" in iframe_of(doc["html"]).get("title")
+
+
+def test_card_and_oembed_each_take_one_query_whatever_the_claim_holds(anon, settings):
+    settings.PUBLIC_PAGE_CACHE = False  # count the rendering, not the cache
+    small, large = (
+        publish_fact_check(figures=1, citations=1),
+        publish_fact_check(figures=8, citations=8, title="A claim with many figures and sources"),
+    )
+    for claim in (small, large):
+        for url in (card_url(claim), f"/oembed?url={page_url(claim)}"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert anon.get(url).status_code == 200
+            assert len(ctx.captured_queries) == 1, (url, [q["sql"] for q in ctx])

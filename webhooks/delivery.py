@@ -44,6 +44,12 @@ def signed_request(delivery: WebhookDelivery, now: datetime) -> tuple[bytes, dic
     return body.encode("utf-8"), headers
 
 
+def readable(answer: bytes) -> str:
+    """The start of a receiver's answer as text the database accepts (no NULs, no raw bytes)."""
+    text = answer.decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else "\ufffd" for ch in text)
+
+
 def retry_delay(attempt: int) -> float:
     """Seconds before the retry after failed attempt number `attempt` (1, 2, ...): doubling
     from WEBHOOKS_RETRY_BASE_SECONDS up to WEBHOOKS_RETRY_MAX_SECONDS, plus up to 10% jitter
@@ -120,7 +126,7 @@ def _record_attempt(delivery: WebhookDelivery, result, now: datetime) -> Attempt
             response_status=result.status,
             latency_ms=result.elapsed_ms,
             error=result.error[:2000],
-            response_body=result.body[:1000].decode("utf-8", "replace"),
+            response_body=readable(result.body[:1000]),
             retry_at=retry_at,
         )
         WebhookDelivery.objects.filter(pk=delivery.pk).update(

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, WebhookEndpointFactory
 from tests.support.builders import token_client
+from webhooks import events
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,19 @@ def test_test_event_rotation_and_delivery_log(api, client_user, receiver, eager)
     log = api.get(f"{URL}{endpoint.pk}/deliveries/").json()
     assert [item["id"] for item in log] == [delivery_id]
     assert log[0]["event_type"] == "webhook.test" and log[0]["status"] == "pending"
+
+
+def test_the_delivery_log_costs_the_same_queries_for_few_or_many(api, client_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    endpoint = WebhookEndpointFactory(owner=client_user)
+    counts = []
+    for total in (2, 12):
+        while WebhookDelivery.objects.filter(endpoint=endpoint).count() < total:
+            events.record_test_event(endpoint)
+        with CaptureQueriesContext(connection) as captured:
+            answer = api.get(f"{URL}{endpoint.pk}/deliveries/")
+        assert len(answer.json()) == total
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -198,3 +198,11 @@ def test_due_deliveries_are_the_pending_ones_whose_time_came(receiver):
     WebhookDelivery.objects.filter(pk=later.pk).update(next_attempt_at=now + timedelta(hours=1))
     WebhookDelivery.objects.filter(pk=done.pk).update(status="delivered")
     assert delivery.due_deliveries(now + timedelta(seconds=1)) == [due.pk]
+
+
+def test_a_binary_answer_is_logged_as_text_the_database_accepts(receiver):
+    receiver.respond = lambda path: Reply(b"ok\x00\xff\x1b[31m done", 200, "text/plain")
+    item = queued_test_event(WebhookEndpointFactory(url=receiver.url("/hook")))
+    assert delivery.attempt_delivery(item.pk).status == "delivered"
+    logged = item.attempt_log.get().response_body
+    assert logged.startswith("ok") and logged.endswith("done") and "\x00" not in logged

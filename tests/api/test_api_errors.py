@@ -152,7 +152,11 @@ def test_control_characters_in_a_json_body_are_removed_before_validation(editor_
     claimant = ClaimantFactory()
     response = editor_api.post(
         "/api/v1/claims/",
-        {"title": "Crime\x1b doubled", "text": "Crime has\x0b doubled\r\n", "claimant_id": claimant.pk},
+        {
+            "title": "Crime\x1b doubled",
+            "text": "Crime has\x0b doubled\r\n",
+            "claimant_id": claimant.pk,
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()

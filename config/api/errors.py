@@ -15,6 +15,7 @@ site's HTML pages elsewhere.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -49,10 +50,22 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+# Messages may quote the client's input ('"\ud800" is not a valid choice'): a lone surrogate
+# cannot be encoded as UTF-8, so it is shown as U+FFFD rather than failing the error itself.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def _error_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict:
-    body: dict[str, Any] = {"status": status_code, "code": code, "detail": detail}
+    body: dict[str, Any] = {"status": status_code, "code": code, "detail": _encodable(detail)}
     if errors:
-        body["errors"] = errors
+        body["errors"] = {
+            _encodable(key): [_encodable(message) for message in messages]
+            for key, messages in errors.items()
+        }
     return body
 
 

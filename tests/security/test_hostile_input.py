@@ -291,14 +291,14 @@ def test_hostile_json_bodies_never_make_a_5xx(api, world, method, path, operatio
                 assert name in response.json().get("errors", {}), (path, name, response.json())
 
 
-def _public_paths() -> list[str]:
-    """Every parameterless page of the site outside the admin and the API, by the resolver."""
+def _public_routes() -> list[str]:
+    """Every route of the site outside the admin and the API, by the resolver."""
     found = []
 
     def walk(patterns, prefix=""):
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
-            if route.startswith(("admin", "api", "^")) or "<" in route or "(?P" in route:
+            if route.startswith(("admin", "api", "^")) or "(?P" in route:
                 continue
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
@@ -309,7 +309,10 @@ def _public_paths() -> list[str]:
     return sorted(set(found))
 
 
-PUBLIC_PATHS = _public_paths()
+PUBLIC_ROUTES = _public_routes()
+PUBLIC_PATHS = [route for route in PUBLIC_ROUTES if "<" not in route]
+# Routes with parameters (<slug:slug>, <int:pk>): each parameter replaced by a hostile value.
+PARAMETER_ROUTES = [route for route in PUBLIC_ROUTES if "<" in route]
 
 
 def test_the_resolver_lists_the_public_pages_probed():
@@ -322,3 +325,17 @@ def test_hostile_query_parameters_on_public_pages_never_make_a_5xx(client, world
         for probe, value in QUERY_PROBES.items():
             response = client.get(f"{path}?{name}={value}")
             assert response.status_code < 500, (path, name, probe, response.status_code)
+
+
+def test_the_resolver_lists_the_public_routes_with_parameters_probed():
+    assert any(route.startswith("/claims/<") for route in PARAMETER_ROUTES)
+
+
+@pytest.mark.parametrize("route", PARAMETER_ROUTES)
+def test_hostile_path_parameters_on_public_pages_never_make_a_5xx(client, world, route):
+    import re
+
+    for probe, value in PATH_PROBES.items():
+        path = re.sub(r"<[^>]+>", value, route)
+        response = client.get(path)
+        assert response.status_code < 500, (path[:120], probe, response.status_code)

@@ -102,6 +102,52 @@ def strip_structure(value: Any) -> Any:
     return value
 
 
+# In a UTF-8 JSON text, what a string holding a character `strip_control_characters` changes
+# must show: control characters are escaped (\r, \b, \f, \u0001...), DEL, the C1 controls and
+# U+FFFE/U+FFFF may also be raw. A false alarm (an escaped backslash before "r") costs a walk.
+_JSON_MAY_NEED_STRIPPING = re.compile(
+    rb"\\(?:[rbf]|u00[0189][0-9a-fA-F]|u007[fF]|u[fF]{3}[eEfF])|\x7f|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]"
+)
+
+
+def strip_json_body(value: Any, body: bytes | None = None) -> Any:
+    """`strip_structure` for a parsed request body; `body`, the raw UTF-8 JSON it came from,
+    lets a body that cannot hold a control character through without walking it."""
+    if body is not None and b"\x00" not in body and not _JSON_MAY_NEED_STRIPPING.search(body):
+        return value
+    if isinstance(value, str):
+        return strip_control_characters(value)
+    # A freshly parsed body belongs to no one else: cleaned in place, only where needed.
+    _strip_in_place(value)
+    return value
+
+
+# What strip_control_characters would change: its two patterns, searched once.
+_CHANGED_BY_STRIPPING = re.compile(f"{_LINE_BREAKS.pattern}|{_REMOVED.pattern}")
+
+
+def _strip_in_place(value: Any) -> None:
+    if isinstance(value, dict):
+        renamed = [
+            key for key in value if isinstance(key, str) and _CHANGED_BY_STRIPPING.search(key)
+        ]
+        for key in renamed:
+            value[strip_control_characters(key)] = value.pop(key)
+        for key, item in value.items():
+            if isinstance(item, str):
+                if _CHANGED_BY_STRIPPING.search(item):
+                    value[key] = strip_control_characters(item)
+            elif isinstance(item, dict | list):
+                _strip_in_place(item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                if _CHANGED_BY_STRIPPING.search(item):
+                    value[index] = strip_control_characters(item)
+            elif isinstance(item, dict | list):
+                _strip_in_place(item)
+
+
 def structure_problems(value: Any, path: str = "") -> list[str]:
     """Every NUL or lone surrogate in a JSON-like value, as "path: message" (keys included)."""
     if isinstance(value, str):

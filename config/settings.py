@@ -388,7 +388,7 @@ REST_FRAMEWORK = {
 # a 400, before Python's decoder could recurse out of stack (config/api/parsers.py).
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
 # Every string of an API body is cleaned by this function (the rules: claims/hygiene.py).
-API_TEXT_CLEANER = "claims.hygiene.strip_structure"
+API_TEXT_CLEANER = "claims.hygiene.strip_json_body"
 API_EXCEPTION_TRANSLATIONS = {
     "claims.exceptions.NotAllowed": "rest_framework.exceptions.PermissionDenied",
     "claims.exceptions.WorkflowError": "config.api.exceptions.Conflict",

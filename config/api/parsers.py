@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import re
+from array import array
 from collections.abc import Callable
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
@@ -24,25 +26,24 @@ from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPa
 
 from config.api.exceptions import PayloadTooLarge
 
-# A JSON string, escapes included (the unrolled form: fast on megabytes).
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+# The skeleton of a JSON text: quotes and brackets only, escapes gone (UTF-8 multi-byte
+# sequences never contain ASCII bytes, so this is safe on the raw bytes).
+_SKELETON_DROPPED = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+_SKELETON_STRING = re.compile(rb'"[^"]*"')
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
-def json_nesting_depth(text: str, limit: int) -> int:
-    """How deep arrays and objects nest in JSON `text`, counted up to `limit` + 1 (so an
-    absurd body stops early); brackets inside strings do not count."""
-    depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
-        if match.group() in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    return deepest
-        else:
-            depth -= 1
-    return deepest
+def json_nesting_depth(body: bytes, limit: int) -> int:
+    """How deep arrays and objects nest in the JSON `body`, counted up to `limit` + 1 (so an
+    absurd body stops early); brackets inside strings do not count.
+
+    Byte operations in C (replace, translate, one regex) reduce the body to its brackets, so
+    a 6 MB import costs a small fraction of decoding it."""
+    skeleton = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _SKELETON_DROPPED)
+    brackets = _SKELETON_STRING.sub(b"", skeleton)
+    # Opening brackets as +1, closing as -1 (signed bytes); the deepest running sum is the depth.
+    steps = array("b", brackets.translate(_BRACKET_STEPS))
+    return min(max(accumulate(steps), default=0), limit + 1)
 
 
 @cache
@@ -50,10 +51,11 @@ def _cleaner(path: str) -> Callable[[Any], Any]:
     return import_string(path)
 
 
-def clean_body_text(value: Any) -> Any:
-    """Every string in a parsed body through settings.API_TEXT_CLEANER (unchanged if unset)."""
+def clean_body_text(value: Any, body: bytes | None = None) -> Any:
+    """Every string in a parsed body through settings.API_TEXT_CLEANER (unchanged if unset);
+    the cleaner is given the raw `body` too, when there is one, to skip clean bodies fast."""
     path = getattr(settings, "API_TEXT_CLEANER", "")
-    return _cleaner(path)(value) if path else value
+    return _cleaner(path)(value, body) if path else value
 
 
 def _clean_query_dict(data: QueryDict) -> QueryDict:
@@ -75,8 +77,7 @@ class LimitedJSONParser(JSONParser):
         if limit is not None and len(body) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         max_depth = settings.API_JSON_MAX_DEPTH
-        text = body.decode("utf-8", errors="replace")
-        if json_nesting_depth(text, max_depth) > max_depth:
+        if json_nesting_depth(body, max_depth) > max_depth:
             raise ParseError(
                 f"JSON parse error - arrays and objects nest deeper than {max_depth} levels."
             )
@@ -84,7 +85,7 @@ class LimitedJSONParser(JSONParser):
             parsed = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError as error:  # the depth check above makes this unreachable
             raise ParseError("JSON parse error - nested too deeply.") from error
-        return clean_body_text(parsed)
+        return clean_body_text(parsed, body)
 
 
 class CleanFormParser(FormParser):

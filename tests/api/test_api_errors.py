@@ -141,8 +141,11 @@ def test_json_nesting_within_the_limit_reaches_validation(editor_api, settings):
 def test_brackets_inside_strings_do_not_count_as_nesting():
     from config.api.parsers import json_nesting_depth
 
-    assert json_nesting_depth('{"a": "[[[[[[\\"[[[", "b": [1, {"c": 2}]}', 64) == 3
-    assert json_nesting_depth("[" * 1000, 10) == 11  # stops counting past the limit
+    assert json_nesting_depth(b'{"a": "[[[[[[\\"[[[", "b": [1, {"c": 2}]}', 64) == 3
+    # An escaped backslash ends a string like any other character; the next bracket counts.
+    assert json_nesting_depth(b'["a\\\\", ["[\\\\\\"["]]', 64) == 2
+    assert json_nesting_depth('["é[", [[]]]'.encode(), 64) == 3
+    assert json_nesting_depth(b"[" * 1000, 10) == 11  # stops counting past the limit
 
 
 def test_control_characters_in_a_json_body_are_removed_before_validation(editor_api):

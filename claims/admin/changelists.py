@@ -2,7 +2,8 @@
 past 9999, a number too large for C) is an "incorrect lookup" like any other bad filter, so
 Django's admin redirects with `?e=1` rather than failing in the count query with a 500.
 
-`EditorialModelAdmin` is the base of every ModelAdmin of ours (claims and sources).
+`EditorialModelAdmin` is the base of every ModelAdmin of ours (claims and sources); it also
+cleans text areas in the form (claims.admin.hygiene).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.http import HttpRequest
 
+from claims.admin.hygiene import TEXT_FORMFIELD_OVERRIDES
 from claims.hygiene import text_problems
 
 
@@ -43,7 +45,9 @@ class HardenedChangeList(ChangeList):
 
 
 class EditorialModelAdmin(admin.ModelAdmin):
-    """ModelAdmin with the hardened change list."""
+    """ModelAdmin with the hardened change list and cleaned text areas."""
+
+    formfield_overrides = TEXT_FORMFIELD_OVERRIDES
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return HardenedChangeList

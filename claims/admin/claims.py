@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 
 from claims import matching, workflow
 from claims.admin.changelists import EditorialModelAdmin
+from claims.admin.hygiene import TEXT_FORMFIELD_OVERRIDES
 from claims.admin.reference import rating_badge
 from claims.admin.repeats import RepeatsAdminMixin
 from claims.figures import format_number
@@ -49,6 +50,7 @@ class ClaimPartInlineMixin:
     """Inlines of a claim's parts: read-only where the user may not change the claim."""
 
     formset = ClaimPartFormSet
+    formfield_overrides = TEXT_FORMFIELD_OVERRIDES
 
     def _may_change(self, request: HttpRequest, obj: Claim | None) -> bool:
         return obj is None or workflow.can_edit_claim(request.user, obj)

@@ -34,8 +34,8 @@ _BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 def json_nesting_depth(body: bytes, limit: int) -> int:
-    """How deep arrays and objects nest in the JSON `body`, counted up to `limit` + 1 (so an
-    absurd body stops early); brackets inside strings do not count.
+    """How deep arrays and objects nest in the JSON `body`, capped at `limit` + 1; brackets
+    inside strings do not count (a malformed body may count deeper: it is refused either way).
 
     Byte operations in C (replace, translate, one regex) reduce the body to its brackets, so
     a 6 MB import costs a small fraction of decoding it."""
@@ -47,7 +47,7 @@ def json_nesting_depth(body: bytes, limit: int) -> int:
 
 
 @cache
-def _cleaner(path: str) -> Callable[[Any], Any]:
+def _cleaner(path: str) -> Callable[..., Any]:
     return import_string(path)
 
 
@@ -85,7 +85,10 @@ class LimitedJSONParser(JSONParser):
             parsed = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError as error:  # the depth check above makes this unreachable
             raise ParseError("JSON parse error - nested too deeply.") from error
-        return clean_body_text(parsed, body)
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        # The cleaner's fast look at the raw bytes knows UTF-8 only.
+        utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        return clean_body_text(parsed, body if utf8 else None)
 
 
 class CleanFormParser(FormParser):

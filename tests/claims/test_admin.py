@@ -399,3 +399,23 @@ def test_the_change_list_refuses_a_nul_itself_behind_the_guard(rf, reviewer):
     assert model_admin.get_changelist(request) is HardenedChangeList
     with pytest.raises(IncorrectLookupParameters):
         model_admin.get_changelist_instance(request)
+
+
+def test_saving_a_published_claim_untouched_needs_no_correction_note(reviewer_client):
+    from tests.support.forms import form_data
+
+    claim = PublishedClaimFactory(text="First line.\nSecond line.", analysis="One.\n\nTwo.")
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    page = reviewer_client.get(url).content.decode()
+    # As a browser posts the form back: every textarea's line breaks as CRLF.
+    data = {
+        name: [v.replace("\n", "\r\n") for v in value]
+        if isinstance(value, list)
+        else value.replace("\n", "\r\n")
+        for name, value in form_data(page, "claim_form").items()
+    }
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim.refresh_from_db()
+    assert (claim.text, claim.analysis) == ("First line.\nSecond line.", "One.\n\nTwo.")
+    assert not claim.corrections.exists()

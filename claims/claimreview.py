@@ -24,6 +24,7 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from claims.hygiene import scrub_structure, strip_structure, structure_problems
 from claims.models import Claim, Claimant, Rating, RatingAlias
 from claims.text import squeeze_spaces
 
@@ -131,23 +132,26 @@ def claim_review(
     appearances = appearance_urls(claim)
     if appearances:
         item["appearance"] = [{"@type": "CreativeWork", "url": url} for url in appearances]
-    return {
-        "@context": SCHEMA_CONTEXT,
-        "@type": "ClaimReview",
-        "url": review_url(claim, site_url),
-        "claimReviewed": truncate(claim.title or claim.text),
-        "author": {
-            "@type": "Organization",
-            "name": settings.PUBLISHER_NAME,
-            "url": settings.PUBLISHER_URL,
-        },
-        "datePublished": timezone.localtime(claim.published_at).date().isoformat(),
-        # The latest of publication, corrections and updates: what readers last saw change.
-        # A date, like datePublished, so an export imported elsewhere reads back the same.
-        "dateModified": timezone.localtime(claim.modified_for_readers_at).date().isoformat(),
-        "reviewRating": rating_json_ld(claim.rating, claim.verdict_summary, scale),
-        "itemReviewed": item,
-    }
+    # Scrubbed: text stored before the clean-up must not break the page or a consumer's parser.
+    return scrub_structure(
+        {
+            "@context": SCHEMA_CONTEXT,
+            "@type": "ClaimReview",
+            "url": review_url(claim, site_url),
+            "claimReviewed": truncate(claim.title or claim.text),
+            "author": {
+                "@type": "Organization",
+                "name": settings.PUBLISHER_NAME,
+                "url": settings.PUBLISHER_URL,
+            },
+            "datePublished": timezone.localtime(claim.published_at).date().isoformat(),
+            # The latest of publication, corrections and updates: what readers last saw change.
+            # A date, like datePublished, so an export imported elsewhere reads back the same.
+            "dateModified": timezone.localtime(claim.modified_for_readers_at).date().isoformat(),
+            "reviewRating": rating_json_ld(claim.rating, claim.verdict_summary, scale),
+            "itemReviewed": item,
+        }
+    )
 
 
 def data_feed(
@@ -172,7 +176,7 @@ def data_feed(
 def json_ld_script_text(data: dict[str, Any]) -> str:
     """JSON for a `<script type="application/ld+json">`: `<`, `>` and `&` escaped, so text
     such as `</script>` inside a claim cannot end the script element."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False)
+    text = json.dumps(scrub_structure(data), ensure_ascii=False, sort_keys=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -314,6 +318,12 @@ def parse_claim_review(item: Any) -> ParsedReview:
     """Validate one ClaimReview item; raises ClaimReviewError listing every problem found."""
     if not isinstance(item, dict):
         raise ClaimReviewError(["Item is not a JSON object."])
+    # Text hygiene first: a NUL or a lone surrogate anywhere rejects this item (named by its
+    # path), other control characters are dropped; the rest of the import goes on.
+    unusable = structure_problems(item)
+    if unusable:
+        raise ClaimReviewError(unusable[:10])
+    item = strip_structure(item)
     if "ClaimReview" not in _types(item):
         raise ClaimReviewError([f"@type must be ClaimReview, not {item.get('@type')!r}."])
     reasons: list[str] = []

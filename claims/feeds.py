@@ -1,4 +1,9 @@
-"""RSS 2.0 and Atom feeds of published fact checks: site-wide, per claimant, per topic."""
+"""RSS 2.0 and Atom feeds of published fact checks: site-wide, per claimant, per topic.
+
+The feed writers scrub every text they are given (claims.hygiene.scrub_text): XML 1.0 cannot
+carry a control character, and Django's XML writer raises on one, so a single bad character
+stored before text was cleaned at the edges would otherwise take every feed down.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from claims.hygiene import scrub_structure
 from claims.models import Claim, Claimant, Topic
 
 FEED_SIZE = 30
@@ -23,9 +29,28 @@ def _published() -> QuerySet[Claim]:
     )
 
 
+class _ScrubbedFeedMixin:
+    """A feed generator whose feed and item fields are scrubbed before any XML is written."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*scrub_structure(list(args)), **scrub_structure(kwargs))
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*scrub_structure(list(args)), **scrub_structure(kwargs))
+
+
+class ScrubbedRssFeed(_ScrubbedFeedMixin, Rss201rev2Feed):
+    pass
+
+
+class ScrubbedAtomFeed(_ScrubbedFeedMixin, Atom1Feed):
+    pass
+
+
 class LatestFactChecksFeed(Feed):
     """Newest published fact checks; item text is plain (the syndication framework escapes)."""
 
+    feed_type = ScrubbedRssFeed
     description_template = None
 
     def title(self, obj=None) -> str:
@@ -66,7 +91,7 @@ class LatestFactChecksFeed(Feed):
 
 
 class LatestFactChecksAtom(LatestFactChecksFeed):
-    feed_type = Atom1Feed
+    feed_type = ScrubbedAtomFeed
     subtitle = LatestFactChecksFeed.description
 
 
@@ -88,7 +113,7 @@ class ClaimantFeed(LatestFactChecksFeed):
 
 
 class ClaimantAtom(ClaimantFeed):
-    feed_type = Atom1Feed
+    feed_type = ScrubbedAtomFeed
     subtitle = ClaimantFeed.description
 
 
@@ -110,5 +135,5 @@ class TopicFeed(LatestFactChecksFeed):
 
 
 class TopicAtom(TopicFeed):
-    feed_type = Atom1Feed
+    feed_type = ScrubbedAtomFeed
     subtitle = TopicFeed.description

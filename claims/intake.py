@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from claims import figures
 from claims.figures import ParsedFigure
+from claims.hygiene import scrub_text
 from claims.models import Claimant
 
 ABBREVIATIONS = frozenset(
@@ -337,7 +338,11 @@ def score_sentence(
 def extract_candidates(
     text: str, *, claimants: Iterable[Claimant] | None = None, limit: int | None = None
 ) -> list[Candidate]:
-    """Sentences of `text` ranked by check-worthiness, best first (headings and tables left out)."""
+    """Sentences of `text` ranked by check-worthiness, best first (headings and tables left out).
+
+    Offsets are into `text` scrubbed (claims.hygiene): callers pass text already cleaned.
+    """
+    text = scrub_text(text)
     if claimants is None:
         claimants = Claimant.objects.only("pk", "name", "role", "kind")
     index = _claimant_index(claimants)

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from claims import figures
 from claims.claim_text import normalise_claim_text
 from claims.exceptions import WorkflowError
+from claims.hygiene import CleanTextModelMixin
 from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
@@ -58,7 +59,7 @@ class ClaimantQuerySet(models.QuerySet["Claimant"]):
         return self.all() if sees_unpublished(user) else self.with_public_claims()
 
 
-class Claimant(models.Model):
+class Claimant(CleanTextModelMixin, models.Model):
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
         ORGANISATION = "organisation", "Organisation"
@@ -127,7 +128,7 @@ class TopicQuerySet(models.QuerySet["Topic"]):
         return self.all() if sees_unpublished(user) else self.with_public_claims()
 
 
-class Topic(models.Model):
+class Topic(CleanTextModelMixin, models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True, blank=True)
     description = models.TextField(blank=True)
@@ -149,7 +150,7 @@ class Topic(models.Model):
         return reverse("claims:topic_detail", kwargs={"slug": self.slug})
 
 
-class Rating(models.Model):
+class Rating(CleanTextModelMixin, models.Model):
     """One step of the verdict scale; `value` is ordinal, higher = more accurate."""
 
     class Bucket(models.TextChoices):
@@ -178,7 +179,7 @@ class Rating(models.Model):
         return self.bucket in {self.Bucket.TRUE, self.Bucket.MIXED, self.Bucket.FALSE}
 
 
-class RatingAlias(models.Model):
+class RatingAlias(CleanTextModelMixin, models.Model):
     """Maps an outside rating name (ClaimReview `alternateName`) to a step of our scale."""
 
     name = models.CharField(max_length=120, unique=True, help_text="Compared case-insensitively.")
@@ -246,7 +247,7 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         return super().delete()
 
 
-class Claim(models.Model):
+class Claim(CleanTextModelMixin, models.Model):
     # What readers see of a claim on its page, in feeds and in ClaimReview: once the claim is
     # published, a change to any of these is a correction or an update (claims.workflow).
     READER_FIELDS = (
@@ -393,7 +394,7 @@ class Claim(models.Model):
         return self.revised_at or self.published_at
 
 
-class Figure(models.Model):
+class Figure(CleanTextModelMixin, models.Model):
     """One quantity in a claim, with an optional comparison that can be checked."""
 
     # Everything of a figure is on the claim page (its order too).
@@ -484,7 +485,7 @@ class CorrectionQuerySet(models.QuerySet):
         return self.filter(kind=Correction.Kind.UPDATE)
 
 
-class Correction(models.Model):
+class Correction(CleanTextModelMixin, models.Model):
     """A public log entry on a published claim: a correction (rating or substance, with the
     reason) or an update (clarification or typo, with a short note). Append-only."""
 

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in a path or query string is a 400 here, not a database error in a view.
+    "ops.request_guards.UnusableInputGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -386,8 +388,8 @@ REST_FRAMEWORK = {
     # JSON bodies within DATA_UPLOAD_MAX_MEMORY_SIZE; forms for the browsable API.
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.api.parsers.CleanFormParser",
+        "config.api.parsers.CleanMultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -413,6 +415,11 @@ REST_FRAMEWORK = {
 }
 # Domain errors the API answers with an HTTP error of their own, keeping their message (the
 # raised class or its nearest listed base decides; config/api/errors.py).
+# JSON bodies nest at most this deep (ClaimReview DataFeeds need about ten levels); deeper is
+# a 400, before Python's decoder could recurse out of stack (config/api/parsers.py).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
+# Every string of an API body is cleaned by this function (the rules: claims/hygiene.py).
+API_TEXT_CLEANER = "claims.hygiene.strip_json_body"
 API_EXCEPTION_TRANSLATIONS = {
     "claims.exceptions.NotAllowed": "rest_framework.exceptions.PermissionDenied",
     "claims.exceptions.WorkflowError": "config.api.exceptions.Conflict",

@@ -9,6 +9,12 @@ from config import desk  # noqa: F401  (registers the desk's sources section)
 from ops import health, metrics
 from sources.admin import claim_intake_view
 
+# Django's own errors answer in the API's JSON format under /api/, the site's pages elsewhere.
+handler400 = "config.api.errors.django_bad_request"
+handler403 = "config.api.errors.django_permission_denied"
+handler404 = "config.api.errors.django_page_not_found"
+handler500 = "config.api.errors.django_server_error"
+
 admin.site.site_header = "Claimwatch editors"
 admin.site.site_title = "Claimwatch"
 admin.site.index_title = "Claims, sources and verdicts"

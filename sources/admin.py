@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 
 from claims import workflow
 from claims.admin import add_claim_inline
+from claims.admin.changelists import EditorialModelAdmin
 from claims.admin.claims import ClaimPartAdmin, ClaimPartFormSet, ClaimPartInlineMixin
 from claims.admin.intake import IntakeForm, intake_page
 from claims.exceptions import WorkflowError
@@ -177,7 +178,7 @@ def snapshot_diff_table(older: Snapshot, newer: Snapshot) -> str:
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(EditorialModelAdmin):
     list_display = [
         "__str__",
         "publisher",
@@ -482,7 +483,7 @@ class CitationAdmin(ClaimPartAdmin):
 
 
 @admin.register(SourceCheck)
-class SourceCheckAdmin(admin.ModelAdmin):
+class SourceCheckAdmin(EditorialModelAdmin):
     list_display = [
         "source",
         "outcome",
@@ -503,7 +504,7 @@ class SourceCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(EditorialModelAdmin):
     list_display = ["source", "created_at", "title", "content_hash"]
     list_select_related = ["source"]
     search_fields = ["source__url", "title"]

@@ -25,7 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import workflow
-from claims.api.parts import ChangeNoteSerializer, ClaimPartWritesMixin
+from claims.api.parts import (
+    ChangeNoteSerializer,
+    ClaimPartWritesMixin,
+    StructuredTextHygieneMixin,
+)
 from claims.api.visibility import visible_claims
 from claims.claimreview import ClaimReviewError, claim_review_items
 from claims.models import Claim, sees_unpublished
@@ -210,7 +214,7 @@ class SourceViewSet(
 # --- Citations -----------------------------------------------------------------------------
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(StructuredTextHygieneMixin, serializers.ModelSerializer):
     """A claim citing a source with the exact excerpt; the excerpt state is set by the monitor."""
 
     claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())

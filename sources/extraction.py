@@ -20,6 +20,7 @@ from lxml import etree
 
 # The normalisation is claims' leaf module's, so claims and sources fold text the same way;
 # the names stay importable from here for the checking code.
+from claims.hygiene import scrub_structure, scrub_text
 from claims.text import matching_form as matching_form
 from claims.text import normalise_for_matching as normalise_for_matching
 from claims.text import normalise_text
@@ -77,6 +78,14 @@ class ExtractedText:
     tables: tuple = ()
     # When the page says it was published (meta tags, JSON-LD), for intake's "stated on".
     published_on: date | None = None
+
+    def __post_init__(self) -> None:
+        # Fetched text is scrubbed (claims.hygiene): a NUL or a control character on a page
+        # must not stop its snapshot being stored, nor reach a title shown in feeds and pages.
+        for name in ("title", "main_text", "full_text"):
+            object.__setattr__(self, name, scrub_text(getattr(self, name)))
+        if self.tables:
+            object.__setattr__(self, "tables", tuple(scrub_structure(list(self.tables))))
 
 
 def text_hash(text: str) -> str:

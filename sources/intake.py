@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims import workflow
+from claims.hygiene import clean_text
 from claims.intake import Candidate, extract_candidates, title_for
 from claims.models import Claim, Claimant, Figure
 from sources.article_dates import dateline_date
@@ -75,7 +76,10 @@ def intake_article(
        (DraftsRefused says why nothing was created). Their "stated on" is `published_on`,
        else the date the fetched page declares, else a dateline in the text.
     """
-    article_text = text.strip()
+    try:
+        article_text = clean_text(text).strip()
+    except ValidationError as error:
+        raise ValidationError({"text": error.messages}) from None
     if not article_text and source_url:
         article_text, published_on = fetch_article(source_url)
     published_on = published_on or dateline_date(article_text)

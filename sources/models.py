@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from claims.exceptions import WorkflowError
+from claims.hygiene import CleanTextModelMixin
 from claims.models import Claim
 from sources.addresses import MAX_URL_LENGTH, normalise_url, validate_source_url
 
@@ -42,7 +43,7 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(state__in=[Source.State.BROKEN, Source.State.BLOCKED])
 
 
-class Source(models.Model):
+class Source(CleanTextModelMixin, models.Model):
     class Kind(models.TextChoices):
         OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
         PRESS_RELEASE = "press_release", "Press release"
@@ -172,7 +173,7 @@ class CitationQuerySet(models.QuerySet):
         return self.filter(excerpt_state__in=Citation.MOVED_EVIDENCE)
 
 
-class Citation(models.Model):
+class Citation(CleanTextModelMixin, models.Model):
     """A claim citing a source, with the exact excerpt and its live state on the page."""
 
     # What the claim page shows of a citation (the note and the excerpt's context are for

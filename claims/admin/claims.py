@@ -21,6 +21,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from claims import matching, workflow
+from claims.admin.changelists import EditorialModelAdmin
+from claims.admin.hygiene import TEXT_FORMFIELD_OVERRIDES
 from claims.admin.reference import rating_badge
 from claims.admin.repeats import RepeatsAdminMixin
 from claims.figures import format_number
@@ -48,6 +50,7 @@ class ClaimPartInlineMixin:
     """Inlines of a claim's parts: read-only where the user may not change the claim."""
 
     formset = ClaimPartFormSet
+    formfield_overrides = TEXT_FORMFIELD_OVERRIDES
 
     def _may_change(self, request: HttpRequest, obj: Claim | None) -> bool:
         return obj is None or workflow.can_edit_claim(request.user, obj)
@@ -356,7 +359,7 @@ class WithdrawForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
     form = ClaimAdminForm
     list_display = [
         "title",
@@ -688,7 +691,7 @@ class ClaimPartAdminForm(ChangeNoteFields, forms.ModelForm):
         return cleaned
 
 
-class ClaimPartAdmin(admin.ModelAdmin):
+class ClaimPartAdmin(EditorialModelAdmin):
     """Figures (and citations, in sources) on their own pages, under the published-claim rule.
 
     Editors see the parts of published claims read-only; reviewers' changes there ask for a
@@ -754,7 +757,7 @@ class FigureAdmin(ClaimPartAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(EditorialModelAdmin):
     list_display = ["claim", "kind", "created_at", "what_changed", "created_by"]
     list_filter = ["kind"]
     list_select_related = ["claim", "created_by"]
@@ -783,7 +786,7 @@ class CorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimEvent)
-class ClaimEventAdmin(admin.ModelAdmin):
+class ClaimEventAdmin(EditorialModelAdmin):
     list_display = ["at", "claim", "kind", "from_status", "to_status", "to_rating", "actor"]
     list_filter = ["kind"]
     list_select_related = ["claim", "actor", "to_rating"]

@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from claims.admin.changelists import EditorialModelAdmin
 from claims.models import Claimant, Rating, RatingAlias, Topic
 
 
@@ -22,7 +23,7 @@ def rating_badge(rating: Rating | None) -> str:
 
 
 @admin.register(Claimant)
-class ClaimantAdmin(admin.ModelAdmin):
+class ClaimantAdmin(EditorialModelAdmin):
     list_display = ["name", "kind", "role", "claim_count"]
     list_filter = ["kind"]
     search_fields = ["name", "role", "description"]
@@ -37,7 +38,7 @@ class ClaimantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(EditorialModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -49,7 +50,7 @@ class RatingAliasInline(admin.TabularInline):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(EditorialModelAdmin):
     list_display = ["label", "badge", "value", "bucket", "slug"]
     list_editable = ["value", "bucket"]
     list_display_links = ["label"]
@@ -69,7 +70,7 @@ class RatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RatingAlias)
-class RatingAliasAdmin(admin.ModelAdmin):
+class RatingAliasAdmin(EditorialModelAdmin):
     list_display = ["name", "rating"]
     list_filter = ["rating"]
     search_fields = ["name"]

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from claims import workflow
+from claims.hygiene import structure_problems
 from claims.models import Correction
 
 
@@ -61,3 +62,26 @@ class ClaimPartWritesMixin:
 
     def perform_destroy(self, part) -> None:
         workflow.delete_part(part, self.request.user, change=change_note_of(self.request))
+
+
+class StructuredTextHygieneMixin:
+    """For serializers with JSON-valued fields that hold text (a cited cell's row and column
+    labels): a NUL or a lone surrogate inside one is a field error, as DRF's CharField makes
+    it for plain strings (claims.hygiene; control characters went at the parser)."""
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)  # type: ignore[misc]
+        structured = {
+            name
+            for name, field in self.fields.items()  # type: ignore[attr-defined]
+            if isinstance(field, serializers.JSONField | serializers.DictField)
+        }
+        errors = {
+            name: problems
+            for name, value in values.items()
+            if (name in structured or isinstance(value, list | dict))
+            and (problems := structure_problems(value))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values

@@ -5,18 +5,27 @@
 Domain errors named in settings.API_EXCEPTION_TRANSLATIONS keep their message for the client
 (a workflow refusal: 403 when the role does not allow it, 409 otherwise); Django's
 ValidationError → 400 with field errors; a body over DATA_UPLOAD_MAX_MEMORY_SIZE → 413.
+
+Errors Django answers before or after a view (a bad Host, a body too large for Django's own
+check, an unknown path, a bug) use the same shape under /api/: the `handler400` ... `handler500`
+of config/urls.py are `django_bad_request` ... `django_server_error` below, which answer the
+site's HTML pages elsewhere.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -24,6 +33,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.api.exceptions import PayloadTooLarge
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -39,10 +50,22 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+# Messages may quote the client's input ('"\ud800" is not a valid choice'): a lone surrogate
+# cannot be encoded as UTF-8, so it is shown as U+FFFD rather than failing the error itself.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def _error_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict:
-    body: dict[str, Any] = {"status": status_code, "code": code, "detail": detail}
+    body: dict[str, Any] = {"status": status_code, "code": code, "detail": _encodable(detail)}
     if errors:
-        body["errors"] = errors
+        body["errors"] = {
+            _encodable(key): [_encodable(message) for message in messages]
+            for key, messages in errors.items()
+        }
     return body
 
 
@@ -93,6 +116,13 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge("The request body is larger than the server accepts.")
+    if isinstance(exc, DataError):
+        # A value the database refuses (out of range, unstorable text) that validation let
+        # through: the client's input, so a 400; logged, since validation should have caught it.
+        logger.warning("database refused an API request's value: %s", str(exc).splitlines()[0])
+        return exceptions.ValidationError(
+            {"non_field_errors": ["A value is outside what the database can store."]}
+        )
     return exc
 
 
@@ -123,6 +153,55 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return JsonResponse(
         _error_body(404, "not_found", f"No API endpoint at {request.path}."), status=404
     )
+
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether `request` is the API's (its errors answer JSON, not the site's HTML pages)."""
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error_response(
+    status_code: int, code: str, detail: str, errors: dict[str, list[str]] | None = None
+) -> JsonResponse:
+    """An error in the API's JSON shape, for code outside DRF (middleware, Django's handlers)."""
+    return JsonResponse(_error_body(status_code, code, detail, errors), status=status_code)
+
+
+def django_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: JSON under /api/ (413 for a body Django itself found too large)."""
+    if not is_api_request(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return api_error_response(
+            413, "too_large", "The request body is larger than the server accepts."
+        )
+    return api_error_response(400, "bad_request", "The request could not be understood.")
+
+
+def django_permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: JSON under /api/."""
+    if not is_api_request(request):
+        return defaults.permission_denied(request, exception)
+    return api_error_response(
+        403, "permission_denied", "You do not have permission to perform this action."
+    )
+
+
+def django_page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON under /api/ (paths outside /api/v1/'s own catch-all, e.g. /api/v2/)."""
+    if not is_api_request(request):
+        return defaults.page_not_found(request, exception)
+    return api_error_response(404, "not_found", f"No API endpoint at {request.path}.")
+
+
+def django_server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: JSON under /api/; nothing about the failure is disclosed."""
+    if not is_api_request(request):
+        return defaults.server_error(request)
+    return api_error_response(500, "server_error", "The server failed to answer; try again later.")
 
 
 def _described(description: str) -> OpenApiResponse:

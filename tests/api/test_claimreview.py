@@ -134,3 +134,15 @@ def test_non_web_urls_are_never_exported():
     exported = str(data)
     assert "javascript:" not in exported
     assert data["itemReviewed"]["author"]["sameAs"] == ["https://www.gov.uk/x"]
+
+
+def test_json_ld_is_scrubbed_of_text_stored_before_the_clean_up():
+    claim = PublishedClaimFactory(title="Crime", claimant=ClaimantFactory(name="Minister"))
+    # Behind the models' back (update() skips clean_fields), as rows from before the clean-up.
+    Claim.objects.filter(pk=claim.pk).update(title="Crime\x1b doubled\x07")
+    Claimant.objects.filter(pk=claim.claimant_id).update(name="Mini\x1bster")
+    review = claim_review(load(claim))
+    assert review["claimReviewed"] == "Crime doubled"
+    assert review["itemReviewed"]["author"]["name"] == "Minister"
+    script = json_ld_script_text(review)
+    assert "\\u001b" not in script and "\x1b" not in script

@@ -317,3 +317,38 @@ def test_reworded_claim_updates_its_imported_origin_excerpt(reviewer):
     citation = Citation.objects.get()
     assert citation.excerpt == "Crime has more than doubled in region 1"
     assert citation.excerpt_state == "unknown"
+
+
+def with_author(n: int, name: str) -> dict:
+    item = review(n)
+    item["itemReviewed"] = dict(item["itemReviewed"], author={"@type": "Person", "name": name})
+    return item
+
+
+def test_unstorable_text_rejects_its_item_only_and_control_characters_are_removed(reviewer):
+    items = [
+        review(1, claimReviewed="Crime\x1b has doubled\x0b in town"),
+        with_author(2, "A Politician\x00"),
+        review(3, url="https://factchecker.example/checks/\x00three"),
+        review(4, claimReviewed="Lone \ud800 surrogate"),
+        with_author(5, "Minister\x1b of State"),
+    ]
+    report = import_claim_reviews(items, reviewer)
+    assert statuses(report) == ["created", "rejected", "rejected", "rejected", "created"]
+    assert report.items[1].errors == ["itemReviewed.author.name: Null characters are not allowed."]
+    assert report.items[2].errors == ["url: Null characters are not allowed."]
+    assert "claimReviewed: Unpaired surrogate" in report.items[3].errors[0]
+    first = Claim.objects.get(review_url="https://factchecker.example/checks/1")
+    assert first.text == "Crime has doubled in town"
+    assert Claimant.objects.filter(name="Minister of State").exists()
+    assert Claim.objects.count() == 2
+
+
+def test_import_endpoint_reports_unstorable_items_and_imports_the_rest(editor_api):
+    body = json.dumps([review(1), with_author(2, "Nul\x00l"), review(3, claimReviewed="\ud800")])
+    response = editor_api.post("/api/v1/claimreview/import/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["created"], data["rejected"]) == (1, 2)
+    assert [item["status"] for item in data["items"]] == ["created", "rejected", "rejected"]
+    assert Claim.objects.count() == 1

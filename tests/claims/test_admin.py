@@ -326,3 +326,96 @@ def test_an_app_adds_an_inline_to_the_claim_page_once_after_the_figures(monkeypa
         CorrectionInline,
         ClaimEventInline,
     ]
+
+
+def test_control_characters_typed_into_the_admin_are_removed_from_the_claim_and_figures(
+    editor_client,
+):
+    claimant = ClaimantFactory()
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"),
+        claim_form_data(
+            claimant,
+            title="Returns\x1b rose",
+            text="We returned\x0b 9,400\x07 people\r\n",
+            **{
+                "figures-TOTAL_FORMS": "1",
+                "figures-0-label": "Returns\x1b",
+                "figures-0-value": "9400",
+                "figures-0-unit": "people",
+                "figures-0-approximation": "exact",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim = Claim.objects.get()
+    assert (claim.title, claim.text) == ("Returns rose", "We returned\n 9,400 people")
+    assert claim.figures.get().label == "Returns"
+
+
+def test_nul_typed_into_the_admin_is_a_form_error(editor_client):
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"), claim_form_data(ClaimantFactory(), text="Crime\x00")
+    )
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [
+        # A NUL: the query-string guard answers 400 before any view runs.
+        ("status__exact=%00", 400),
+        ("q=%00", 400),
+        ("claimant__id__exact=%00", 400),
+        # What the database or the date hierarchy cannot take: a bad filter, ?e=1.
+        ("created_at__year=99999999999999999999999", 302),
+        ("created_at__year=2024&created_at__month=99999999999999999999", 302),
+        ("created_at__year=10000", 302),
+        ("created_at__year=2024&created_at__month=2&created_at__day=30", 302),
+        ("needs_attention__exact=maybe", 302),
+        # An id that is merely missing lists nothing.
+        ("claimant__id__exact=99999999999999999999999", 200),
+    ],
+)
+def test_impossible_filter_values_get_a_clean_answer_not_a_500(reviewer_client, query, answer):
+    PublishedClaimFactory()
+    path = reverse("admin:claims_claim_changelist")
+    response = reviewer_client.get(f"{path}?{query}")
+    assert response.status_code == answer
+    if answer == 302:
+        assert response["Location"].endswith("?e=1")
+
+
+def test_the_change_list_refuses_a_nul_itself_behind_the_guard(rf, reviewer):
+    from django.contrib.admin.options import IncorrectLookupParameters
+
+    from claims.admin.changelists import HardenedChangeList
+
+    request = rf.get("/admin/claims/claim/", {"status__exact": "\x00"})
+    request.user = reviewer
+    model_admin = admin.site._registry[Claim]
+    assert model_admin.get_changelist(request) is HardenedChangeList
+    with pytest.raises(IncorrectLookupParameters):
+        model_admin.get_changelist_instance(request)
+
+
+def test_saving_a_published_claim_untouched_needs_no_correction_note(reviewer_client):
+    from tests.support.forms import form_data
+
+    claim = PublishedClaimFactory(text="First line.\nSecond line.", analysis="One.\n\nTwo.")
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    page = reviewer_client.get(url).content.decode()
+    # As a browser posts the form back: every textarea's line breaks as CRLF.
+    data = {
+        name: [v.replace("\n", "\r\n") for v in value]
+        if isinstance(value, list)
+        else value.replace("\n", "\r\n")
+        for name, value in form_data(page, "claim_form").items()
+    }
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim.refresh_from_db()
+    assert (claim.text, claim.analysis) == ("First line.\nSecond line.", "One.\n\nTwo.")
+    assert not claim.corrections.exists()

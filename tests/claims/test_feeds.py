@@ -66,3 +66,34 @@ def test_hostile_text_stays_well_formed_xml(anon):
     assert rss_titles(anon, "/feeds/latest.rss") == [
         'Mostly accurate: Feed <script>alert("x")</script> & </title>'
     ]
+
+
+def test_feeds_survive_control_characters_stored_before_the_clean_up(anon):
+    claimant = ClaimantFactory(name="Escape Person")
+    claim = publish_fact_check(title="Escapes", claimant=claimant)
+    topic = claim.topics.get()
+    # Written with raw SQL, behind the models and the edges, as rows from before the clean-up.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE claims_claim SET title = %s, text = %s, verdict_summary = %s WHERE id = %s",
+            ["Esc\x1bapes", "Said\x1b \x0bthis\x7f", "Verdict\x08", claim.pk],
+        )
+        cursor.execute(
+            "UPDATE claims_claimant SET name = %s WHERE id = %s", ["Escape\x1b Person", claimant.pk]
+        )
+    for url in (
+        "/feeds/latest.rss",
+        f"/claimants/{claimant.slug}/feed.rss",
+        f"/topics/{topic.slug}/feed.rss",
+    ):
+        assert rss_titles(anon, url) == ["Mostly accurate: Escapes"]
+    for url in (
+        "/feeds/latest.atom",
+        f"/claimants/{claimant.slug}/feed.atom",
+        f"/topics/{topic.slug}/feed.atom",
+    ):
+        assert atom_titles(anon, url) == ["Mostly accurate: Escapes"]
+    rss = anon.get("/feeds/latest.rss").content.decode()
+    assert "Escape Person said" in rss and "\x1b" not in rss and "\x08" not in rss

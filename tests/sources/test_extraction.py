@@ -156,3 +156,18 @@ def test_every_corpus_page_yields_article_text_found_in_the_full_text(corpus):
         found += hits
     assert total > 1000
     assert found / total >= 0.97
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "text/plain"])
+def test_fetched_titles_and_text_are_scrubbed_of_nul_and_control_characters(content_type):
+    page = (
+        "<html><head><title>Returns\x00 rise\x1b</title></head><body><article>"
+        "<p>Returns rose\x0b to 9,400\x07 people this year, the department said today.</p>"
+        "</article></body></html>"
+    )
+    body = page.encode() if content_type == "text/html" else b"Returns\x00 rise\x1b\nRose\x07."
+    extracted = extract(body, content_type, "utf-8")
+    for text in (extracted.title, extracted.main_text, extracted.full_text):
+        assert not any(ch in text for ch in "\x00\x1b\x07\x0b"), repr(text)
+    # The HTML parser turns a NUL into U+FFFD itself, as HTML5 says; plain text has it dropped.
+    assert extracted.title in ("Returns rise", "Returns\ufffd rise")

@@ -345,3 +345,16 @@ def test_admin_intake_with_a_private_url_shows_the_error_and_creates_nothing(edi
     assert response.status_code == 200
     assert "No drafts were created" in response.content.decode()
     assert Claim.objects.count() == 0
+
+
+def test_pasted_text_with_a_nul_is_a_field_error_on_text():
+    with pytest.raises(ValidationError) as raised:
+        intake_article(text="The minister said 9,400\x00 people were returned.")
+    assert raised.value.message_dict == {"text": ["Null characters are not allowed."]}
+
+
+@pytest.mark.django_db
+def test_pasted_text_is_cleaned_of_control_characters_before_ranking():
+    read = intake_article(text=SEED_ARTICLE.replace("9,400", "9,400\x1b", 1) + "\x07")
+    assert "\x1b" not in read.article_text and "\x07" not in read.article_text
+    assert all("\x1b" not in candidate.sentence for candidate in read.candidates)

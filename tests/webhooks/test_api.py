@@ -67,9 +67,9 @@ def test_bad_or_private_urls_get_a_400_with_a_field_error(api, settings, url, me
 
 
 def test_unknown_or_missing_events_get_a_400(api):
-    for events in ([], ["claim.deleted"], "claim.published"):
+    for chosen in ([], ["claim.deleted"], "claim.published"):
         answer = api.post(
-            URL, {"url": "https://hooks.example.org/x", "events": events}, format="json"
+            URL, {"url": "https://hooks.example.org/x", "events": chosen}, format="json"
         )
         assert answer.status_code == 400
         assert any(key.startswith("events") for key in answer.json()["errors"])

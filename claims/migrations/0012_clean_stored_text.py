@@ -20,7 +20,7 @@ def clean_stored_text(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0010_search_document_normalised_figures"),
+        ("claims", "0011_share_images"),
     ]
 
     operations = [migrations.RunPython(clean_stored_text, migrations.RunPython.noop)]

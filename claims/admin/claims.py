@@ -367,7 +367,7 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
         "stated_on",
         "published_at",
     ]
-    list_filter = [StatusFilter, "rating", "needs_attention", "claimant", "topics"]
+    list_filter = [StatusFilter, "rating", "needs_attention", "language", "claimant", "topics"]
     list_select_related = ["claimant", "rating"]
     search_fields = ["title", "text", "claimant__name", "verdict_summary"]
     date_hierarchy = "created_at"
@@ -395,6 +395,7 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "title",
                     "text",
+                    "language",
                     "claimant",
                     "stated_on",
                     "venue",

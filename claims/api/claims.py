@@ -31,6 +31,7 @@ from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, To
 from claims.api.figures import NestedFigureSerializer
 from claims.api.parts import ChangeNoteSerializer
 from claims.claimreview import claim_review
+from claims.languages import detect_language, language_choices
 from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
 from config.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
@@ -166,6 +167,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "title",
             "slug",
             "text",
+            "language",
             "claimant",
             "claimant_id",
             "stated_on",
@@ -208,6 +210,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         topics = validated_data.pop("topics", None)
         validated_data.pop("correction", None)
         validated_data.pop("change", None)
+        if "language" not in validated_data:
+            # Not given: the language the claim is written in, as intake detects it.
+            validated_data["language"] = detect_language(validated_data.get("text", ""))
         with transaction.atomic():
             claim = workflow.create_claim(Claim(**validated_data), user)
             if topics is not None:
@@ -244,6 +249,9 @@ class ClaimFilter(filters.FilterSet):
     )
     claimant = filters.ModelChoiceFilter(queryset=Claimant.objects.all())
     claimant_slug = filters.CharFilter(field_name="claimant__slug")
+    language = filters.ChoiceFilter(
+        choices=language_choices, help_text="Claims made in this language (ISO 639-1 code)."
+    )
     topic = filters.CharFilter(method="filter_topic", help_text="Topic slug.")
     stated_on = filters.DateFromToRangeFilter()
     published_at = filters.DateFromToRangeFilter(field_name="published_at__date")
@@ -276,7 +284,9 @@ class ClaimSearchFilter(BaseFilterBackend):
         query = request.query_params.get("search", "")
         if not query.strip():
             return queryset
-        return search.ranked_claims(queryset, query)
+        # The claims are already narrowed to `?language=` (validated) by the filter set.
+        language = request.query_params.get("language") or None
+        return search.ranked_claims(queryset, query, language)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [

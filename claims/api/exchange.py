@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from claims import intake, workflow
 from claims.claimreview import claimreview_queryset, data_feed
+from claims.figures import primary_language
 from claims.models import Claim
 from claims.search import ranked_claims
 from config.api.errors import WRITE_ERRORS, error_responses
@@ -140,10 +141,6 @@ def filter_publisher_site(claims: QuerySet[Claim], site: str) -> QuerySet[Claim]
     return claims.filter(imported | ours)
 
 
-def content_language() -> str:
-    return settings.LANGUAGE_CODE.split("-")[0].lower()
-
-
 def fact_check_claim(claim: Claim) -> dict:
     """One claim in the Fact Check Tools `claims:search` shape."""
     review_url = claim.review_url or settings.SITE_URL + claim.get_absolute_url()
@@ -161,7 +158,7 @@ def fact_check_claim(claim: Claim) -> dict:
             "title": claim.title,
             "reviewDate": claim.published_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "textualRating": claim.rating.label,
-            "languageCode": content_language(),
+            "languageCode": claim.language,
         }
     ]
     return item
@@ -223,9 +220,10 @@ class FactCheckSearchView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         claims = Claim.objects.published().select_related("claimant", "rating")
-        language = data.get("languageCode", "").split("-")[0].lower()
-        if language and language != content_language():
-            return Response({"claims": []})
+        # Google's BCP 47 code ("es-419"): our claims carry the language subtag.
+        language = primary_language(data.get("languageCode", "")) or None
+        if language:
+            claims = claims.filter(language=language)
         if data.get("maxAgeDays"):
             claims = claims.filter(
                 published_at__gte=timezone.now() - timedelta(days=data["maxAgeDays"])
@@ -234,7 +232,9 @@ class FactCheckSearchView(APIView):
             claims = filter_publisher_site(claims, data["reviewPublisherSiteFilter"])
         query = data.get("query", "").strip()
         if query:
-            claims = ranked_claims(claims, query).order_by("-search_rank", "-published_at", "-pk")
+            claims = ranked_claims(claims, query, language).order_by(
+                "-search_rank", "-published_at", "-pk"
+            )
         else:
             claims = claims.order_by("-published_at", "-pk")
         offset, size = data["offset"], data["pageSize"]

@@ -171,6 +171,7 @@ def test_the_models_import_no_service_module():
         "claims.text",
         "claims.claim_text",
         "claims.exceptions",
+        "claims.languages",
         "claims.search_document",
     }
     assert imported <= leaves, imported

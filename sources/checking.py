@@ -210,6 +210,7 @@ def _relocate_excerpts(
             prefix=citation.excerpt_prefix,
             suffix=citation.excerpt_suffix,
             cited_figure=citation.cited_figure,
+            language=citation.claim.language,
         )
         record_match(citation, match, source, now)
         after = (citation.excerpt_state, citation.found_figure, citation.found_text)

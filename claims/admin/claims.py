@@ -24,6 +24,7 @@ from claims import matching, workflow
 from claims.admin.reference import rating_badge
 from claims.admin.repeats import RepeatsAdminMixin
 from claims.figures import format_number
+from claims.languages import detect_language, language_choices
 from claims.models import Claim, ClaimEvent, Correction, Figure
 
 
@@ -248,6 +249,21 @@ class ClaimAdminForm(ChangeNoteFields, forms.ModelForm):
     class Meta:
         model = Claim
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields.get("language")
+        if language is not None:
+            # Left empty, the language is the one the claim's words are in.
+            language.required = False
+            language.choices = [("", "Detect from the text"), *language_choices()]
+            if self.instance.pk is None:
+                self.initial["language"] = ""
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or detect_language(
+            self.cleaned_data.get("text") or ""
+        )
 
     def clean(self) -> dict:
         cleaned = super().clean()

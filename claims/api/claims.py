@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from claims import matching, search, workflow
 from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, TopicSerializer
 from claims.api.figures import NestedFigureSerializer
+from claims.api.languages import LanguageField
 from claims.api.parts import ChangeNoteSerializer
 from claims.claimreview import claim_review
 from claims.languages import detect_language, language_choices
@@ -134,6 +135,11 @@ class ClaimSerializer(serializers.ModelSerializer):
     citations = ClaimCitationSerializer(many=True, read_only=True)
     corrections = CorrectionSerializer(many=True, read_only=True)
     page_url = serializers.SerializerMethodField()
+    language = LanguageField(
+        required=False,
+        help_text="The language the claim was made in (ISO 639-1); detected from the text "
+        "when a new claim does not give it.",
+    )
 
     claimant_id = serializers.PrimaryKeyRelatedField(
         source="claimant", queryset=Claimant.objects.all(), write_only=True

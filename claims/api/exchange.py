@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import intake, workflow
+from claims.api.languages import LanguageField
 from claims.claimreview import claimreview_queryset, data_feed
 from claims.figures import primary_language
 from claims.models import Claim
@@ -253,6 +254,10 @@ INTAKE_MAX_CHARS = 200_000
 class IntakeRequestSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=INTAKE_MAX_CHARS, help_text="Article text.")
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+    language = LanguageField(
+        required=False,
+        help_text="The article's language (ISO 639-1); detected from the text when not given.",
+    )
 
 
 class CandidateFigureSerializer(serializers.Serializer):
@@ -277,6 +282,7 @@ class CandidateSerializer(serializers.Serializer):
     excerpt = serializers.CharField()
     claimant_id = serializers.IntegerField(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
+    language = serializers.CharField(help_text="The language its figures were read in.")
     figures = CandidateFigureSerializer(many=True)
 
 
@@ -296,6 +302,8 @@ class IntakeView(APIView):
         body = IntakeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         candidates = intake.extract_candidates(
-            body.validated_data["text"], limit=body.validated_data["limit"]
+            body.validated_data["text"],
+            limit=body.validated_data["limit"],
+            language=body.validated_data.get("language"),
         )
         return Response(CandidateSerializer(candidates, many=True).data)

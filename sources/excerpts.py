@@ -24,6 +24,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from claims.figures import parse_figures
+from claims.languages import detect_language
 from sources.diffs import (
     INVISIBLE,
     DiffOp,
@@ -82,6 +83,12 @@ def normalise_for_matching(text: str) -> tuple[str, list[int]]:
         return folded, offsets
     kept = [(ch, at) for ch, at in zip(folded, offsets, strict=True) if ch not in INVISIBLE]
     return "".join(ch for ch, _ in kept), [at for _, at in kept]
+
+
+def excerpt_language(excerpt: str, claim_language: str) -> str:
+    """The language a cited passage is written in: a Spanish fact check may quote an English
+    source ("9,400" is then 9400). Detected from the passage; the claim's when too short."""
+    return detect_language(excerpt, default=claim_language)
 
 
 def _figures(text: str, language: str | None) -> list:
@@ -390,7 +397,7 @@ def diff_snapshots(
                 search,
                 prefix=citation.excerpt_prefix,
                 suffix=citation.excerpt_suffix,
-                language=citation.claim.language,
+                language=excerpt_language(citation.excerpt, citation.claim.language),
             )
             passages.append(match.found_text)
         spans += cited_spans(which, snapshot.main_text, passages)

@@ -281,6 +281,12 @@ def _level_reached(
     """The level a change rose or fell to, stated after it: "rose 3.5% to £12bn"."""
     to = grammar.to_level.match(text, change_end, s_end)
     if not to:
+        # "rose 25% in the first half of 2024 to 2,580": a period may stand between.
+        gap = len(text[change_end:s_end]) - len(text[change_end:s_end].lstrip())
+        period = grammar.period.match(text, change_end + gap, s_end)
+        if period and period.group("period"):
+            to = grammar.to_level.match(text, period.end(), s_end)
+    if not to:
         return None
     at = to.end()
     for t in _after(tokens, i):

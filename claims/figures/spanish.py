@@ -211,7 +211,7 @@ SPANISH = Grammar(
         rf"[\s-]*(?P<dir>{UP_AFTER}|{DOWN_AFTER}|{UP}|{DOWN})\b", re.IGNORECASE
     ),
     down_words=frozenset((DOWN + "|" + DOWN_AFTER).replace("\\s+", " ").split("|")),
-    to_level=re.compile(r"\s*(?:hasta|a)\s+(?:(?:los|las|un|una)\s+)?", re.IGNORECASE),
+    to_level=re.compile(r"\s*,?\s*(?:hasta|a)\s+(?:(?:los|las|un|una)\s+)?", re.IGNORECASE),
     baseline=re.compile(
         r"[\s,]*(?:(?:aumento|subida|incremento|crecimiento|descenso|caída|bajada|reducción|"
         r"más|menos|superior|inferior|mayor|menor)\s+)?"

@@ -251,7 +251,7 @@ def test_english_is_the_default_language():
 @pytest.mark.parametrize(
     ("text", "language"),
     [
-        ("Returns rose 25% in the first half of 2024 to 2,580.", "en"),
+        ("Returns rose 25% in the year to June 2024 to 2,580.", "en"),
         ("Las devoluciones aumentaron un 25 % en el primer semestre de 2024, hasta 2.580.", "es"),
         ("Die Rückführungen stiegen um 25 % im ersten Halbjahr 2024 auf 2.580.", "de"),
     ],

@@ -134,3 +134,10 @@ def test_non_web_urls_are_never_exported():
     exported = str(data)
     assert "javascript:" not in exported
     assert data["itemReviewed"]["author"]["sameAs"] == ["https://www.gov.uk/x"]
+
+
+def test_claim_review_states_the_language_of_the_claim_and_of_the_review():
+    claim = PublishedClaimFactory(language="es", text="9.400 personas, un 19 % más que en 2023.")
+    data = claim_review(claim)
+    assert data["inLanguage"] == "es"
+    assert data["itemReviewed"]["inLanguage"] == "es"

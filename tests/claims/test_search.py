@@ -229,3 +229,15 @@ def test_changing_a_claims_language_restems_its_document():
     claim.language = "es"
     claim.save(update_fields=["language"])
     assert claim in search_claims("devolución", language="es")
+
+
+def test_reader_search_takes_a_language_code_and_ignores_an_unknown_one(anon):
+    spanish = publish_fact_check(**SPANISH_CLAIM)
+    english = publish_fact_check(title="Returns up", text="9400 people were returned.")
+    html = anon.get("/search/", {"q": "9400", "languageCode": "es-ES"}).content.decode()
+    assert spanish.title in html and english.title not in html
+    assert "1 result for" in html
+    unknown = anon.get("/search/", {"q": "9400", "languageCode": "xx"})
+    assert unknown.status_code == 200
+    html = unknown.content.decode()
+    assert spanish.title in html and english.title in html

@@ -345,3 +345,24 @@ def test_admin_intake_with_a_private_url_shows_the_error_and_creates_nothing(edi
     assert response.status_code == 200
     assert "No drafts were created" in response.content.decode()
     assert Claim.objects.count() == 0
+
+
+def test_drafts_from_a_spanish_article_are_spanish_claims_with_spanish_figures(editor):
+    text = (
+        "Según el Gobierno, estos esfuerzos ya han permitido el retorno de 9.400 personas sin "
+        "derecho a permanecer en el Reino Unido este año, un 19 % más que en 2023."
+    )
+    read = intake_article(
+        user=editor,
+        text=text,
+        choose=lambda ranked: [c for c in ranked if c.figures],
+        claimant=ClaimantFactory(),
+    )
+    (draft,) = read.drafts
+    assert draft.language == "es"
+    figure = draft.figures.get()
+    assert (figure.value, figure.stated_change_pct, figure.baseline_period) == (
+        D(9400),
+        D(19),
+        "2023",
+    )

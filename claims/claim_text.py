@@ -68,13 +68,14 @@ def figure_token(parsed: figures.ParsedFigure) -> str:
     return f"{number} {unit}" if unit else number
 
 
-def normalise_claim_text(text: str) -> str:
-    """Text as similar-claim search compares it: "£75m" and "£75 million" read the same."""
+def normalise_claim_text(text: str, language: str | None = "en") -> str:
+    """Text as similar-claim search compares it: "£75m" and "£75 million" read the same (and
+    "9.400" is 9400 in a Spanish claim)."""
     if not text:
         return ""
     text = compatibility_form(text)
     pieces, pos = [], 0
-    for parsed in figures.parse_figures(text):
+    for parsed in figures.parse_figures(text, language):
         pieces.append(text[pos : parsed.start])
         # The approximation stays, spelled one way ("almost" → "nearly"): it is part of the claim.
         approx = "" if parsed.approximation == "exact" else parsed.approximation.replace("_", " ")
@@ -83,7 +84,12 @@ def normalise_claim_text(text: str) -> str:
     pieces.append(text[pos:])
     joined = "".join(pieces)
     # Numbers the parser folded into another figure ("a 19% increase", "from 7,000").
-    joined = re.sub(r"(?<=\d)\s?(?:%|per\s?cent\b)", " percent", joined, flags=re.IGNORECASE)
+    joined = re.sub(
+        r"(?<=\d)\s?(?:%|per\s?cent\b|por\s+ciento\b|prozent\b)",
+        " percent",
+        joined,
+        flags=re.IGNORECASE,
+    )
     joined = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", joined)
     words = re.findall(r"[\w.]+", joined.casefold())
     return " ".join(w.strip(".") for w in words if w.strip(".") and w not in FILLER_WORDS)

@@ -24,7 +24,9 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from claims.figures import primary_language
 from claims.hygiene import scrub_structure, strip_structure, structure_problems
+from claims.languages import claim_languages
 from claims.models import Claim, Claimant, Rating, RatingAlias
 from claims.text import squeeze_spaces
 
@@ -126,7 +128,12 @@ def claim_review(
         raise ValueError("Only published claims with a rating have a ClaimReview.")
     if scale is None:
         scale = rating_scale_bounds()
-    item: dict[str, Any] = {"@type": "Claim", "author": claimant_json_ld(claim.claimant)}
+    item: dict[str, Any] = {
+        "@type": "Claim",
+        "author": claimant_json_ld(claim.claimant),
+        # The claim was made in this language, and the fact check is written in it.
+        "inLanguage": claim.language,
+    }
     if claim.stated_on:
         item["datePublished"] = claim.stated_on.isoformat()
     appearances = appearance_urls(claim)
@@ -139,6 +146,7 @@ def claim_review(
             "@type": "ClaimReview",
             "url": review_url(claim, site_url),
             "claimReviewed": truncate(claim.title or claim.text),
+            "inLanguage": claim.language,
             "author": {
                 "@type": "Organization",
                 "name": settings.PUBLISHER_NAME,
@@ -217,6 +225,7 @@ class ParsedReview:
     stated_on: dt.date | None
     appearances: list[str]
     publisher_name: str = ""
+    language: str = ""  # a configured claim language, or "" when not stated or not one of ours
 
 
 def claim_review_items(payload: Any) -> list[Any]:
@@ -379,7 +388,19 @@ def parse_claim_review(item: Any) -> ParsedReview:
         appearances=_urls(reviewed.get("appearance", []))
         + [u for u in _urls(reviewed.get("firstAppearance")) if u],
         publisher_name=_text(publisher.get("name"), 200) if isinstance(publisher, dict) else "",
+        language=_language(reviewed.get("inLanguage")) or _language(item.get("inLanguage")),
     )
+
+
+def _language(value: Any) -> str:
+    """A claim language from schema.org `inLanguage`: a BCP 47 code ("es-419") or a Language
+    object ({"alternateName": "es"}); "" for none, or one we do not publish in."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("alternateName") or value.get("identifier") or ""
+    code = primary_language(_text(value, 35)) if isinstance(value, str) else ""
+    return code if code in claim_languages() else ""
 
 
 @dataclass

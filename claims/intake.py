@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from claims import figures
 from claims.figures import ParsedFigure
 from claims.hygiene import scrub_text
+from claims.languages import detect_language
 from claims.models import Claimant
 
 ABBREVIATIONS = frozenset(
@@ -119,6 +120,7 @@ class Candidate:
     end: int
     reasons: list[str] = field(default_factory=list)
     claimant_id: int | None = None
+    language: str = ""  # the article's language, which its figures were read in
 
     def as_dict(self) -> dict:
         """JSON-ready, figures included (their offsets are relative to `excerpt`)."""
@@ -131,6 +133,7 @@ class Candidate:
             "end": self.end,
             "reasons": list(self.reasons),
             "claimant_id": self.claimant_id,
+            "language": self.language,
             "figures": [f.as_dict() for f in self.figures],
         }
 
@@ -336,13 +339,20 @@ def score_sentence(
 
 
 def extract_candidates(
-    text: str, *, claimants: Iterable[Claimant] | None = None, limit: int | None = None
+    text: str,
+    *,
+    claimants: Iterable[Claimant] | None = None,
+    limit: int | None = None,
+    language: str | None = None,
 ) -> list[Candidate]:
-    """Sentences of `text` ranked by check-worthiness, best first (headings and tables left out).
+    """Sentences of `text` ranked by check-worthiness, best first (headings and tables left out),
+    their figures read in `language` (detected from the whole text when not given).
 
     Offsets are into `text` scrubbed (claims.hygiene): callers pass text already cleaned.
     """
     text = scrub_text(text)
+    # Once for the article: a sentence alone is often too short to tell its language.
+    language = language or detect_language(text)
     if claimants is None:
         claimants = Claimant.objects.only("pk", "name", "role", "kind")
     index = _claimant_index(claimants)
@@ -356,7 +366,7 @@ def extract_candidates(
         if span.kind == "heading":
             # A headline with a number is a claim too ("Returns up 19% to 9,400"), but the
             # article body usually states it better; headings without numbers are dropped.
-            parsed = figures.parse_figures(excerpt)
+            parsed = figures.parse_figures(excerpt, language)
             if not parsed:
                 continue
         speaker = find_speaker(sentence)
@@ -366,7 +376,7 @@ def extract_candidates(
         elif speaker:
             last_named = speaker
         claimant, claimant_name = _match_claimant(sentence, speaker, index)
-        parsed = figures.parse_figures(excerpt)
+        parsed = figures.parse_figures(excerpt, language)
         points, reasons = score_sentence(sentence, parsed, speaker, claimant_name)
         if span.kind == "heading":
             points -= 1.0
@@ -383,6 +393,7 @@ def extract_candidates(
                 end=span.end,
                 reasons=reasons,
                 claimant_id=claimant.pk if claimant else None,
+                language=language,
             )
         )
     candidates.sort(key=lambda c: (-c.score, c.start))

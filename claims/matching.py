@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from claims import figures
 from claims.claim_text import figure_token, normalise_claim_text
+from claims.languages import default_language
 from claims.models import Claim, Figure
 
 # Trigram similarity below which a claim is not even a candidate. Rewordings of one claim
@@ -109,15 +110,18 @@ def find_similar_claims(
     exclude_id: int | None = None,
     limit: int = 10,
     queryset: QuerySet[Claim] | None = None,
+    language: str | None = None,
 ) -> list[SimilarClaim]:
-    """Existing claims most likely to repeat `text`, best first (`queryset` narrows the pool)."""
-    normalised = normalise_claim_text(text)
+    """Existing claims most likely to repeat `text`, best first (`queryset` narrows the pool);
+    the figures of `text` are read in `language` (the site's language when not given)."""
+    language = language or default_language()
+    normalised = normalise_claim_text(text, language)
     if not normalised:
         return []
     base = (queryset if queryset is not None else Claim.objects.all()).select_related("claimant")
     if exclude_id is not None:
         base = base.exclude(pk=exclude_id)
-    figure_keys = _keys_of_parsed(figures.parse_figures(text))
+    figure_keys = _keys_of_parsed(figures.parse_figures(text, language))
     tokens = _figure_tokens(figure_keys)
 
     if connection.vendor == "postgresql":
@@ -144,7 +148,7 @@ def find_similar_claims(
         own_keys = claim_keys.get(pk)
         if own_keys is None:
             # Claims without Figure rows still have numbers in their text.
-            own_keys = _keys_of_parsed(figures.parse_figures(claim.text))
+            own_keys = _keys_of_parsed(figures.parse_figures(claim.text, claim.language))
         shared = sorted(figure_keys & own_keys, key=lambda k: (k[1] == "change", k))
         figure_score = sum(_key_weight(k) for k in shared) / total_weight if shared else 0.0
         shared_labels = [_key_label(k) for k in shared]
@@ -237,5 +241,6 @@ def published_repeats(
         exclude_id=claim.pk,
         limit=limit,
         queryset=Claim.objects.published().exclude(pk=claim.repeat_of_id or 0),
+        language=claim.language,
     )
     return [s for s in found if s.score >= threshold]

@@ -19,6 +19,7 @@ from claims import figures
 from claims.claim_text import normalise_claim_text
 from claims.exceptions import WorkflowError
 from claims.hygiene import CleanTextModelMixin
+from claims.languages import default_language, language_choices
 from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
@@ -257,6 +258,7 @@ class Claim(CleanTextModelMixin, models.Model):
         "stated_on",
         "venue",
         "appearance_url",
+        "language",
         "rating",
         "verdict_summary",
         "analysis",
@@ -270,6 +272,14 @@ class Claim(CleanTextModelMixin, models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     text = models.TextField(help_text="The claim verbatim, as it was made.")
+    # The language the claim was made in (ISO 639-1): ClaimReview's inLanguage, the API's
+    # `language` filter, the search configuration and how its figures are read ("9.400").
+    language = models.CharField(
+        max_length=12,
+        choices=language_choices,
+        default=default_language,
+        help_text="The language the claim was made in; its figures are read in that language.",
+    )
     title = models.CharField(
         max_length=75,
         help_text="Short summary shown in lists and ClaimReview (75 characters at most).",
@@ -368,9 +378,9 @@ class Claim(CleanTextModelMixin, models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
-        self.normalised_text = normalise_claim_text(self.text)
+        self.normalised_text = normalise_claim_text(self.text, self.language)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "text" in update_fields:
+        if update_fields is not None and {"text", "language"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "normalised_text"}
         super().save(*args, **kwargs)
         if update_fields is None or SEARCHED_CLAIM_FIELDS.intersection(update_fields):

@@ -1,7 +1,9 @@
 """Reader search over published fact checks.
 
-PostgreSQL: full-text search (websearch syntax, English stemming) ranked by field weight,
-with `ts_headline` excerpts. Each claim's weighted document is stored in `Claim.search_vector`
+PostgreSQL: full-text search (websearch syntax) ranked by field weight, with `ts_headline`
+excerpts. Each claim's document is stemmed in its own language (`claims.languages`); a query
+filtered to one language is stemmed in that language's configuration, an unfiltered one in
+each configured language's, any of which may match. Each claim's weighted document is stored in `Claim.search_vector`
 (GIN-indexed, migration 0006; defined in `claims.search_document`) and refreshed when the
 claim or its claimant is saved, so a query does not compute a tsvector for every published
 claim. Other databases (SQLite in development): a plain `icontains` match, highlighted in
@@ -17,16 +19,23 @@ import secrets
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, IntegerField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from claims.claim_text import normalise_claim_text
+from claims.figures import primary_language
+from claims.languages import claim_languages, default_language, search_config
 from claims.models import Claim
 
 # The stored document is defined in claims.search_document, so the models' save hooks refresh
 # it without importing this module; callers of the search service find it here as well.
-from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors  # noqa: F401
+from claims.search_document import (  # noqa: F401
+    SEARCHED_CLAIM_FIELDS,
+    refresh_search_vectors,
+    search_config_sql,
+)
 from claims.text import one_line
 
 MAX_QUERY_LENGTH = 200
@@ -41,25 +50,29 @@ def clean_query(raw: str | None) -> str:
     return one_line(raw or "", MAX_QUERY_LENGTH)
 
 
-def search_claims(query: str) -> QuerySet[Claim]:
-    """Published claims matching `query`, best first (annotated `headline_raw` on PostgreSQL)."""
+def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
+    """Published claims matching `query` (in `language` only, if given), best first (annotated
+    `headline_raw` on PostgreSQL)."""
     published = Claim.objects.published().with_public_relations()
+    if language:
+        published = published.filter(language=primary_language(language))
     if connection.vendor != "postgresql":
         return published.filter(
-            _literal_match(query)
+            _literal_match(query, language)
             | Q(verdict_summary__icontains=query)
             | Q(claimant__name__icontains=query)
         ).order_by("-published_at", "-pk")
 
-    ts_query = SearchQuery(query, search_type="websearch", config="english")
+    ts_query = language_query(query, language)
     return (
         published.annotate(rank=SearchRank(F("search_vector"), ts_query))
-        .filter(postgresql_match(query, ts_query))
+        .filter(postgresql_match(query, ts_query, language))
         .annotate(
             headline_raw=SearchHeadline(
                 "text",
                 ts_query,
-                config="english",
+                # Each claim's own configuration; the SQL is built from constants only.
+                config=RawSQL(search_config_sql(f"{Claim._meta.db_table}.language"), ()),  # noqa: S611
                 start_sel=_START,
                 stop_sel=_STOP,
                 max_words=40,
@@ -71,27 +84,45 @@ def search_claims(query: str) -> QuerySet[Claim]:
     )
 
 
-def postgresql_match(query: str, ts_query: SearchQuery) -> Q:
+def language_query(query: str, language: str | None, search_type: str = "websearch"):
+    """`query` as a tsquery stemmed for `language`, or (no language) for each configured
+    claim language, any of which may match: "retornos" finds a Spanish claim, "returns" an
+    English one."""
+    configs = (
+        [search_config(language)]
+        if language
+        else list(dict.fromkeys(search_config(code) for code in claim_languages()))
+    )
+    combined = None
+    for config in configs:
+        one = SearchQuery(query, search_type=search_type, config=config)
+        combined = one if combined is None else combined | one
+    return combined
+
+
+def postgresql_match(query: str, ts_query: SearchQuery, language: str | None = None) -> Q:
     """The stored document matches, or the words appear literally in the title or text (what
     stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
     document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
     PostgreSQL can answer it without reading every claim."""
-    match = Q(search_vector=ts_query) | _literal_match(query, with_figures=False)
-    figures_query = normalise_claim_text(query)
+    match = Q(search_vector=ts_query) | _literal_match(query, language, with_figures=False)
+    figures_query = normalise_claim_text(query, language or default_language())
     if figures_query and figures_query != query:
         # "19 per cent" is '19' & 'per' & 'cent' to PostgreSQL; the document's normalised
         # part holds "19 percent" (and "9400" for "9,400"), so the figures need no unindexed
         # match on normalised_text here.
-        match |= Q(search_vector=SearchQuery(figures_query, search_type="plain", config="english"))
+        match |= Q(search_vector=language_query(figures_query, language, search_type="plain"))
     return match
 
 
-def _literal_match(query: str, *, with_figures: bool = True) -> Q:
+def _literal_match(query: str, language: str | None = None, *, with_figures: bool = True) -> Q:
     """The words as typed in the title or text, or (`with_figures`) the figures of the query
     spelled as `Claim.normalised_text` spells them ("9400" finds "9,400", "19 per cent" finds
     "19%"): what the stored document does on PostgreSQL."""
     match = Q(title__icontains=query) | Q(text__icontains=query)
-    figures_query = normalise_claim_text(query) if with_figures else ""
+    figures_query = (
+        normalise_claim_text(query, language or default_language()) if with_figures else ""
+    )
     if figures_query:
         match |= Q(normalised_text__icontains=figures_query)
     return match
@@ -120,9 +151,13 @@ def _highlight_literal(text: str, query: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
 
 
-def ranked_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
+def ranked_claims(
+    queryset: QuerySet[Claim], query: str, language: str | None = None
+) -> QuerySet[Claim]:
     """Claims of `queryset` matching `query`, annotated with an integer `search_rank` (higher =
-    better) that API cursor pagination can order by.
+    better) that API cursor pagination can order by; `language` stems the query in that
+    language's configuration (the caller filters the claims to it), else in every claim
+    language's.
 
     PostgreSQL: full-text search over the stored document (title, text, claimant, verdict,
     analysis) ranked as the reader search ranks; elsewhere (SQLite) a plain `icontains` on
@@ -132,18 +167,18 @@ def ranked_claims(queryset: QuerySet[Claim], query: str) -> QuerySet[Claim]:
     if not query:
         return queryset.annotate(search_rank=Value(0))
     if connection.vendor == "postgresql":
-        search_query = SearchQuery(query, search_type="websearch", config="english")
+        search_query = language_query(query, language)
         # An integer rank, so cursor pagination compares exact values, not rounded floats.
         rank = Cast(
             SearchRank(F("search_vector"), search_query) * 1_000_000, output_field=IntegerField()
         )
-        figures_query = normalise_claim_text(query)
+        figures_query = normalise_claim_text(query, language or default_language())
         match = Q(search_vector=search_query)
         if figures_query and figures_query != query:
-            match |= Q(search_vector=SearchQuery(figures_query, config="english"))
+            match |= Q(search_vector=language_query(figures_query, language, search_type="plain"))
         return queryset.annotate(search_rank=rank).filter(match)
     matches = (
-        _literal_match(query)
+        _literal_match(query, language)
         | Q(verdict_summary__icontains=query)
         | Q(claimant__name__icontains=query)
     )

@@ -26,6 +26,8 @@ from django.views.decorators.http import require_safe
 from claims import embeds, search, selectors, share_images
 from claims.caching import cached_public_page
 from claims.claimreview import claim_review, json_ld_script_text
+from claims.figures import primary_language
+from claims.languages import claim_languages
 from claims.models import Claim, Claimant, ClaimEvent, Rating, Topic
 
 PAGE_SIZE = 20
@@ -295,15 +297,20 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_public_page
 def search_page(request: HttpRequest) -> HttpResponse:
     query = search.clean_query(request.GET.get("q"))
+    # `languageCode`, as Google's Fact Check Tools name it; a code we do not publish in is no
+    # filter rather than an error page.
+    language = primary_language(request.GET.get("languageCode", "")[:35])
+    language = language if language in claim_languages() else ""
     page = None
     if query:
-        page = _page(request, search.search_claims(query))
+        page = _page(request, search.search_claims(query, language or None))
         for claim in page.object_list:
             claim.highlighted = search.highlight(claim, query)
+    filters = {"q": query, **({"languageCode": language} if language else {})}
     return render(
         request,
         "claims/search.html",
-        {"query": query, "page": page, "filter_query": urlencode({"q": query})},
+        {"query": query, "page": page, "filter_query": urlencode(filters)},
     )
 
 

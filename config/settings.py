@@ -318,6 +318,10 @@ PUBLISHER_URL = env.str("PUBLISHER_URL", default=SITE_URL)
 # A published claim this similar (find_similar_claims score, 0-1) to one being sent to review
 # or published is named in a warning: it may be a repeat of a fact check already made.
 CLAIMS_REPEAT_THRESHOLD = env.float("CLAIMS_REPEAT_THRESHOLD", default=0.5)
+# The languages claims are written in (ISO 639-1 codes): Claim.language's choices, and the
+# only languages intake's detector tells apart (fewer languages: a faster, smaller detector).
+# A claim's default is the site's language (LANGUAGE_CODE) if listed, else the first one.
+CLAIMS_LANGUAGES = env.list("CLAIMS_LANGUAGES", default=["en", "es", "de", "fr", "it", "pt", "nl"])
 
 # --- Public page cache (claims/caching.py) ----------------------------------------------------
 PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)

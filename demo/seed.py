@@ -24,6 +24,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from claims import workflow
+from claims.figures import parse_figures
 from claims.models import Claim, Claimant, Figure, Rating, Topic
 from sources.demo_dataset import add_returns_dataset
 from sources.extraction import text_hash
@@ -97,6 +98,10 @@ class DemoClaim:
     figures: list[DemoFigure] = field(default_factory=list)
     # Also cite the official returns table (a workbook) for the figure, as a dataset cell.
     cites_returns_dataset: bool = False
+    language: str = "en"
+    # No figures listed: they are parsed from `text` as `language` writes numbers, and
+    # labelled with these labels in order.
+    figure_labels: list[str] = field(default_factory=list)
 
 
 CLAIMS = [
@@ -138,6 +143,39 @@ CLAIMS = [
                 stated_change_pct="19",
             )
         ],
+    ),
+    # The same claim checked for Spanish readers: the statement translated, the figures read
+    # from the Spanish text ("9.400" is nine thousand four hundred), the English original cited.
+    DemoClaim(
+        slug="9400-retornos-un-19-por-ciento-mas-que-en-2023",
+        claimant="uk-government",
+        language="es",
+        title="9.400 personas sin derecho a permanecer, devueltas este año: un 19 % más",
+        text=(
+            "Estos esfuerzos intensificados ya han permitido el retorno de 9.400 personas sin "
+            "derecho a permanecer en el Reino Unido este año, un 19 % más que en 2023."
+        ),
+        excerpt=(
+            "these intensified efforts have already led to the return of 9,400 people with no "
+            "right to remain in the UK this year"
+        ),
+        cited_figure="9,400",
+        status=Claim.Status.PUBLISHED,
+        rating="mostly-accurate",
+        verdict_summary=(
+            "Las 9.400 devoluciones y el aumento del 19 % son cifras del propio Gobierno; el "
+            "aumento supone unas 7.900 devoluciones en el mismo periodo de 2023. «Este año» "
+            "abarca solo una parte de 2024."
+        ),
+        analysis=(
+            "El Gobierno británico afirmó que sus esfuerzos ya habían logrado **el retorno de "
+            "9.400 personas** sin derecho a permanecer en el país, *un 19 % más que en 2023*.\n\n"
+            "Un aumento del 19 % hasta 9.400 implica unas 7.899 devoluciones en el periodo de "
+            "comparación. La declaración no precisa qué meses se comparan, por lo que conviene "
+            "leerla como una comparación del año en curso con el mismo periodo de 2023."
+        ),
+        topics=["migration", "border-security"],
+        figure_labels=["Personas sin derecho a permanecer devueltas"],
     ),
     DemoClaim(
         slug="75-million-for-border-security-command",
@@ -305,6 +343,7 @@ def _write_claim(spec: DemoClaim, editor, reviewer, source: Source) -> tuple[Cla
         claimant=Claimant.objects.get(slug=spec.claimant),
         title=spec.title,
         text=spec.text,
+        language=spec.language,
         stated_on=STATED_ON,
         venue=VENUE,
         appearance_url=ARTICLE_URL,
@@ -325,6 +364,15 @@ def _write_claim(spec: DemoClaim, editor, reviewer, source: Source) -> tuple[Cla
 
 def _write_evidence(claim: Claim, spec: DemoClaim, source: Source) -> None:
     claim.topics.set(Topic.objects.filter(slug__in=spec.topics))
+    if spec.figure_labels:
+        for position, (label, parsed) in enumerate(
+            zip(spec.figure_labels, parse_figures(spec.text, spec.language), strict=False)
+        ):
+            Figure.objects.update_or_create(
+                claim=claim,
+                label=label,
+                defaults=dict(**parsed.as_figure_fields(), position=position),
+            )
     for position, fig in enumerate(spec.figures):
         Figure.objects.update_or_create(
             claim=claim,

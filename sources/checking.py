@@ -25,7 +25,7 @@ from django.utils import timezone
 from claims import workflow
 from sources import scheduling
 from sources.cells import refresh_tables, relocate_cells
-from sources.excerpts import ExcerptMatch, SearchText, locate_excerpt
+from sources.excerpts import ExcerptMatch, SearchText, excerpt_language, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
 from sources.fetching import fetch
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
@@ -211,6 +211,7 @@ def _relocate_excerpts(
             prefix=citation.excerpt_prefix,
             suffix=citation.excerpt_suffix,
             cited_figure=citation.cited_figure,
+            language=excerpt_language(citation.excerpt, citation.claim.language),
         )
         record_match(citation, match, source, now)
         after = (citation.excerpt_state, citation.found_figure, citation.found_text)

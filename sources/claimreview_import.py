@@ -42,6 +42,7 @@ from claims.claimreview import (
     parse_claim_review,
     truncate,
 )
+from claims.languages import detect_language
 from claims.models import Claim, Claimant
 from sources.citations import save_citation
 from sources.models import Citation, Source, normalise_url
@@ -170,6 +171,8 @@ class _Importer:
         fields = {
             "title": truncate(review.claim_reviewed, 75),
             "text": review.claim_reviewed,
+            # As the publisher states it, else as the claim's words say.
+            "language": review.language or detect_language(review.claim_reviewed),
             "claimant": self.claimant_for(review),
             "stated_on": review.stated_on,
             "appearance_url": appearances[0] if appearances else "",

@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
+from claims.figures import grammar_for
 from claims.text import fold_char
 
 # Characters that vanish without changing the words: soft hyphen, zero-width spaces and joiners.
@@ -124,10 +126,51 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
-def _quantity_key(match: re.Match) -> str:
-    number = match["number"].replace(",", "").replace(" ", "")
+@dataclass(frozen=True)
+class _Quantities:
+    """How one language writes the quantities a passage's numbers are compared by."""
+
+    pattern: re.Pattern
+    decimal: str
+    scales: dict[str, int]  # multiplier word -> power of ten
+
+
+_ENGLISH_QUANTITIES = _Quantities(_QUANTITY, ".", _SCALES)
+
+
+@lru_cache(maxsize=16)
+def _quantities(language: str | None) -> _Quantities:
+    """English's quantity pattern, or one with the language's decimal comma ("9.400" = 9400 in
+    Spanish) and multiplier words ("millones", "Mio.")."""
+    grammar = grammar_for(language)
+    if grammar.decimal_symbol == ".":
+        return _ENGLISH_QUANTITIES
+    decimal = re.escape(grammar.decimal_symbol)
+    scales = {
+        word: grammar.multipliers[word].adjusted() for word in grammar.multipliers if word.isalpha()
+    }
+    scale_words = "|".join(sorted((re.escape(w) for w in scales), key=len, reverse=True))
+    scale = rf"\s?(?P<scale>(?:{scale_words})\.?)" if scale_words else r"(?P<scale>(?!))"
+    pattern = re.compile(
+        r"(?<![\w.,:/\u2044-])"
+        r"(?P<currency>[£$€¥])?"
+        rf"(?P<number>\d{{1,3}}(?:[. \u00a0\u202f]\d{{3}})+(?:{decimal}\d+)?|\d+(?:{decimal}\d+)?)"
+        rf"(?P<glued>(?!))?(?:{scale})?"
+        r"(?:\s?(?P<percent>%|por\s+ciento|prozent|pour\s+cent|per\s+cento))?"
+        r"(?![\w:/\u2044-]|[.,]\d)"
+    )
+    return _Quantities(pattern, grammar.decimal_symbol, scales)
+
+
+def _quantity_key(match: re.Match, quantities: _Quantities = _ENGLISH_QUANTITIES) -> str:
+    number = match["number"]
+    if quantities.decimal == ".":
+        number = number.replace(",", "").replace(" ", "")
+    else:
+        number = re.sub(r"[.\s]", "", number).replace(quantities.decimal, ".")
+    word = (match["glued"] or match["scale"] or "").rstrip(".")
     try:
-        value = Decimal(number).scaleb(_SCALES.get(match["glued"] or match["scale"] or "", 0))
+        value = Decimal(number).scaleb(quantities.scales.get(word, 0))
     except InvalidOperation:
         return "r:" + match.group()
     unit = (match["currency"] or "") + ("%" if match["percent"] else "")
@@ -141,15 +184,17 @@ def _number_key(spelling: str) -> str:
     return "r:" + spelling
 
 
-def tokenise(text: str) -> list[Token]:
-    """The text's word and number tokens, in order, with their spans in `text`."""
+def tokenise(text: str, language: str | None = "en") -> list[Token]:
+    """The text's word and number tokens, in order, with their spans in `text`; quantities as
+    `language` writes them ("9.400" is 9400 in Spanish, 9.4 in English)."""
     folded, offsets = fold_with_offsets(text)
     if not folded:
         return []
+    quantities = _quantities(language)
     tokens: list[tuple[int, int, str, bool]] = []  # folded start, end, key, is_number
     taken: list[tuple[int, int]] = []
-    for match in _QUANTITY.finditer(folded):
-        tokens.append((match.start(), match.end(), _quantity_key(match), True))
+    for match in quantities.pattern.finditer(folded):
+        tokens.append((match.start(), match.end(), _quantity_key(match, quantities), True))
         taken.append((match.start(), match.end()))
     for chunk in _CHUNK.finditer(folded):
         for start, end in _outside(chunk.start(), chunk.end(), taken):
@@ -227,14 +272,19 @@ def _trim_edges(opcodes: list, a_len: int) -> list:
 
 
 def compare_passage(
-    excerpt: str, text: str, start: int = 0, end: int | None = None
+    excerpt: str,
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    language: str | None = "en",
 ) -> PassageComparison:
     """Align the excerpt's tokens with those of text[start:end] (the passage with some text
-    around it); the passage is what aligns with the excerpt, trimmed at its edges."""
+    around it); the passage is what aligns with the excerpt, trimmed at its edges. Numbers are
+    read as `language` writes them."""
     end = len(text) if end is None else end
-    old_tokens = tokenise(excerpt)
+    old_tokens = tokenise(excerpt, language)
     region = text[start:end]
-    new_tokens = tokenise(region)
+    new_tokens = tokenise(region, language)
     matcher = difflib.SequenceMatcher(
         None, [t.key for t in old_tokens], [t.key for t in new_tokens], autojunk=False
     )

@@ -24,6 +24,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from claims.figures import parse_figures
+from claims.languages import detect_language
 from sources.diffs import (
     INVISIBLE,
     DiffOp,
@@ -84,8 +85,14 @@ def normalise_for_matching(text: str) -> tuple[str, list[int]]:
     return "".join(ch for ch, _ in kept), [at for _, at in kept]
 
 
-def _figures(text: str) -> list:
-    return list(parse_figures(text))
+def excerpt_language(excerpt: str, claim_language: str) -> str:
+    """The language a cited passage is written in: a Spanish fact check may quote an English
+    source ("9,400" is then 9400). Detected from the passage; the claim's when too short."""
+    return detect_language(excerpt, default=claim_language)
+
+
+def _figures(text: str, language: str | None) -> list:
+    return list(parse_figures(text, language))
 
 
 def _same_quantity(a, b) -> bool:
@@ -228,15 +235,15 @@ def _fuzzy_candidate(
     return best
 
 
-def _watched_figures(excerpt: str, cited_figure: str) -> list:
+def _watched_figures(excerpt: str, cited_figure: str, language: str | None) -> list:
     if cited_figure.strip():
-        cited = _figures(cited_figure)
-        in_excerpt = _figures(excerpt)
+        cited = _figures(cited_figure, language)
+        in_excerpt = _figures(excerpt, language)
         # A cited figure the excerpt does not contain cannot be watched in it.
         if cited and (not in_excerpt or any(_same_quantity(cited[0], f) for f in in_excerpt)):
             return cited[:1]
         return in_excerpt
-    return _figures(excerpt)
+    return _figures(excerpt, language)
 
 
 def _figure_text_in(found: list, wanted) -> str:
@@ -246,11 +253,13 @@ def _figure_text_in(found: list, wanted) -> str:
     return ""
 
 
-def _named_change(changes: list[FigureChange], cited_figure: str) -> FigureChange:
+def _named_change(
+    changes: list[FigureChange], cited_figure: str, language: str | None
+) -> FigureChange:
     """The change to report first: the one to the figure the citation relies on, if any."""
-    cited = {token.key for token in tokenise(cited_figure) if token.is_number}
+    cited = {token.key for token in tokenise(cited_figure, language) if token.is_number}
     for change in changes:
-        if cited & {token.key for token in tokenise(change.old) if token.is_number}:
+        if cited & {token.key for token in tokenise(change.old, language) if token.is_number}:
             return change
     return changes[0]
 
@@ -263,16 +272,17 @@ def _judge(
     excerpt: str,
     cited_figure: str,
     exact: bool,
+    language: str | None = "en",
 ) -> ExcerptMatch:
     """The state of the passage at the folded span [start, end): an exact (folded) match is
     present; a fuzzy one is compared word by word with the excerpt."""
-    watched = _watched_figures(excerpt, cited_figure)
+    watched = _watched_figures(excerpt, cited_figure, language)
     expected = watched[0].text if watched else cited_figure
     begin, finish = search.original_span(start, end)
     if exact:
         found_text = search.text[begin:finish].strip()
         prefix, suffix = search.context_at(begin, finish)
-        found_figures = _figures(found_text)
+        found_figures = _figures(found_text, language)
         return ExcerptMatch(
             state=PRESENT,
             found_text=found_text,
@@ -290,8 +300,9 @@ def _judge(
         search.text,
         max(0, begin - COMPARE_MARGIN),
         min(len(search.text), finish + COMPARE_MARGIN),
+        language,
     )
-    alone = compare_passage(excerpt, search.text, begin, finish)
+    alone = compare_passage(excerpt, search.text, begin, finish, language)
     comparison = alone if alone.changed_tokens <= widened.changed_tokens else widened
     if comparison.end > comparison.start:
         begin, finish = comparison.start, comparison.end
@@ -300,7 +311,7 @@ def _judge(
     changes = tuple(comparison.figure_changes)
     diff = tuple(comparison.ops) if comparison.reworded else ()
     if changes:
-        named = _named_change(list(changes), cited_figure)
+        named = _named_change(list(changes), cited_figure, language)
         return ExcerptMatch(
             state=FIGURE_CHANGED,
             found_text=found_text,
@@ -312,7 +323,7 @@ def _judge(
             figure_changes=changes,
             diff=diff,
         )
-    found_figures = _figures(found_text)
+    found_figures = _figures(found_text, language)
     return ExcerptMatch(
         state=REWORDED if diff else PRESENT,
         found_text=found_text,
@@ -332,8 +343,10 @@ def locate_excerpt(
     prefix: str = "",
     suffix: str = "",
     cited_figure: str = "",
+    language: str | None = "en",
 ) -> ExcerptMatch:
-    """Where `excerpt` stands in `text`: present, reworded, figure_changed or missing."""
+    """Where `excerpt` stands in `text`: present, reworded, figure_changed or missing; its
+    figures read as `language` (the citing claim's) writes numbers."""
     search = text if isinstance(text, SearchText) else SearchText(text)
     wanted = normalise_for_matching(excerpt)[0]
     if not wanted or not search.folded:
@@ -350,7 +363,9 @@ def locate_excerpt(
             occurrences,
             key=lambda at: _context_score(search, at, at + len(wanted), prefix, suffix),
         )
-        return _judge(search, start, start + len(wanted), 100.0, excerpt, cited_figure, True)
+        return _judge(
+            search, start, start + len(wanted), 100.0, excerpt, cited_figure, True, language
+        )
 
     candidate = _fuzzy_candidate(search, _DIGIT.sub("0", wanted), prefix, suffix)
     if candidate is None or candidate[2] < MATCH_THRESHOLD:
@@ -360,7 +375,7 @@ def locate_excerpt(
             expected_figure=cited_figure,
         )
     start, end, score = candidate
-    return _judge(search, start, end, score, excerpt, cited_figure, False)
+    return _judge(search, start, end, score, excerpt, cited_figure, False, language)
 
 
 def diff_snapshots(
@@ -368,6 +383,10 @@ def diff_snapshots(
 ) -> SnapshotDiff:
     """Word-level diff of two snapshots' main text, the cited passages marked: each excerpt as
     located in the older and in the newer text (so any two versions can be compared)."""
+    if hasattr(citations, "select_related"):
+        # Each excerpt's figures are read in its claim's language: joined, not one query each.
+        citations = citations.select_related("claim")
+    citations = list(citations)
     spans: list[tuple[str, int, int]] = []
     for which, snapshot in (("old", older), ("new", newer)):
         search = SearchText(snapshot.main_text)
@@ -378,6 +397,7 @@ def diff_snapshots(
                 search,
                 prefix=citation.excerpt_prefix,
                 suffix=citation.excerpt_suffix,
+                language=excerpt_language(citation.excerpt, citation.claim.language),
             )
             passages.append(match.found_text)
         spans += cited_spans(which, snapshot.main_text, passages)

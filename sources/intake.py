@@ -185,6 +185,8 @@ def _create_draft(
         appearance_url=source_url,
         stated_on=stated_on,
     )
+    if candidate.language:
+        claim.language = candidate.language  # as intake detected it; editors may change it
     workflow.create_claim(claim, user)
     Figure.objects.bulk_create(
         Figure(claim=claim, label=f.label_hint[:200], position=n, **f.as_figure_fields())

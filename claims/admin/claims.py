@@ -26,6 +26,7 @@ from claims.admin.hygiene import TEXT_FORMFIELD_OVERRIDES
 from claims.admin.reference import rating_badge
 from claims.admin.repeats import RepeatsAdminMixin
 from claims.figures import format_number
+from claims.languages import detect_language, language_choices
 from claims.models import Claim, ClaimEvent, Correction, Figure
 
 
@@ -252,6 +253,21 @@ class ClaimAdminForm(ChangeNoteFields, forms.ModelForm):
         model = Claim
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields.get("language")
+        if language is not None:
+            # Left empty, the language is the one the claim's words are in.
+            language.required = False
+            language.choices = [("", "Detect from the text"), *language_choices()]
+            if self.instance.pk is None:
+                self.initial["language"] = ""
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or detect_language(
+            self.cleaned_data.get("text") or ""
+        )
+
     def clean(self) -> dict:
         cleaned = super().clean()
         instance = self.instance
@@ -370,7 +386,7 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
         "stated_on",
         "published_at",
     ]
-    list_filter = [StatusFilter, "rating", "needs_attention", "claimant", "topics"]
+    list_filter = [StatusFilter, "rating", "needs_attention", "language", "claimant", "topics"]
     list_select_related = ["claimant", "rating"]
     search_fields = ["title", "text", "claimant__name", "verdict_summary"]
     date_hierarchy = "created_at"
@@ -398,6 +414,7 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
                 "fields": [
                     "title",
                     "text",
+                    "language",
                     "claimant",
                     "stated_on",
                     "venue",

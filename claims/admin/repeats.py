@@ -59,7 +59,11 @@ class RepeatsAdminMixin:
         likely = [
             s
             for s in matching.find_similar_claims(
-                obj.text, claimant_id=obj.claimant_id, exclude_id=obj.pk, limit=3
+                obj.text,
+                claimant_id=obj.claimant_id,
+                exclude_id=obj.pk,
+                limit=3,
+                language=obj.language,
             )
             if s.score >= LIKELY_REPEAT_SCORE
         ]
@@ -86,6 +90,6 @@ class RepeatsAdminMixin:
         if obj is None or obj.pk is None:
             return "—"
         found = matching.find_similar_claims(
-            obj.text, claimant_id=obj.claimant_id, exclude_id=obj.pk, limit=5
+            obj.text, claimant_id=obj.claimant_id, exclude_id=obj.pk, limit=5, language=obj.language
         )
         return similar_claims_html(found)

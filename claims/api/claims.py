@@ -29,9 +29,11 @@ from rest_framework.response import Response
 from claims import matching, search, workflow
 from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, TopicSerializer
 from claims.api.figures import NestedFigureSerializer
+from claims.api.languages import LanguageField
 from claims.api.parts import ChangeNoteSerializer
 from claims.api.visibility import visible_claimants
 from claims.claimreview import claim_review
+from claims.languages import detect_language, language_choices
 from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
 from config.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
@@ -134,6 +136,11 @@ class ClaimSerializer(serializers.ModelSerializer):
     citations = ClaimCitationSerializer(many=True, read_only=True)
     corrections = CorrectionSerializer(many=True, read_only=True)
     page_url = serializers.SerializerMethodField()
+    language = LanguageField(
+        required=False,
+        help_text="The language the claim was made in (ISO 639-1); detected from the text "
+        "when a new claim does not give it.",
+    )
 
     claimant_id = serializers.PrimaryKeyRelatedField(
         source="claimant", queryset=Claimant.objects.all(), write_only=True
@@ -167,6 +174,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "title",
             "slug",
             "text",
+            "language",
             "claimant",
             "claimant_id",
             "stated_on",
@@ -209,6 +217,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         topics = validated_data.pop("topics", None)
         validated_data.pop("correction", None)
         validated_data.pop("change", None)
+        if "language" not in validated_data:
+            # Not given: the language the claim is written in, as intake detects it.
+            validated_data["language"] = detect_language(validated_data.get("text", ""))
         with transaction.atomic():
             claim = workflow.create_claim(Claim(**validated_data), user)
             if topics is not None:
@@ -245,6 +256,9 @@ class ClaimFilter(filters.FilterSet):
     )
     claimant = filters.ModelChoiceFilter(queryset=visible_claimants)
     claimant_slug = filters.CharFilter(field_name="claimant__slug")
+    language = filters.ChoiceFilter(
+        choices=language_choices, help_text="Claims made in this language (ISO 639-1 code)."
+    )
     topic = filters.CharFilter(method="filter_topic", help_text="Topic slug.")
     stated_on = filters.DateFromToRangeFilter()
     published_at = filters.DateFromToRangeFilter(field_name="published_at__date")
@@ -277,7 +291,9 @@ class ClaimSearchFilter(BaseFilterBackend):
         query = request.query_params.get("search", "")
         if not query.strip():
             return queryset
-        return search.ranked_claims(queryset, query)
+        # The claims are already narrowed to `?language=` (validated) by the filter set.
+        language = request.query_params.get("language") or None
+        return search.ranked_claims(queryset, query, language)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [

@@ -24,7 +24,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import intake, workflow
+from claims.api.languages import LanguageField
 from claims.claimreview import claimreview_queryset, data_feed
+from claims.figures import primary_language
 from claims.models import Claim
 from claims.search import ranked_claims
 from config.api.errors import WRITE_ERRORS, error_responses
@@ -140,10 +142,6 @@ def filter_publisher_site(claims: QuerySet[Claim], site: str) -> QuerySet[Claim]
     return claims.filter(imported | ours)
 
 
-def content_language() -> str:
-    return settings.LANGUAGE_CODE.split("-")[0].lower()
-
-
 def fact_check_claim(claim: Claim) -> dict:
     """One claim in the Fact Check Tools `claims:search` shape."""
     review_url = claim.review_url or settings.SITE_URL + claim.get_absolute_url()
@@ -161,7 +159,7 @@ def fact_check_claim(claim: Claim) -> dict:
             "title": claim.title,
             "reviewDate": claim.published_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "textualRating": claim.rating.label,
-            "languageCode": content_language(),
+            "languageCode": claim.language,
         }
     ]
     return item
@@ -223,9 +221,10 @@ class FactCheckSearchView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         claims = Claim.objects.published().select_related("claimant", "rating")
-        language = data.get("languageCode", "").split("-")[0].lower()
-        if language and language != content_language():
-            return Response({"claims": []})
+        # Google's BCP 47 code ("es-419"): our claims carry the language subtag.
+        language = primary_language(data.get("languageCode", "")) or None
+        if language:
+            claims = claims.filter(language=language)
         if data.get("maxAgeDays"):
             claims = claims.filter(
                 published_at__gte=timezone.now() - timedelta(days=data["maxAgeDays"])
@@ -234,7 +233,9 @@ class FactCheckSearchView(APIView):
             claims = filter_publisher_site(claims, data["reviewPublisherSiteFilter"])
         query = data.get("query", "").strip()
         if query:
-            claims = ranked_claims(claims, query).order_by("-search_rank", "-published_at", "-pk")
+            claims = ranked_claims(claims, query, language).order_by(
+                "-search_rank", "-published_at", "-pk"
+            )
         else:
             claims = claims.order_by("-published_at", "-pk")
         offset, size = data["offset"], data["pageSize"]
@@ -253,6 +254,10 @@ INTAKE_MAX_CHARS = 200_000
 class IntakeRequestSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=INTAKE_MAX_CHARS, help_text="Article text.")
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+    language = LanguageField(
+        required=False,
+        help_text="The article's language (ISO 639-1); detected from the text when not given.",
+    )
 
 
 class CandidateFigureSerializer(serializers.Serializer):
@@ -277,6 +282,7 @@ class CandidateSerializer(serializers.Serializer):
     excerpt = serializers.CharField()
     claimant_id = serializers.IntegerField(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
+    language = serializers.CharField(help_text="The language its figures were read in.")
     figures = CandidateFigureSerializer(many=True)
 
 
@@ -296,6 +302,8 @@ class IntakeView(APIView):
         body = IntakeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         candidates = intake.extract_candidates(
-            body.validated_data["text"], limit=body.validated_data["limit"]
+            body.validated_data["text"],
+            limit=body.validated_data["limit"],
+            language=body.validated_data.get("language"),
         )
         return Response(CandidateSerializer(candidates, many=True).data)

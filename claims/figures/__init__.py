@@ -1,12 +1,17 @@
-"""Quantities in claims: parsing them as English news writes them, and checking their arithmetic.
+"""Quantities in claims: parsing them as news in each language writes them, and checking their
+arithmetic.
 
 The package, by concept:
 
-- `lexicon`: the words of quantities (number words, multipliers, approximations, people nouns,
-  months, direction words);
+- `grammar`: what the parser needs to know of one language (`Grammar`); `english`, `spanish`
+  and `german` define one each, `languages.grammar_for` picks one by code (Babel's number
+  symbols for any other language);
+- `lexicon`: the English words of quantities (number words, multipliers, approximations,
+  people nouns, months, direction words);
 - `scanning`: the spans of text that may be figures, and the sentences they sit in;
 - `periods`: the periods of time a figure belongs to;
-- `parsing`: `parse_figures`, the passes that relate those spans into `ParsedFigure`s;
+- `parsing`: the passes that relate those spans into `ParsedFigure`s (`parse_figures(text,
+  language)` in `languages`);
 - `arithmetic`: implied baseline, change in percent, consistency within rounding;
 - `display`: numbers and quantities as readers write them;
 - `verdicts`: `check_figure` / `check_statement`, the arithmetic verdict on a statement.
@@ -22,6 +27,8 @@ from claims.figures.arithmetic import (
     rounding_tolerance,
 )
 from claims.figures.display import UNIT_PREFIX, format_number, format_quantity
+from claims.figures.grammar import Grammar
+from claims.figures.languages import grammar_for, parse_figures, primary_language
 from claims.figures.lexicon import (
     APPROXIMATIONS,
     DOWN_WORDS,
@@ -40,7 +47,7 @@ from claims.figures.parsing import (
     CLAUSE_BREAK_RE,
     TO_LEVEL_RE,
     ParsedFigure,
-    parse_figures,
+    parse_with,
 )
 from claims.figures.periods import PERIOD_RE
 from claims.figures.scanning import (
@@ -83,6 +90,7 @@ __all__ = [
     "TO_LEVEL_RE",
     "UNIT_PREFIX",
     "ArithmeticVerdict",
+    "Grammar",
     "ParsedFigure",
     "change_is_consistent",
     "change_pct",
@@ -90,7 +98,10 @@ __all__ = [
     "check_statement",
     "format_number",
     "format_quantity",
+    "grammar_for",
     "implied_baseline",
     "parse_figures",
+    "parse_with",
+    "primary_language",
     "rounding_tolerance",
 ]

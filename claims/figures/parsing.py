@@ -15,38 +15,26 @@ each a function below, in this order:
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 
-from claims.figures.lexicon import DOWN_WORD_ALTERNATION, DOWN_WORDS, UP_WORDS
-from claims.figures.periods import PERIOD_RE, clean_period, period_in
+from claims.figures.english import (  # noqa: F401 - the English patterns, by their old names
+    BASELINE_GAP_RE,
+    BASELINE_RE,
+    CHANGE_AFTER_RE,
+    CHANGE_BEFORE_RE,
+    CLAUSE_BREAK_RE,
+    ENGLISH,
+    TO_LEVEL_RE,
+)
+from claims.figures.grammar import Grammar
+from claims.figures.periods import clean_period, period_in
 from claims.figures.scanning import Token, scan, sentence_bounds
 
-CHANGE_BEFORE_RE = re.compile(
-    rf"\b(?P<dir>{UP_WORDS}|{DOWN_WORD_ALTERNATION})\s+(?:by\s+|of\s+)?(?:(?:nearly|almost|about|around|more\s+than|over|some|roughly)\s+)?$",
-    re.IGNORECASE,
-)
-# Used with .match(text, pos, endpos): anchored at pos without slicing the text.
-CHANGE_AFTER_RE = re.compile(rf"[\s-]*(?P<dir>{UP_WORDS}|{DOWN_WORD_ALTERNATION})\b", re.IGNORECASE)
 ATTACH_DISTANCE = 200  # characters between a level and its change, at most
-TO_LEVEL_RE = re.compile(r"\s*(?:to|at)\s+", re.IGNORECASE)  # "rose 3.5% to £12bn"
-BASELINE_RE = re.compile(
-    r"[\s,]*(?:(?:increase|rise|jump|growth|decrease|fall|drop|decline|reduction|higher|lower|more|fewer|less)\s+)?"
-    r"(?:(?:from|on|compared\s+(?:with|to)|than|since|over|versus|vs\.?)\s+)(?:in\s+)?",
-    re.IGNORECASE,
-)
-BASELINE_GAP_RE = re.compile(
-    r"(?:\s+in\s+[\w ]{3,20}?)?,?\s*(?:(?:up|down|rising|falling|an?\s+(?:increase|rise|fall|drop))\s+)?"
-    r"(?:from|compared\s+(?:with|to)|against|versus|vs\.?)\s+",
-    re.IGNORECASE,
-)
-CLAUSE_BREAK_RE = re.compile(
-    r",\s+(?:and|but|while|whereas|although)\b|;|\b(?:while|whereas|but|although)\b", re.IGNORECASE
-)
 
 
 def _clean_value(value: Decimal) -> Decimal:
@@ -138,8 +126,9 @@ class ParsedFigure:
 class Sentences:
     """The sentences of a text, found by position."""
 
-    def __init__(self, text: str) -> None:
-        self.bounds = sentence_bounds(text)
+    def __init__(self, text: str, grammar: Grammar = ENGLISH) -> None:
+        self.grammar = grammar
+        self.bounds = sentence_bounds(text, grammar)
         self._starts = [s for s, _e in self.bounds]
 
     def around(self, pos: int) -> tuple[int, int]:
@@ -152,15 +141,16 @@ def _after(tokens: list[Token], i: int) -> Iterator[Token]:
     return islice(tokens, i + 1, None)
 
 
-def parse_figures(text: str) -> list[ParsedFigure]:
-    """Every quantity in `text`, in order, with unit, approximation, period and stated change."""
+def parse_with(text: str, grammar: Grammar = ENGLISH) -> list[ParsedFigure]:
+    """Every quantity in `text` read with `grammar`, in order, with unit, approximation, period
+    and stated change (`claims.figures.parse_figures` picks the grammar by language)."""
     if not text:
         return []
-    tokens = scan(text)
-    sentences = Sentences(text)
+    tokens = scan(text, grammar)
+    sentences = Sentences(text, grammar)
     attach_changes(text, tokens, sentences)
     attach_down_from_baselines(text, tokens, sentences)
-    attach_from_to_baselines(text, tokens)
+    attach_from_to_baselines(text, tokens, grammar)
     mark_unattached_changes(tokens)
     return figures_of(text, tokens, sentences)
 
@@ -180,9 +170,10 @@ def attach_changes(text: str, tokens: list[Token], sentences: Sentences) -> None
         if change_end is None:
             continue
         s_start, s_end = sentences.around(tok.start)
-        _take_baseline(text, tokens, i, change_end, s_end)
-        target = _level_before(text, tokens, i, s_start) or _level_reached(
-            text, tokens, i, change_end, s_end
+        grammar = sentences.grammar
+        _take_baseline(text, tokens, i, change_end, s_end, grammar)
+        target = _level_before(text, tokens, i, s_start, grammar) or _level_reached(
+            text, tokens, i, change_end, s_end, grammar
         )
         if target is not None:
             target.change = tok.change
@@ -208,12 +199,18 @@ def _read_change(text: str, tokens: list[Token], i: int, sentences: Sentences) -
         (t.start for t in _after(tokens, i) if not t.absorbed and t.kind != "year"), s_end
     )
     limit = min(s_end, next_start) if next_start > tok.end else s_end
-    before = CHANGE_BEFORE_RE.search(text, max(s_start, tok.start - 40), tok.start)
-    after = CHANGE_AFTER_RE.match(text, tok.end, limit)
+    grammar = sentences.grammar
+    before = grammar.change_before.search(text, max(s_start, tok.start - 40), tok.start)
+    after = grammar.change_after.match(text, tok.end, limit)
     direction_m = before or after
+    if not direction_m and grammar.direction_after_baseline:
+        # "um 19 % gegenüber 2023 gestiegen": the direction comes after the comparison.
+        _period, _btok, pos = _baseline_after(text, tok.end, s_end, _after(tokens, i), grammar)
+        if pos > tok.end:
+            direction_m = grammar.change_after.match(text, pos, s_end)
     if not direction_m:
         return None
-    sign = -1 if direction_m.group("dir").lower() in DOWN_WORDS else 1
+    sign = grammar.direction_sign(direction_m.group("dir"))
     if tok.points:
         # "up 3 percentage points" is a difference in itself, never a level's change.
         tok.is_change = True
@@ -223,10 +220,12 @@ def _read_change(text: str, tokens: list[Token], i: int, sentences: Sentences) -
     return after.end() if after else tok.end
 
 
-def _take_baseline(text: str, tokens: list[Token], i: int, change_end: int, s_end: int) -> None:
+def _take_baseline(
+    text: str, tokens: list[Token], i: int, change_end: int, s_end: int, grammar: Grammar
+) -> None:
     """The comparison right after a change phrase: its period, and its level if one is stated."""
     tok = tokens[i]
-    bperiod, btok, _pos = _baseline_after(text, change_end, s_end, _after(tokens, i))
+    bperiod, btok, _pos = _baseline_after(text, change_end, s_end, _after(tokens, i), grammar)
     tok.baseline_period = bperiod
     if btok is not None:
         btok.absorbed = True
@@ -235,10 +234,10 @@ def _take_baseline(text: str, tokens: list[Token], i: int, change_end: int, s_en
 
 
 def _baseline_after(
-    text: str, pos: int, limit: int, tokens: Iterable[Token]
+    text: str, pos: int, limit: int, tokens: Iterable[Token], grammar: Grammar
 ) -> tuple[str, Token | None, int]:
     """After a change phrase: "from 2023", "on last year", "from 7,000"."""
-    m = BASELINE_RE.match(text, pos, limit)
+    m = grammar.baseline.match(text, pos, limit)
     if not m:
         return "", None, pos
     at = m.end()
@@ -248,18 +247,20 @@ def _baseline_after(
         if text[at : tok.start].strip():
             break
         if tok.kind == "year":
-            pm = PERIOD_RE.match(text, tok.start, limit)
+            pm = grammar.period.match(text, tok.start, limit)
             return (pm.group("period") if pm else text[tok.start : tok.end]), tok, tok.end
         if tok.kind == "quantity":
             return "", tok, tok.end
         break
-    pm = PERIOD_RE.match(text, at, limit)
+    pm = grammar.period.match(text, at, limit)
     if pm:
         return clean_period(pm.group("period")), None, pm.end()
     return "", None, pos
 
 
-def _level_before(text: str, tokens: list[Token], i: int, s_start: int) -> Token | None:
+def _level_before(
+    text: str, tokens: list[Token], i: int, s_start: int, grammar: Grammar
+) -> Token | None:
     """The level a change describes: the nearest earlier quantity, close by in its sentence."""
     tok = tokens[i]
     for j in range(i - 1, -1, -1):
@@ -268,21 +269,37 @@ def _level_before(text: str, tokens: list[Token], i: int, s_start: int) -> Token
             return None
         if prev.kind == "quantity" and not prev.absorbed and prev.change is None:
             # "£75m for 500 officers, while crime fell 5%": another clause, another subject.
-            if not CLAUSE_BREAK_RE.search(text, prev.end, tok.start):
+            if not grammar.clause_break.search(text, prev.end, tok.start):
                 return prev
             return None
     return None
 
 
 def _level_reached(
-    text: str, tokens: list[Token], i: int, change_end: int, s_end: int
+    text: str, tokens: list[Token], i: int, change_end: int, s_end: int, grammar: Grammar
 ) -> Token | None:
     """The level a change rose or fell to, stated after it: "rose 3.5% to £12bn"."""
-    to = TO_LEVEL_RE.match(text, change_end, s_end)
+    to = grammar.to_level.match(text, change_end, s_end)
+    if not to:
+        # "rose 25% in the first half of 2024 to 2,580": a period may stand between.
+        gap = len(text[change_end:s_end]) - len(text[change_end:s_end].lstrip())
+        period = grammar.period.match(text, change_end + gap, s_end)
+        if period and period.group("period"):
+            to = grammar.to_level.match(text, period.end(), s_end)
     if not to:
         return None
     at = to.end()
-    return next((t for t in _after(tokens, i) if t.kind == "quantity" and t.start == at), None)
+    for t in _after(tokens, i):
+        if t.kind != "quantity" or t.end <= at:
+            continue
+        if t.start == at:
+            return t
+        if t.approximation == "up_to" and change_end <= t.start < at:
+            # Spanish "hasta" is both "up to" and "to": after a change it is the level reached.
+            t.approximation, t.start = "exact", at
+            return t
+        break
+    return None
 
 
 # --- Passes 2 and 3: baselines stated as levels -------------------------------------------
@@ -297,7 +314,7 @@ def attach_down_from_baselines(text: str, tokens: list[Token], sentences: Senten
         nxt = next((t for t in _after(tokens, i) if t.kind != "year"), None)
         if nxt is None or nxt.kind != "quantity" or (nxt.unit != tok.unit and nxt.unit != "count"):
             continue
-        gap = BASELINE_GAP_RE.fullmatch(text, tok.end, nxt.start)
+        gap = sentences.grammar.baseline_gap.fullmatch(text, tok.end, nxt.start)
         if gap:
             tok.baseline_value = nxt.value
             s_end = sentences.around(nxt.start)[1]
@@ -305,22 +322,24 @@ def attach_down_from_baselines(text: str, tokens: list[Token], sentences: Senten
                 (t.start for t in _after(tokens, i) if t.start > nxt.end and t.kind != "year"),
                 s_end,
             )
-            tok.baseline_period = period_in(text, nxt.end, min(following, s_end))
+            tok.baseline_period = period_in(
+                text, nxt.end, min(following, s_end), sentences.grammar.period
+            )
             nxt.absorbed = True
 
 
-def attach_from_to_baselines(text: str, tokens: list[Token]) -> None:
+def attach_from_to_baselines(text: str, tokens: list[Token], grammar: Grammar = ENGLISH) -> None:
     """ "rose from 7,000 to 9,400": the first level is the second's baseline."""
     for i, tok in enumerate(tokens):
         if tok.kind != "quantity" or tok.absorbed:
             continue
-        m = re.search(r"\bfrom\s+$", text[max(0, tok.start - 8) : tok.start])
+        m = grammar.from_before.search(text[max(0, tok.start - 8) : tok.start])
         if not m:
             continue
         nxt = next((t for t in _after(tokens, i) if t.kind == "quantity"), None)
         if (
             nxt
-            and re.fullmatch(r"\s+to\s+", text[tok.end : nxt.start])
+            and grammar.from_to_between.fullmatch(text[tok.end : nxt.start])
             and nxt.baseline_value is None
         ):
             nxt.baseline_value = tok.value
@@ -346,10 +365,13 @@ def figures_of(text: str, tokens: list[Token], sentences: Sentences) -> list[Par
         s_start, s_end = sentences.around(tok.start)
         prev_end = max(live[idx - 1].end if idx and live[idx - 1].end <= tok.start else 0, s_start)
         next_start = min(live[idx + 1].start if idx + 1 < len(live) else s_end, s_end)
-        period = period_in(text, tok.end, next_start) or period_in(text, prev_end, tok.start)
+        period_re = sentences.grammar.period
+        period = period_in(text, tok.end, next_start, period_re) or period_in(
+            text, prev_end, tok.start, period_re
+        )
         if tok.baseline_period and period == tok.baseline_period:
             # The only period around is the comparison's ("from 2023"): not the figure's own.
-            after = period_in(text, tok.end, next_start)
+            after = period_in(text, tok.end, next_start, period_re)
             period = "" if after == tok.baseline_period else period
         figures.append(
             ParsedFigure(

@@ -31,7 +31,7 @@ def clean_period(period: str) -> str:
     return re.sub(r"^the (?=(?:financial |calendar |academic |tax )?year )", "", period, flags=re.I)
 
 
-def period_in(text: str, start: int, end: int) -> str:
-    """The first period named in text[start:end], cleaned, or ""."""
-    m = PERIOD_RE.search(text, start, end)
+def period_in(text: str, start: int, end: int, period_re: re.Pattern = PERIOD_RE) -> str:
+    """The first period named in text[start:end] (by `period_re`, the language's), cleaned."""
+    m = period_re.search(text, start, end)
     return clean_period(m.group("period")) if m else ""

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from claims.figures.arithmetic import change_is_consistent, change_pct, implied_baseline
 from claims.figures.display import format_number
-from claims.figures.parsing import ParsedFigure, parse_figures
+from claims.figures.languages import parse_figures
+from claims.figures.parsing import ParsedFigure
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ def check_figure(figure: ParsedFigure, baseline_value: Decimal | None = None) ->
     )
 
 
-def check_statement(text: str, baseline_value: Decimal | None = None) -> ArithmeticVerdict:
-    """Parse a sentence and check its first level-with-a-stated-change ("9,400, up 19% from 7,000")."""
-    parsed = parse_figures(text)
+def check_statement(
+    text: str, baseline_value: Decimal | None = None, language: str | None = "en"
+) -> ArithmeticVerdict:
+    """Parse a sentence (as `language` writes numbers) and check its first level with a stated
+    change ("9,400, up 19% from 7,000"; "9.400, un 19 % más que 7.000" in Spanish)."""
+    parsed = parse_figures(text, language)
     with_change = [f for f in parsed if f.stated_change_pct is not None and not f.is_change]
     if with_change:
         return check_figure(with_change[0], baseline_value)

@@ -93,6 +93,9 @@ def test_claims_search_filters_language_age_and_publisher_site(anon_api, setting
     ]
     assert search(languageCode="de") == []
     assert set(search(languageCode="en-GB")) == {"Returns old", "Returns new", "Returns imported"}
+    PublishedClaimFactory(text="Los retornos aumentaron", language="es")
+    assert search(languageCode="es-419", query="retornos") == ["Los retornos aumentaron"]
+    assert "Los retornos aumentaron" not in search(languageCode="en", query="retornos")
     assert "Returns old" not in search(maxAgeDays=30)
     assert search(reviewPublisherSiteFilter="other.example") == ["Returns imported"]
     assert "Returns imported" not in search(reviewPublisherSiteFilter="claimwatch.example")
@@ -139,3 +142,20 @@ def test_intake_needs_text(editor_api):
     response = editor_api.post("/api/v1/intake/", {"text": ""}, format="json")
     assert response.status_code == 400
     assert "text" in response.json()["errors"]
+
+
+def test_claims_search_reviews_carry_the_claims_language(anon_api):
+    PublishedClaimFactory(text="Retornos: 9.400 personas", language="es")
+    (item,) = anon_api.get("/api/v1/claims:search", {"query": "retornos"}).json()["claims"]
+    assert item["claimReview"][0]["languageCode"] == "es"
+
+
+def test_intake_reads_figures_in_the_language_given_or_detected(editor_api):
+    text = "Según el Gobierno, 9.400 personas fueron devueltas este año, un 19 % más que en 2023."
+    detected = editor_api.post("/api/v1/intake/", {"text": text}, format="json").json()
+    assert detected[0]["language"] == "es"
+    assert detected[0]["figures"][0]["value"].startswith("9400")
+    english = editor_api.post("/api/v1/intake/", {"text": text, "language": "en"}, format="json")
+    assert english.json()[0]["figures"][0]["value"].startswith("9.4")
+    refused = editor_api.post("/api/v1/intake/", {"text": text, "language": "xx"}, format="json")
+    assert refused.status_code == 400 and "language" in refused.json()["errors"]

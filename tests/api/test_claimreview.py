@@ -146,3 +146,10 @@ def test_json_ld_is_scrubbed_of_text_stored_before_the_clean_up():
     assert review["itemReviewed"]["author"]["name"] == "Minister"
     script = json_ld_script_text(review)
     assert "\\u001b" not in script and "\x1b" not in script
+
+
+def test_claim_review_states_the_language_of_the_claim_and_of_the_review():
+    claim = PublishedClaimFactory(language="es", text="9.400 personas, un 19 % más que en 2023.")
+    data = claim_review(claim)
+    assert data["inLanguage"] == "es"
+    assert data["itemReviewed"]["inLanguage"] == "es"

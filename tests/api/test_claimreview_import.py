@@ -70,12 +70,12 @@ def exported() -> list[dict]:
 def test_round_trip_of_the_demo_claims_gives_the_same_claim_reviews(reviewer):
     load_demo()
     before = exported()
-    assert len(before) == 3
+    assert len(before) == 4  # three in English, one in Spanish
     payload = json.loads(json.dumps(data_feed(claimreview_queryset(Claim.objects.published()))))
     empty_the_database()
     assert not Claim.objects.exists()
     report = import_claim_reviews(payload, reviewer)
-    assert statuses(report) == ["created"] * 3
+    assert statuses(report) == ["created"] * 4
     assert exported() == before
 
 
@@ -352,3 +352,23 @@ def test_import_endpoint_reports_unstorable_items_and_imports_the_rest(editor_ap
     assert (data["created"], data["rejected"]) == (1, 2)
     assert [item["status"] for item in data["items"]] == ["created", "rejected", "rejected"]
     assert Claim.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("in_language", "expected"),
+    [("es", "es"), ("es-419", "es"), ({"@type": "Language", "alternateName": "de"}, "de")],
+)
+def test_import_reads_the_claims_language_from_in_language(reviewer, in_language, expected):
+    item = review(31, inLanguage=in_language)
+    [result] = import_claim_reviews([item], reviewer).items
+    assert Claim.objects.get(pk=result.claim_id).language == expected
+
+
+def test_import_without_a_known_language_detects_it_from_the_claim(reviewer):
+    item = review(
+        32,
+        inLanguage="tlh",
+        claimReviewed="La delincuencia se ha duplicado en la región desde el año pasado",
+    )
+    [result] = import_claim_reviews([item], reviewer).items
+    assert Claim.objects.get(pk=result.claim_id).language == "es"

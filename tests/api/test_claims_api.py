@@ -382,3 +382,50 @@ def test_fast_nested_representations_match_the_generic_serializers():
 
 def json_like(data):
     return json.loads(json.dumps(data, default=str))
+
+
+# --- Languages ------------------------------------------------------------------------------
+
+
+def test_language_filter_lists_claims_made_in_that_language(anon_api):
+    spanish = PublishedClaimFactory(language="es", text="9.400 personas, un 19 % más.")
+    english = PublishedClaimFactory(language="en")
+    assert ids(anon_api.get("/api/v1/claims/", {"language": "es"})) == [spanish.pk]
+    assert ids(anon_api.get("/api/v1/claims/", {"language": "en"})) == [english.pk]
+    assert anon_api.get(f"/api/v1/claims/{spanish.pk}/").json()["language"] == "es"
+
+
+def test_unknown_language_filter_is_a_400_with_the_field_named(anon_api):
+    response = anon_api.get("/api/v1/claims/", {"language": "xx"})
+    assert response.status_code == 400
+    assert "language" in response.json()["errors"]
+
+
+def test_new_claim_without_a_language_is_in_the_language_of_its_text(editor_api):
+    body = new_claim_body(
+        title="9.400 retornos",
+        text="Según el Gobierno, 9.400 personas fueron devueltas este año, un 19 % más.",
+    )
+    response = editor_api.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["language"] == "es"
+
+
+def test_new_claim_keeps_the_language_it_is_given_and_refuses_an_unknown_one(editor_api):
+    body = new_claim_body(text="Crime has doubled since 2010 in every region.", language="de")
+    response = editor_api.post("/api/v1/claims/", body, format="json")
+    assert response.status_code == 201 and response.json()["language"] == "de"
+    refused = editor_api.post("/api/v1/claims/", new_claim_body(language="klingon"), format="json")
+    assert refused.status_code == 400
+    assert "language" in refused.json()["errors"]
+
+
+def test_changing_a_published_claims_language_needs_a_public_note(reviewer_api):
+    claim = PublishedClaimFactory(language="en")
+    url = f"/api/v1/claims/{claim.pk}/"
+    assert reviewer_api.patch(url, {"language": "es"}, format="json").status_code == 409
+    body = {"language": "es", "change": {"kind": "update", "note": "The claim was in Spanish."}}
+    response = reviewer_api.patch(url, body, format="json")
+    assert response.status_code == 200, response.content
+    claim.refresh_from_db()
+    assert claim.language == "es"

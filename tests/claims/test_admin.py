@@ -109,6 +109,31 @@ def claim_form_data(claimant, **overrides):
     return data
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Según el Gobierno, 9.400 personas fueron devueltas este año.", "", "es"),
+        ("Nach Angaben der Regierung wurden 9.400 Menschen zurückgeführt.", "", "de"),
+        ("Según el Gobierno, 9.400 personas fueron devueltas este año.", "en", "en"),
+    ],
+)
+def test_admin_claim_language_is_detected_from_the_text_unless_chosen(
+    editor_client, text, language, expected
+):
+    data = claim_form_data(ClaimantFactory(), text=text, language=language)
+    response = editor_client.post(reverse("admin:claims_claim_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Claim.objects.get().language == expected
+
+
+def test_admin_refuses_a_language_that_is_not_configured(editor_client):
+    data = claim_form_data(ClaimantFactory(), language="xx")
+    response = editor_client.post(reverse("admin:claims_claim_add"), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
 def test_editor_creates_a_draft_through_the_admin_with_history(editor_client, editor):
     claimant = ClaimantFactory()
     response = editor_client.post(

@@ -452,3 +452,42 @@ def test_adding_an_unrelated_claim_gives_no_repeat_warning(editor_client):
     response = editor_client.post(add_url, data, follow=True)
     assert Claim.objects.count() == 2
     assert not any("may repeat" in str(m) for m in response.context["messages"])
+
+
+# --- articles in other languages ------------------------------------------------------------
+
+
+def test_spanish_article_is_read_in_spanish_and_proposes_the_9400_returns():
+    text = (ARTICLES / "retornos-balcanes-es.txt").read_text(encoding="utf-8")
+    candidates = extract_candidates(text, claimants=NO_CLAIMANTS)
+    assert {c.language for c in candidates} == {"es"}
+    returns = candidate_with(candidates, "9.400 personas")
+    assert [figure_facts(f) for f in returns.figures] == [
+        (D(9400), "people", "exact", "este año", D(19), "2023")
+    ]
+    assert rank_of(candidates, "9.400 personas") < rank_of(candidates, "no se centró solo")
+
+
+def test_spanish_article_figures_use_spanish_number_formats():
+    text = (ARTICLES / "retornos-balcanes-es.txt").read_text(encoding="utf-8")
+    candidates = extract_candidates(text, claimants=NO_CLAIMANTS)
+    migrants = candidate_with(candidates, "casi 100.000 migrantes")
+    assert [figure_facts(f) for f in migrants.figures] == [
+        (D(100_000), "people", "nearly", "año pasado", None, "")
+    ]
+    funding = candidate_with(candidates, "75 millones de libras")
+    assert [(f.value, f.unit) for f in funding.figures] == [(D(75_000_000), "GBP")]
+    forced = candidate_with(candidates, "devoluciones forzosas")
+    assert [(f.value, f.stated_change_pct) for f in forced.figures] == [(D(2580), D(25))]
+    # The date is not a figure.
+    dated = candidate_with(candidates, "7 de noviembre")
+    assert dated.figures == []
+
+
+def test_an_article_in_english_read_as_spanish_gives_other_numbers():
+    as_english = extract_candidates("Returns rose to 9.400 this year.", claimants=NO_CLAIMANTS)
+    as_spanish = extract_candidates(
+        "Returns rose to 9.400 this year.", claimants=NO_CLAIMANTS, language="es"
+    )
+    assert as_english[0].language == "en" and as_english[0].figures[0].value == D("9.4")
+    assert as_spanish[0].language == "es" and as_spanish[0].figures[0].value == D(9400)

@@ -173,3 +173,71 @@ def test_every_part_of_the_reader_search_match_has_an_index():
     ):
         assert index in plan
     assert "Seq Scan on claims_claim" not in plan
+
+
+# --- Claims in their own language -------------------------------------------------------------
+
+SPANISH_CLAIM = dict(
+    language="es",
+    title="9.400 personas devueltas este año",
+    text="Hemos devuelto a 9.400 personas sin derecho a permanecer, un 19 % más que en 2023.",
+    verdict_summary="El aumento supone unas 7.900 devoluciones en 2023.",
+    analysis="Cifras del Gobierno.",
+)
+
+
+def test_search_filtered_to_a_language_finds_only_claims_in_it():
+    spanish = publish_fact_check(**SPANISH_CLAIM)
+    english = publish_fact_check()
+    assert list(search_claims("9.400", language="es")) == [spanish]
+    assert list(search_claims("9,400", language="en")) == [english]
+    assert list(search_claims("9,400", language="es")) == []
+
+
+def test_a_spanish_claims_figures_are_searchable_in_one_spelling():
+    spanish = publish_fact_check(**SPANISH_CLAIM)
+    # "9.400" in a Spanish claim is stored as 9400, so the plain number finds it.
+    assert spanish in search_claims("9400", language="es")
+
+
+@postgres_only
+def test_a_spanish_claim_is_stemmed_in_spanish():
+    spanish = publish_fact_check(**SPANISH_CLAIM)
+    # "devolución" is not in the claim's words as written; Spanish stemming makes it one
+    # word with the verdict's "devoluciones".
+    assert spanish in search_claims("devolución", language="es")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector::text FROM claims_claim WHERE id = %s", [spanish.pk])
+        (document,) = cursor.fetchone()
+    assert "'devolu'" in document  # the Spanish stem, not the English "devolucion"
+
+
+@postgres_only
+def test_an_unfiltered_search_matches_a_claim_in_any_configured_language():
+    spanish = publish_fact_check(**SPANISH_CLAIM)
+    english = publish_fact_check(title="Returns rose", text="We returned more people than ever.")
+    assert spanish in search_claims("devolución")
+    assert english in search_claims("returning")
+
+
+@postgres_only
+def test_changing_a_claims_language_restems_its_document():
+    claim = publish_fact_check(**SPANISH_CLAIM)
+    claim.language = "en"
+    claim.save(update_fields=["language"])
+    assert claim not in search_claims("devolución", language="en")
+    claim.language = "es"
+    claim.save(update_fields=["language"])
+    assert claim in search_claims("devolución", language="es")
+
+
+def test_reader_search_takes_a_language_code_and_ignores_an_unknown_one(anon):
+    spanish = publish_fact_check(**SPANISH_CLAIM)
+    english = publish_fact_check(title="Returns up", text="9400 people were returned.")
+    html = anon.get("/search/", {"q": "9400", "languageCode": "es-ES"}).content.decode()
+    assert spanish.title in html and english.title not in html
+    assert "1 result for" in html
+    unknown = anon.get("/search/", {"q": "9400", "languageCode": "xx"})
+    assert unknown.status_code == 200
+    html = unknown.content.decode()
+    assert spanish.title in html and english.title in html

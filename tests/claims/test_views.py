@@ -375,3 +375,18 @@ def test_source_state_is_shown_even_for_unchecked_sources(anon, fact_check):
     Source.objects.update(state=Source.State.UNCHECKED, last_checked_at=None)
     html = anon.get(fact_check.get_absolute_url()).content.decode()
     assert "Not yet checked" in html
+
+
+def test_a_claim_in_another_language_is_marked_up_in_it(anon):
+    claim = publish_fact_check(
+        language="es",
+        text="Hemos devuelto a 9.400 personas, un 19 % más que en 2023.",
+        verdict_summary="El aumento supone unas 7.900 devoluciones en 2023.",
+        analysis="Cifras del **Gobierno**.",
+    )
+    html = anon.get(claim.get_absolute_url()).content.decode()
+    assert '<blockquote class="claim-quote" lang="es">' in html
+    assert '<p class="verdict__summary" lang="es">' in html
+    assert '<div lang="es"><p>Cifras del <strong>Gobierno</strong>.</p>' in html
+    (review,) = [b for b in json_ld_blocks(html) if b.get("@type") == "ClaimReview"]
+    assert review["inLanguage"] == "es"

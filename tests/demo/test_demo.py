@@ -147,3 +147,20 @@ def test_demo_returns_figure_also_cites_the_official_returns_table():
     assert cell.expected_value.replace(",", "").startswith("9400")
     assert cell.source.current_snapshot is not None
     assert "9,400" in cell.source.current_snapshot.main_text
+
+
+def test_demo_has_a_spanish_fact_check_of_the_9400_claim_with_figures_read_in_spanish():
+    call_command("loaddemo")
+    claim = Claim.objects.get(slug="9400-retornos-un-19-por-ciento-mas-que-en-2023")
+    assert claim.language == "es" and claim.status == Claim.Status.PUBLISHED
+    assert "9.400 personas" in claim.text
+    (figure,) = claim.figures.all()
+    assert (figure.value, figure.unit, figure.stated_change_pct) == (9400, "people", 19)
+    assert (figure.period, figure.baseline_period) == ("este año", "2023")
+    assert round(figure.implied_baseline) == 7899
+    # Through the workflow: drafted, sent to review, published, each recorded.
+    statuses = list(claim.events.filter(kind="status").values_list("to_status", flat=True))
+    assert statuses == ["in_review", "published"]
+    # It cites the English original, whose "9,400" is read in English.
+    citation = claim.citations.get()
+    assert citation.cited_figure == "9,400" and citation.excerpt in ARTICLE_TEXT

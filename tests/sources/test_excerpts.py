@@ -3,7 +3,7 @@ import re
 import pytest
 
 from claims.figures import parse_figures
-from sources.excerpts import SearchText, locate_excerpt
+from sources.excerpts import SearchText, excerpt_language, locate_excerpt
 from sources.extraction import extract
 from tests.support.corpus import sentences_of
 
@@ -325,3 +325,53 @@ def test_rewordings_cosmetic_edits_and_churn_on_real_pages(corpus):
         assert state(html.replace(sentence, entities), sentence) == "present"
         churn = '<span class="ad"> Updated 4 minutes ago, 17 comments. </span>'
         assert state(html.replace(sentence, sentence + churn), sentence) == "present"
+
+
+# --- Figures in other languages ---------------------------------------------------------------
+
+SPANISH_PAGE = (
+    "El Ministerio del Interior informó hoy de que 9.400 personas sin derecho a permanecer "
+    "fueron devueltas este año, un 19 % más que en 2023. La cifra incluye retornos voluntarios."
+)
+SPANISH_EXCERPT = "9.400 personas sin derecho a permanecer fueron devueltas este año"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "9400 personas sin derecho a permanecer fueron devueltas este año",
+        "9 400 personas sin derecho a permanecer fueron devueltas este año",
+        "9\u202f400 personas sin derecho a permanecer fueron devueltas este año",
+    ],
+)
+def test_a_spanish_excerpt_is_present_across_spanish_number_spellings(spelling):
+    page = SPANISH_PAGE.replace("9.400", spelling.split(" personas")[0])
+    match = locate_excerpt(SPANISH_EXCERPT, page, cited_figure="9.400", language="es")
+    assert match.state == "present"
+    assert match.found_figure == spelling.split(" personas")[0]
+
+
+def test_a_changed_spanish_figure_is_named_with_both_spellings():
+    page = SPANISH_PAGE.replace("9.400", "9.450")
+    match = locate_excerpt(SPANISH_EXCERPT, page, cited_figure="9.400", language="es")
+    assert match.state == "figure_changed"
+    assert (match.expected_figure, match.found_figure) == ("9.400", "9.450")
+
+
+def test_the_same_respelling_is_a_changed_figure_when_read_in_english():
+    # In English "9.400" is nine point four, so "9400" on the page is another number.
+    page = SPANISH_PAGE.replace("9.400", "9400")
+    assert locate_excerpt(SPANISH_EXCERPT, page, language="en").state == "figure_changed"
+    assert locate_excerpt(SPANISH_EXCERPT, page, language="es").state == "present"
+
+
+def test_a_german_amount_in_millions_matches_its_spelling_in_full():
+    page = "Das Kommando erhält zusätzlich 75.000.000 Pfund für mehr Personal an den Grenzen."
+    excerpt = "Das Kommando erhält zusätzlich 75 Millionen Pfund für mehr Personal"
+    assert locate_excerpt(excerpt, page, language="de").state == "present"
+
+
+def test_an_excerpt_is_read_in_its_own_language_or_else_its_claims():
+    quoted = "these intensified efforts have already led to the return of 9,400 people"
+    assert excerpt_language(quoted, "es") == "en"
+    assert excerpt_language("9.400 personas", "es") == "es"

@@ -358,3 +358,24 @@ def test_pasted_text_is_cleaned_of_control_characters_before_ranking():
     read = intake_article(text=SEED_ARTICLE.replace("9,400", "9,400\x1b", 1) + "\x07")
     assert "\x1b" not in read.article_text and "\x07" not in read.article_text
     assert all("\x1b" not in candidate.sentence for candidate in read.candidates)
+
+
+def test_drafts_from_a_spanish_article_are_spanish_claims_with_spanish_figures(editor):
+    text = (
+        "Según el Gobierno, estos esfuerzos ya han permitido el retorno de 9.400 personas sin "
+        "derecho a permanecer en el Reino Unido este año, un 19 % más que en 2023."
+    )
+    read = intake_article(
+        user=editor,
+        text=text,
+        choose=lambda ranked: [c for c in ranked if c.figures],
+        claimant=ClaimantFactory(),
+    )
+    (draft,) = read.drafts
+    assert draft.language == "es"
+    figure = draft.figures.get()
+    assert (figure.value, figure.stated_change_pct, figure.baseline_period) == (
+        D(9400),
+        D(19),
+        "2023",
+    )

@@ -559,3 +559,29 @@ def test_a_pronoun_or_nobody_proposes_no_claimant():
     assert propose_claimant("he", SEED_ARTICLE) is None
     assert propose_claimant("", SEED_ARTICLE) is None
     assert propose_claimant("the government", SEED_ARTICLE) is None
+
+
+@pytest.mark.django_db
+def test_intake_screen_threshold_moves_which_sentences_are_listed(editor_client):
+    url = reverse(INTAKE_URL)
+    default = editor_client.post(url, {"text": SEED_ARTICLE, "analyse": "1"})
+    strict = editor_client.post(url, {"text": SEED_ARTICLE, "analyse": "1", "threshold": "0.9"})
+    everything = editor_client.post(url, {"text": SEED_ARTICLE, "analyse": "1", "threshold": "0"})
+    counts = [len(page.context["rows"]) for page in (strict, default, everything)]
+    assert counts[0] < counts[1] < counts[2]
+    assert all(r["candidate"].score >= 0.9 for r in strict.context["rows"])
+    assert everything.context["below_threshold"] == 0
+    assert "scored below it: lower the threshold" in strict.content.decode()
+    # Kept without a figure when check-worthy: "fresh agreements" has none.
+    listed = [r["candidate"] for r in default.context["rows"]]
+    assert not candidate_with(listed, "fresh agreements").figures
+
+
+@pytest.mark.django_db
+def test_intake_screen_refuses_a_threshold_outside_0_to_1(editor_client):
+    response = editor_client.post(
+        reverse(INTAKE_URL), {"text": SEED_ARTICLE, "analyse": "1", "threshold": "1.5"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["threshold"]
+    assert response.context["rows"] == []

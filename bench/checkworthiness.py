@@ -75,11 +75,11 @@ def main() -> None:
     cv = manifest["cross_validation"]
     print(f"train CV (MANIFEST.json): F1 by C {cv['f1_by_c']}, chosen {cv['chosen']}")
     if args.cv:
-        from claims.checkworthiness.training import _Design, best_f1_threshold
+        from claims.checkworthiness.training import HashedTrainingSet, best_f1_threshold
 
         chosen = manifest["training"]
         settings_ = TrainingSettings(folds=chosen["folds"], seed=chosen["seed"])
-        design = _Design(train.texts, settings_.features)
+        design = HashedTrainingSet(train.texts, settings_.features)
         oof = out_of_fold_scores(design, train.labels, chosen["chosen_c"], settings_)
         scores = class_scores(oof >= best_f1_threshold(oof, train.labels), train.labels)
         print(f"  recomputed: {scores.line('cv')}")

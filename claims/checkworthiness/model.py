@@ -133,7 +133,6 @@ class CheckworthinessModel:
                 key = owner.lower()
                 if key:
                     per_word[key] = per_word.get(key, 0.0) + share
-        by_weight = lambda r: (-abs(r.weight), r.label)  # noqa: E731
         word_reasons = [Reason("word", w, v) for w, v in per_word.items() if abs(v) >= 0.01]
         first_cue = 2 * block
         cue_reasons = [
@@ -142,9 +141,14 @@ class CheckworthinessModel:
             if abs(contribution.get(first_cue + n, 0.0)) >= 0.01
         ]
         chosen = (
-            sorted(word_reasons, key=by_weight)[:words] + sorted(cue_reasons, key=by_weight)[:cues]
+            sorted(word_reasons, key=_by_weight)[:words]
+            + sorted(cue_reasons, key=_by_weight)[:cues]
         )
-        return sorted(chosen, key=by_weight)
+        return sorted(chosen, key=_by_weight)
+
+
+def _by_weight(reason: Reason) -> tuple[float, str]:
+    return (-abs(reason.weight), reason.label)
 
 
 def _column(gram: str, block: int) -> int:

@@ -140,7 +140,7 @@ def best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(ranked[int(np.argmax(f1))])
 
 
-class _Design:
+class HashedTrainingSet:
     """Hashed counts and cues of the training sentences, computed once for every fold."""
 
     def __init__(self, texts: Sequence[str], settings: FeatureSettings) -> None:
@@ -170,7 +170,7 @@ def _fit(matrix: sparse.csr_matrix, labels: np.ndarray, c: float, seed: int) -> 
 
 
 def out_of_fold_scores(
-    design: _Design, labels: np.ndarray, c: float, settings: TrainingSettings
+    design: HashedTrainingSet, labels: np.ndarray, c: float, settings: TrainingSettings
 ) -> np.ndarray:
     """Decision values of each training sentence from a model fitted without its fold."""
     scores = np.zeros(len(labels), dtype=np.float64)
@@ -193,7 +193,7 @@ def train_model(
     """Choose C by cross-validation on `data`, calibrate, and fit the model on all of it."""
     settings = settings or TrainingSettings()
     labels = data.labels
-    design = _Design(data.texts, settings.features)
+    design = HashedTrainingSet(data.texts, settings.features)
     cv_f1_by_c, oof_by_c = {}, {}
     for c in settings.c_grid:
         oof = out_of_fold_scores(design, labels, c, settings)

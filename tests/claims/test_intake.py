@@ -585,3 +585,11 @@ def test_intake_screen_refuses_a_threshold_outside_0_to_1(editor_client):
     assert response.status_code == 200
     assert response.context["form"].errors["threshold"]
     assert response.context["rows"] == []
+
+
+@pytest.mark.django_db
+def test_intake_screen_shows_proposed_claimants_and_places(editor_client):
+    page = editor_client.post(reverse(INTAKE_URL), {"text": SEED_ARTICLE, "threshold": "0"})
+    body = page.content.decode()
+    assert "new claimant? Yvette Cooper (Home Secretary)" in body
+    assert "at the Interpol Conference in Glasgow" in body

@@ -11,3 +11,10 @@ class ClaimsConfig(AppConfig):
         from claims.caching import connect_claims_signals
 
         connect_claims_signals()
+
+        # Intake scores with the trained model: refuse to start without a loadable one.
+        from django.core import checks
+
+        from claims.checkworthiness.loading import check_artefact
+
+        checks.register(check_artefact)

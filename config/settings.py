@@ -329,6 +329,26 @@ PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
 # I/O; another worker's invalidation shows up to this late (its own at once). 0 = strict.
 PUBLIC_PAGE_VERSION_TTL = env.float("PUBLIC_PAGE_VERSION_TTL", default=1.0)
 
+# --- Check-worthiness model ------------------------------------------------------------
+# The trained artefact intake scores with (committed; `manage.py train_checkworthiness`).
+CHECKWORTHINESS_ARTEFACT_DIR = Path(
+    env.str("CHECKWORTHINESS_ARTEFACT_DIR", default="")
+    or BASE_DIR / "claims" / "checkworthiness" / "artefact"
+)
+# The CheckThat! TSV files it is trained and measured on: the shared corpus beside the
+# checkout (../shared for a checkout, ../../shared for a worktree) unless set.
+CHECKWORTHINESS_DATA_DIR = Path(
+    env.str("CHECKWORTHINESS_DATA_DIR", default="")
+    or next(
+        (
+            parent / "shared" / "corpus" / "checkworthiness"
+            for parent in BASE_DIR.parents
+            if (parent / "shared" / "corpus" / "checkworthiness").is_dir()
+        ),
+        BASE_DIR.parent / "shared" / "corpus" / "checkworthiness",
+    ),
+)
+
 # --- Source monitoring --------------------------------------------------------------------
 # Hosts or networks the fetcher may reach although they are private (tests use 127.0.0.1).
 # Production leaves it empty.

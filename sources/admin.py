@@ -542,6 +542,7 @@ def claim_intake_view(request: HttpRequest) -> HttpResponse:
             source_url=form.cleaned_data["source_url"] or "",
             claimant=form.cleaned_data["claimant"],
             published_on=form.cleaned_data["published_on"],
+            threshold=form.cleaned_data["threshold"],
             choose=lambda ranked: [c for c in ranked if str(c.start) in ticked],
         )
     except intake.ArticleUnavailable as error:

@@ -1,7 +1,8 @@
 """When an article was published, as intake pre-fills a draft's "stated on".
 
 Read from what publishers mark up (meta `article:published_time` and its kin, JSON-LD
-`datePublished`), else from a dateline near the top of the text ("7 November 2024",
+`datePublished`; placeholders like year 1 ignored), else from the article's URL
+(/2019/11/19/...), else from a dateline near the top of the text ("7 November 2024",
 "November 7, 2024", "2024-11-07"). Only a full date counts: "on 7 November" is not enough.
 The editor can always change it; a wrong guess is worse than none, so anything unclear is None.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import lxml.html
 
@@ -57,19 +58,27 @@ _DATELINE = re.compile(
 )
 
 
+EARLIEST_YEAR = 1900  # CMS placeholders ("0001-01-01T00:00:00") are no publication date
+
+
 def parse_date(value: str) -> date | None:
-    """An ISO date or date-time ("2024-11-07", "2024-11-07T09:30:00+00:00"), else None."""
+    """An ISO date or date-time ("2024-11-07", "2024-11-07T09:30:00+00:00"), else None
+    (also for placeholders such as year 1 and for dates after tomorrow)."""
     value = (value or "").strip()
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        found = datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError:
-        pass
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+        try:
+            found = date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return found if _plausible(found) else None
+
+
+def _plausible(found: date) -> bool:
+    return found.year >= EARLIEST_YEAR and found <= date.today() + timedelta(days=1)
 
 
 def dateline_date(text: str) -> date | None:
@@ -80,12 +89,29 @@ def dateline_date(text: str) -> date | None:
     g = match.groups()
     try:
         if g[0]:
-            return date(int(g[2]), _MONTHS[g[1].lower()], int(g[0]))
-        if g[3]:
-            return date(int(g[5]), _MONTHS[g[3].lower()], int(g[4]))
-        return date(int(g[6]), int(g[7]), int(g[8]))
+            found = date(int(g[2]), _MONTHS[g[1].lower()], int(g[0]))
+        elif g[3]:
+            found = date(int(g[5]), _MONTHS[g[3].lower()], int(g[4]))
+        else:
+            found = date(int(g[6]), int(g[7]), int(g[8]))
     except ValueError:  # 31 February and the like
         return None
+    return found if _plausible(found) else None
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|[-_][a-z]|$)")
+
+
+def url_date(url: str) -> date | None:
+    """The date many sites put in an article's path (/2019/11/19/slug), else None."""
+    match = _URL_DATE_RE.search(url or "")
+    if match is None:
+        return None
+    try:
+        found = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return found if _plausible(found) else None
 
 
 def _json_ld_dates(data: object) -> Iterator[str]:

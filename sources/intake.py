@@ -20,9 +20,9 @@ from django.db import transaction
 
 from claims import workflow
 from claims.hygiene import clean_text
-from claims.intake import Candidate, extract_candidates, title_for
+from claims.intake import Candidate, article_place, extract_candidates, title_for
 from claims.models import Claim, Claimant, Figure
-from sources.article_dates import dateline_date
+from sources.article_dates import dateline_date, url_date
 from sources.extraction import ExtractionError, extract
 from sources.fetching import fetch
 from sources.models import Citation, Source, SourceCheck, normalise_url
@@ -47,6 +47,9 @@ class Intake:
     drafts: list[Claim] = field(default_factory=list)
     # When the article was published, if it says: the drafts' "stated on" (editable).
     published_on: date | None = None
+    # Where the article sets its statements, if it says: a draft's venue when its own
+    # sentence names none.
+    place: str = ""
 
 
 class DraftsRefused(Exception):
@@ -65,12 +68,14 @@ def intake_article(
     choose: Chooser | None = None,
     claimant: Claimant | None = None,
     published_on: date | None = None,
+    threshold: float | None = None,
 ) -> Intake:
     """Rank the article's sentences; keep the ones `choose` picks as drafts citing the article.
 
     1. The article is `text`, or when that is blank the page at `source_url`
        (ArticleUnavailable when it cannot be fetched or read); neither: no candidates.
-    2. claims.intake ranks its sentences, best first.
+    2. claims.intake ranks its sentences, best first, marking those at or above `threshold`
+       (default: the model's) as check-worthy.
     3. The chosen candidates become drafts by `user` (nobody, who may add nothing, when
        None), with their origin citations when a `source_url` is given, all or nothing
        (DraftsRefused says why nothing was created). Their "stated on" is `published_on`,
@@ -83,12 +88,14 @@ def intake_article(
     if not article_text and source_url:
         article_text, published_on = fetch_article(source_url)
     published_on = published_on or dateline_date(article_text)
-    candidates = extract_candidates(article_text)
+    candidates = extract_candidates(article_text, threshold=threshold)
+    place = article_place(article_text)
     read = Intake(
         article_text=article_text,
         source_url=source_url,
         candidates=candidates,
         published_on=published_on,
+        place=place,
     )
     kept = list(choose(candidates)) if choose is not None else []
     if not kept:
@@ -101,6 +108,7 @@ def intake_article(
             source_url=source_url,
             article_text=article_text,
             stated_on=published_on,
+            venue=place,
         )
     except ValidationError as error:
         raise DraftsRefused("; ".join(error.messages), read) from error
@@ -112,6 +120,7 @@ def intake_article(
         candidates=candidates,
         drafts=drafts,
         published_on=published_on,
+        place=place,
     )
 
 
@@ -137,7 +146,7 @@ def fetch_article(url: str) -> tuple[str, date | None]:
         raise ArticleUnavailable(str(error)) from None
     if not extracted.main_text.strip():
         raise ArticleUnavailable("The page has no readable text.")
-    return extracted.main_text, extracted.published_on
+    return extracted.main_text, extracted.published_on or url_date(result.final_url or url)
 
 
 @transaction.atomic
@@ -149,15 +158,18 @@ def create_drafts(
     source_url: str = "",
     article_text: str = "",
     stated_on: date | None = None,
+    venue: str = "",
 ) -> list[Claim]:
     """Draft claims with Figure rows for the kept candidates, citing `source_url` if given.
+    A draft's venue is where its sentence says it was stated, else `venue`.
 
     The claimant is the one given, else the one the candidate names; a candidate with neither
     is refused with a WorkflowError (a claim must have a claimant). A refused URL
     (ValidationError) undoes the drafts too: nothing is half-made.
     """
     drafts = [
-        _create_draft(candidate, user, claimant, source_url, stated_on) for candidate in candidates
+        _create_draft(candidate, user, claimant, source_url, stated_on, venue)
+        for candidate in candidates
     ]
     add_origin_citations(list(zip(drafts, candidates, strict=True)), source_url, article_text)
     return drafts
@@ -169,6 +181,7 @@ def _create_draft(
     claimant: Claimant | None,
     source_url: str,
     stated_on: date | None,
+    venue: str,
 ) -> Claim:
     who = claimant
     if who is None and candidate.claimant_id:
@@ -184,6 +197,7 @@ def _create_draft(
         claimant=who,
         appearance_url=source_url,
         stated_on=stated_on,
+        venue=(candidate.place or venue)[: Claim._meta.get_field("venue").max_length],
     )
     if candidate.language:
         claim.language = candidate.language  # as intake detected it; editors may change it

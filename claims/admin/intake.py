@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 
 from claims import matching
 from claims.admin.repeats import similar_claims_html
+from claims.checkworthiness import default_model
 from claims.figures import check_figure, format_quantity
 from claims.intake import Candidate
 from claims.models import Claim, Claimant
@@ -46,6 +47,16 @@ class IntakeForm(forms.Form):
         help_text="Claimant for every kept draft; empty = the claimant each sentence names.",
     )
 
+    threshold = forms.FloatField(
+        label="Check-worthiness threshold",
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text="Sentences scoring below it are not listed (0 lists every sentence). "
+        "Empty: the model's own threshold, chosen by cross-validation.",
+    )
+
     # The date the fetched article declared, kept when its text is shown for ticking (the
     # second request sends the text, not the URL's page): the drafts' "stated on".
     published_on = forms.DateField(required=False, widget=forms.HiddenInput)
@@ -54,6 +65,11 @@ class IntakeForm(forms.Form):
         # Browsers send a textarea's line breaks as CRLF: the candidates' offsets (the tick
         # boxes' values) were counted on the text as shown, with LF only.
         return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+
+    def threshold_used(self) -> float:
+        """The threshold asked for, else the model's."""
+        value = getattr(self, "cleaned_data", {}).get("threshold")
+        return default_threshold() if value is None else value
 
     def clean(self):
         cleaned = super().clean()
@@ -82,8 +98,14 @@ def figure_summary(candidate: Candidate) -> list[str]:
     return lines
 
 
+def default_threshold() -> float:
+    """The model's threshold, shown as the form's starting value."""
+    return default_model().threshold
+
+
 def candidate_rows(candidates: list[Candidate], ticked: Collection[str]) -> list[dict]:
-    """The table of candidates: figures, similar claims, claimant, tick box.
+    """The table of check-worthy candidates (and any ticked one): figures, similar claims,
+    claimant, tick box.
 
     Every candidate is compared, with figures or without: a word-for-word copy of a claim
     already checked must show up whatever it contains."""
@@ -97,6 +119,7 @@ def candidate_rows(candidates: list[Candidate], ticked: Collection[str]) -> list
             "claimant": claimant_names.get(c.claimant_id, ""),
         }
         for c in candidates
+        if c.check_worthy or str(c.start) in ticked
     ]
 
 
@@ -104,12 +127,15 @@ def intake_page(
     request: HttpRequest, *, form: IntakeForm, candidates: list[Candidate], article_text: str
 ) -> TemplateResponse:
     """The intake screen, with the candidates the editor ticked still ticked."""
+    rows = candidate_rows(candidates, ticked=request.POST.getlist("keep"))
     context = {
         **admin.site.each_context(request),
         "title": "Intake from article",
         "opts": Claim._meta,
         "form": form,
-        "rows": candidate_rows(candidates, ticked=request.POST.getlist("keep")),
+        "rows": rows,
+        "below_threshold": len(candidates) - len(rows),
+        "threshold": form.threshold_used(),
         "article_text": article_text,
     }
     return TemplateResponse(request, "admin/claims/claim/intake.html", context)

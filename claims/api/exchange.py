@@ -275,13 +275,29 @@ class CandidateFigureSerializer(serializers.Serializer):
     )
 
 
+class ProposedClaimantSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
 class CandidateSerializer(serializers.Serializer):
     sentence = serializers.CharField()
-    score = serializers.FloatField(help_text="Check-worthiness, 0–1.")
-    speaker = serializers.CharField()
+    score = serializers.FloatField(help_text="Check-worthiness probability, 0–1 (calibrated).")
+    check_worthy = serializers.BooleanField(help_text="The score reaches the threshold used.")
+    speaker = serializers.CharField(help_text="Who the sentence attributes it to, as written.")
     excerpt = serializers.CharField()
-    claimant_id = serializers.IntegerField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField())
+    start = serializers.IntegerField(help_text="Offset of the excerpt in the article text.")
+    end = serializers.IntegerField()
+    claimant_id = serializers.IntegerField(allow_null=True, help_text="A known claimant.")
+    claimant_name = serializers.CharField()
+    proposed_claimant = ProposedClaimantSerializer(
+        allow_null=True, help_text="No known claimant: who the article names, to create."
+    )
+    place = serializers.CharField(help_text="Where the sentence says it was stated.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The words and features that moved the score most (log-odds), then context.",
+    )
     language = serializers.CharField(help_text="The language its figures were read in.")
     figures = CandidateFigureSerializer(many=True)
 

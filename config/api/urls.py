@@ -8,6 +8,7 @@ from claims.api import claimants, exchange, figures
 from claims.api import claims as claims_api
 from config.api.errors import api_not_found
 from sources import api as sources_api
+from sources import intake_api
 from webhooks import api as webhooks_api
 
 router = DefaultRouter()
@@ -35,6 +36,11 @@ urlpatterns = [
         name="claimreview-import",
     ),
     path("intake/", exchange.IntakeView.as_view(), name="intake"),
+    path(
+        "intake/candidates/",
+        intake_api.IntakeCandidatesView.as_view(),
+        name="intake-candidates",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

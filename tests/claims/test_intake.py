@@ -3,13 +3,22 @@
 Keeping candidates as drafts (sources.intake) is tested in tests/sources/test_intake.py.
 """
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from claims.intake import extract_candidates, find_speaker, split_sentences
+from claims.intake import (
+    ProposedClaimant,
+    article_place,
+    extract_candidates,
+    find_place,
+    find_speaker,
+    propose_claimant,
+    split_sentences,
+)
 from claims.models import Claim
 from tests.factories import ClaimantFactory, ClaimFactory
 from tests.support.builders import SEED_ARTICLE
@@ -226,13 +235,17 @@ def test_article_candidates_carry_the_expected_figures(name):
 
 
 @pytest.mark.parametrize("name", sorted(ARTICLE_EXPECTATIONS))
-def test_article_sentences_with_figures_outrank_those_without(name):
+def test_article_sentences_with_figures_are_check_worthy_and_outrank_the_rest(name):
+    # A claim without a figure may rank among them (the model keeps those), but every
+    # sentence with a figure reaches the threshold and beats every one that does not.
     text = (ARTICLES / name).read_text(encoding="utf-8")
     candidates = extract_candidates(text, claimants=NO_CLAIMANTS)
     with_figures = [n for n, c in enumerate(candidates) if c.figures]
-    without = [n for n, c in enumerate(candidates) if not c.figures]
-    assert with_figures and without
-    assert max(with_figures) < min(without)
+    not_worthy = [n for n, c in enumerate(candidates) if not c.check_worthy]
+    assert with_figures and not_worthy
+    assert all(candidates[n].check_worthy for n in with_figures)
+    assert max(with_figures) < min(not_worthy)
+    assert candidates[0].figures
 
 
 def test_headline_with_a_figure_is_a_candidate_ranked_below_the_body_sentence():
@@ -491,3 +504,131 @@ def test_an_article_in_english_read_as_spanish_gives_other_numbers():
     )
     assert as_english[0].language == "en" and as_english[0].figures[0].value == D("9.4")
     assert as_spanish[0].language == "es" and as_spanish[0].figures[0].value == D(9400)
+
+
+# --- the check-worthiness model in intake -----------------------------------------------------
+
+
+def test_seed_articles_three_figures_rank_in_the_top_four(seed_candidates):
+    top_four = [c.sentence for c in seed_candidates[:4]]
+    for fragment in ("9,400 people", "£75 million", "100,000 migrants"):
+        assert any(fragment in sentence for sentence in top_four), (fragment, top_four)
+
+
+def test_reasons_name_the_strongest_words_and_features(seed_candidates):
+    reasons = candidate_with(seed_candidates, "9,400 people").reasons
+    assert re.search(r"[+−]\d\.\d\d$", reasons[0])  # the model's strongest, with its weight
+    assert "1 figure" in reasons and "stated change" in reasons
+    words = candidate_with(seed_candidates, "fresh agreements").reasons
+    assert any(reason.startswith("“") for reason in words)  # a word, with its weight
+
+
+def test_a_check_worthy_sentence_without_figures_is_kept():
+    text = (
+        "Thank you all for coming tonight.\n"
+        "They're able to charge women more for the same exact procedure a man gets."
+    )
+    candidates = extract_candidates(text, claimants=NO_CLAIMANTS)
+    claim = candidate_with(candidates, "charge women more")
+    assert claim.figures == [] and claim.check_worthy
+    assert not candidate_with(candidates, "Thank you").check_worthy
+
+
+def test_the_threshold_decides_which_candidates_are_check_worthy(seed_candidates):
+    everything = extract_candidates(SEED_ARTICLE, claimants=NO_CLAIMANTS, threshold=0.0)
+    nothing = extract_candidates(SEED_ARTICLE, claimants=NO_CLAIMANTS, threshold=1.0)
+    assert all(c.check_worthy for c in everything)
+    assert not any(c.check_worthy for c in nothing)
+    assert [c.sentence for c in everything] == [c.sentence for c in seed_candidates]
+    worthy = [c for c in seed_candidates if c.check_worthy]
+    assert 3 <= len(worthy) < len(seed_candidates)
+
+
+# --- who and where -----------------------------------------------------------------------------
+
+
+def test_seed_article_places_the_statements_at_the_epc_meeting_in_budapest(seed_candidates):
+    assert article_place(SEED_ARTICLE) == (
+        "at the European Political Community (EPC) meeting in Budapest"
+    )
+    assert candidate_with(seed_candidates, "fresh agreements").place == "in Budapest"
+    assert candidate_with(seed_candidates, "Interpol Conference").place == (
+        "at the Interpol Conference in Glasgow"
+    )
+    assert candidate_with(seed_candidates, "9,400 people").place == ""
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place"),
+    [
+        ("He said it at a rally in Des Moines on Tuesday.", "at a rally in Des Moines"),
+        ("At the hearing, Volker said he had no knowledge.", "at the hearing"),
+        ("During the debate, she said taxes rose.", "during the debate"),
+        ("In London, the mayor said fares would fall.", "in London"),
+        ("In addition, taxes rose by 3%.", ""),
+        ("Taxes are at a record high.", ""),
+        ("We met at the White House.", ""),
+    ],
+)
+def test_place_is_read_only_where_the_sentence_states_one(sentence, place):
+    assert find_place(sentence) == place
+
+
+def test_unknown_speaker_is_proposed_as_a_new_claimant_with_the_articles_fullest_name(
+    seed_candidates,
+):
+    cooper = candidate_with(seed_candidates, "absolutely key")
+    assert cooper.claimant_id is None
+    assert cooper.proposed_claimant == ProposedClaimant(name="Yvette Cooper", role="Home Secretary")
+    assert cooper.as_dict()["proposed_claimant"] == {
+        "name": "Yvette Cooper",
+        "role": "Home Secretary",
+    }
+
+
+@pytest.mark.django_db
+def test_known_claimant_is_matched_not_proposed():
+    ClaimantFactory(name="Yvette Cooper", role="Home Secretary")
+    cooper = candidate_with(extract_candidates(SEED_ARTICLE), "absolutely key")
+    assert cooper.claimant_name == "Yvette Cooper"
+    assert cooper.proposed_claimant is None
+
+
+def test_a_pronoun_or_nobody_proposes_no_claimant():
+    assert propose_claimant("he", SEED_ARTICLE) is None
+    assert propose_claimant("", SEED_ARTICLE) is None
+    assert propose_claimant("the government", SEED_ARTICLE) is None
+
+
+@pytest.mark.django_db
+def test_intake_screen_threshold_moves_which_sentences_are_listed(editor_client):
+    url = reverse(INTAKE_URL)
+    default = editor_client.post(url, {"text": SEED_ARTICLE, "analyse": "1"})
+    strict = editor_client.post(url, {"text": SEED_ARTICLE, "analyse": "1", "threshold": "0.9"})
+    everything = editor_client.post(url, {"text": SEED_ARTICLE, "analyse": "1", "threshold": "0"})
+    counts = [len(page.context["rows"]) for page in (strict, default, everything)]
+    assert counts[0] < counts[1] < counts[2]
+    assert all(r["candidate"].score >= 0.9 for r in strict.context["rows"])
+    assert everything.context["below_threshold"] == 0
+    assert "scored below it: lower the threshold" in strict.content.decode()
+    # Kept without a figure when check-worthy: "fresh agreements" has none.
+    listed = [r["candidate"] for r in default.context["rows"]]
+    assert not candidate_with(listed, "fresh agreements").figures
+
+
+@pytest.mark.django_db
+def test_intake_screen_refuses_a_threshold_outside_0_to_1(editor_client):
+    response = editor_client.post(
+        reverse(INTAKE_URL), {"text": SEED_ARTICLE, "analyse": "1", "threshold": "1.5"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["threshold"]
+    assert response.context["rows"] == []
+
+
+@pytest.mark.django_db
+def test_intake_screen_shows_proposed_claimants_and_places(editor_client):
+    page = editor_client.post(reverse(INTAKE_URL), {"text": SEED_ARTICLE, "threshold": "0"})
+    body = page.content.decode()
+    assert "new claimant? Yvette Cooper (Home Secretary)" in body
+    assert "at the Interpol Conference in Glasgow" in body

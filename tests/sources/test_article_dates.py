@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 
 from claims.models import Claim
-from sources.article_dates import dateline_date, published_on_of_html
+from sources.article_dates import dateline_date, parse_date, published_on_of_html, url_date
 from sources.intake import intake_article
 from tests.factories import ClaimantFactory
 from tests.support.builders import SEED_ARTICLE
@@ -93,3 +93,29 @@ def test_intake_without_a_date_leaves_stated_on_empty(editor):
         user=editor, text=SEED_ARTICLE, claimant=ClaimantFactory(), choose=lambda r: r[:1]
     )
     assert read.published_on is None and read.drafts[0].stated_on is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://www.usatoday.com/story/news/nation/2019/11/19/meth-campaign/4236371002/",
+            date(2019, 11, 19),
+        ),
+        ("https://www.latimes.com/business/story/2019-11-19/disney-plus", date(2019, 11, 19)),
+        ("https://example.org/2019/13/40/nonsense", None),
+        ("https://example.org/news/1234567", None),
+        ("https://example.org/3019/01/01/far-future", None),
+    ],
+)
+def test_url_date(url, expected):
+    assert url_date(url) == expected
+
+
+def test_placeholder_dates_are_no_publication_date():
+    root = lxml.html.document_fromstring(
+        '<html><head><script type="application/ld+json">{"datePublished": '
+        '"0001-01-01T00:00:00Z"}</script></head><body><p>x</p></body></html>'
+    )
+    assert published_on_of_html(root) is None
+    assert parse_date("0001-01-01") is None

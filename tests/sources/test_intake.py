@@ -1,13 +1,15 @@
 """sources.intake: an article (pasted or fetched safely) becomes drafts citing it as origin."""
 
+from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pytest_httpserver import HTTPServer
 
-from claims.intake import extract_candidates
+from claims.intake import ProposedClaimant, extract_candidates
 from claims.models import Claim, ClaimEvent, Figure
 from claims.workflow import WorkflowError
 from sources.intake import (
@@ -379,3 +381,81 @@ def test_drafts_from_a_spanish_article_are_spanish_claims_with_spanish_figures(e
         D(19),
         "2023",
     )
+
+
+# --- who and when, on real news pages (hand-checked expectations) -----------------------------
+
+
+def served_corpus_page(httpserver: HTTPServer, corpus: list[dict], page_id: str) -> str:
+    """Serve a corpus page at its original path (some sites date articles in the path)."""
+    page = next(p for p in corpus if p["id"].startswith(page_id))
+    path = urlsplit(page["url"]).path or "/"
+    httpserver.expect_request(path).respond_with_data(
+        page["raw"], content_type="text/html; charset=utf-8"
+    )
+    return httpserver.url_for(path)
+
+
+def intake_candidate(read, fragment):
+    found = [c for c in read.candidates if fragment in c.sentence]
+    assert found, f"no candidate contains {fragment!r}"
+    return found[0]
+
+
+@pytest.mark.django_db
+def test_usatoday_page_is_dated_by_its_url_when_its_json_ld_holds_a_placeholder(httpserver, corpus):
+    read = intake_article(source_url=served_corpus_page(httpserver, corpus, "776a1c046798"))
+    assert read.published_on == date(2019, 11, 19)  # JSON-LD says 0001-01-01
+    noem = intake_candidate(read, "This is our problem")
+    assert noem.speaker == "Noem"
+    assert noem.proposed_claimant == ProposedClaimant(name="Kristi Noem", role="Gov.")
+
+
+@pytest.mark.django_db
+def test_cbs_hearing_page_names_each_witness_with_his_full_name(httpserver, corpus):
+    read = intake_article(source_url=served_corpus_page(httpserver, corpus, "7a664e40d256"))
+    assert read.published_on == date(2019, 11, 20)  # JSON-LD datePublished
+    volker = intake_candidate(read, "self-serving and not credible")
+    assert volker.speaker == "Volker"
+    assert volker.proposed_claimant == ProposedClaimant(name="Kurt Volker")
+    morrison = intake_candidate(read, "I feared at the time of the call")
+    assert morrison.proposed_claimant == ProposedClaimant(name="Tim Morrison")
+
+
+@pytest.mark.django_db
+def test_albawaba_page_splits_roles_from_names(httpserver, corpus):
+    read = intake_article(source_url=served_corpus_page(httpserver, corpus, "833caf3bdba5"))
+    assert read.published_on == date(2019, 11, 20)
+    netanyahu = intake_candidate(read, "very moved")
+    assert netanyahu.proposed_claimant == ProposedClaimant(
+        name="Benjamin Netanyahu", role="Israeli Prime Minister"
+    )
+    pompeo = intake_candidate(read, "after legal consultation")
+    assert pompeo.proposed_claimant == ProposedClaimant(
+        name="Mike Pompeo", role="US Secretary of State"
+    )
+
+
+@pytest.mark.django_db
+def test_ctpost_page_matches_a_known_claimant_and_reads_its_meta_date(httpserver, corpus):
+    patrick = ClaimantFactory(name="Deval Patrick", role="")
+    read = intake_article(source_url=served_corpus_page(httpserver, corpus, "a6968f427cdb"))
+    assert read.published_on == date(2019, 11, 20)  # article:published_time
+    running = intake_candidate(read, "running for president")
+    assert running.claimant_id == patrick.pk and running.proposed_claimant is None
+    assert intake_candidate(read, "He has me thinking now").speaker == "Sowers"
+
+
+@pytest.mark.django_db
+def test_seed_article_drafts_get_the_place_of_their_statement(editor):
+    read = intake_article(
+        user=editor,
+        text=SEED_ARTICLE,
+        claimant=ClaimantFactory(),
+        choose=lambda ranked: [
+            c for c in ranked if "fresh agreements" in c.sentence or "9,400" in c.sentence
+        ],
+    )
+    assert read.place == "at the European Political Community (EPC) meeting in Budapest"
+    venues = {d.text[:20]: d.venue for d in read.drafts}
+    assert sorted(venues.values()) == sorted(["in Budapest", read.place])

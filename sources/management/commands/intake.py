@@ -26,7 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, default=15, help="How many candidates (15).")
         parser.add_argument(
-            "--min-score", type=float, default=0.5, help="Leave out candidates below (0.5)."
+            "--min-score",
+            type=float,
+            default=None,
+            help="Leave out candidates below this check-worthiness (default: the model's "
+            "threshold; 0 lists every sentence).",
         )
         parser.add_argument(
             "--create", action="store_true", help="Keep the listed candidates as draft claims."
@@ -37,7 +41,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--source-url", default="", help="The article's URL: origin citation.")
 
-    def handle(self, *args, file: str, limit: int, min_score: float, **options) -> None:
+    def handle(self, *args, file: str, limit: int, min_score: float | None, **options) -> None:
+        if min_score is not None and not 0.0 <= min_score <= 1.0:
+            raise CommandError("--min-score is between 0 and 1.")
         text = self._read(file)
         create, claimant = options["create"], None
         user = self._user(options["user"]) if create else None
@@ -45,7 +51,7 @@ class Command(BaseCommand):
             claimant = self._claimant(options["claimant"])
 
         def listed(ranked: list[Candidate]) -> list[Candidate]:
-            return [c for c in ranked if c.score >= min_score][:limit]
+            return [c for c in ranked if c.check_worthy][:limit]
 
         try:
             read = intake.intake_article(
@@ -53,6 +59,7 @@ class Command(BaseCommand):
                 text=text,
                 source_url=options["source_url"],
                 claimant=claimant,
+                threshold=min_score,
                 choose=listed if create else None,
             )
         except intake.ArticleUnavailable as error:
@@ -65,6 +72,9 @@ class Command(BaseCommand):
             return
         for rank, candidate in enumerate(candidates, 1):
             self._print(rank, candidate)
+        if read.published_on or read.place:
+            when = read.published_on.isoformat() if read.published_on else "date not stated"
+            self.stdout.write(f"Article: {when}; {read.place or 'place not stated'}")
         for claim in read.drafts:
             self.stdout.write(f"Created draft #{claim.pk}: {claim.title}")
 
@@ -72,6 +82,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{rank:>2}. [{candidate.score:.2f}] {candidate.sentence}")
         if candidate.speaker:
             self.stdout.write(f"      speaker: {candidate.speaker}")
+        if candidate.claimant_name:
+            self.stdout.write(f"      claimant: {candidate.claimant_name}")
+        elif candidate.proposed_claimant:
+            proposed = candidate.proposed_claimant
+            role = f" ({proposed.role})" if proposed.role else ""
+            self.stdout.write(f"      new claimant? {proposed.name}{role}")
+        if candidate.place:
+            self.stdout.write(f"      place: {candidate.place}")
         for figure in candidate.figures:
             line = f"      figure: {figure.text} = {format_quantity(figure.value, figure.unit)}"
             if figure.approximation != "exact":

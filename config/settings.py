@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sources.tasks.dispatch_due_checks",
         "schedule": timedelta(seconds=env.int("DISPATCH_INTERVAL_SECONDS", default=60)),
     },
+    # Import jobs whose task was lost (sources.import_jobs) are queued again.
+    "resume-stalled-imports": {
+        "task": "sources.tasks.resume_stalled_imports",
+        "schedule": timedelta(minutes=5),
+    },
     # Page cache versions that could not be bumped while Redis was unreachable (claims.caching).
     "flush-page-invalidations": {
         "task": "claims.tasks.flush_page_invalidations",
@@ -346,6 +351,19 @@ SOURCES_DISPATCH_LEASE_SECONDS = env.int("SOURCES_DISPATCH_LEASE_SECONDS", defau
 # queries (sources.batches).
 SOURCES_CHECK_BATCH_SIZE = env.int("SOURCES_CHECK_BATCH_SIZE", default=25)
 SOURCES_CHECK_THREADS = env.int("SOURCES_CHECK_THREADS", default=8)
+
+# --- Imports (sources/import_jobs.py) ---------------------------------------------------------
+# Most items one ClaimReview import request may hold (413 beyond; the command has no limit).
+CLAIMREVIEW_IMPORT_MAX_ITEMS = env.int("CLAIMREVIEW_IMPORT_MAX_ITEMS", default=10_000)
+# Imports of up to this many items run within the request (200 and the report); larger ones
+# run as a background job (202 and the job's address).
+IMPORT_SYNC_MAX_ITEMS = env.int("IMPORT_SYNC_MAX_ITEMS", default=50)
+# A synchronous import that takes longer than this hands its remaining items to a job.
+IMPORT_SYNC_SECONDS = env.float("IMPORT_SYNC_SECONDS", default=5.0)
+# One task runs a job for this long, then queues the rest (well under the visibility timeout).
+IMPORT_JOB_SLICE_SECONDS = env.float("IMPORT_JOB_SLICE_SECONDS", default=60.0)
+# An unfinished job with no progress for this long is queued again (its task was lost).
+IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=600)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

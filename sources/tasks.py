@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from collections import Counter
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from sources import batches, checking, scheduling
+from sources import batches, checking, import_jobs, scheduling
 from sources.checklog import log_check
+
+logger = logging.getLogger(__name__)
 
 # Transient trouble worth another try: the database or the broker went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
+# Enqueueing failed: the broker is down or unreachable.
+BROKER_UNAVAILABLE = (BrokerError, RedisConnectionError, RedisTimeoutError, OSError)
 # Checks are acknowledged late (a killed worker's check is redelivered) and retried on transient
 # trouble.
 CHECK_TASK_OPTIONS = {
@@ -96,3 +103,49 @@ def enqueue_batches(source_batches: list[list[int]], lease_until: datetime | Non
     with check_sources.app.producer_or_acquire() as producer:
         for batch in source_batches:
             check_sources.apply_async((batch, lease), producer=producer)
+
+
+@shared_task(name="sources.tasks.run_import_job", **CHECK_TASK_OPTIONS)
+def run_import_job(self, job_id: str) -> str | None:
+    """Run an import job for one time slice (IMPORT_JOB_SLICE_SECONDS), then queue the rest.
+
+    Slices keep every message shorter than the broker's visibility timeout (a longer task would
+    be redelivered while it runs) and let source checks through between them.
+    """
+    if not self.request.is_eager:
+        close_old_connections()
+    # In-process (eager) runs have no worker to continue on: they run to the end.
+    slice_end = (
+        None if self.request.is_eager else time.monotonic() + settings.IMPORT_JOB_SLICE_SECONDS
+    )
+    try:
+        job = import_jobs.run_import_job(job_id, deadline=slice_end)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        import_jobs.fail_import_job(
+            job_id, f"The import stopped on an error ({type(error).__name__})."
+        )
+        raise
+    if job is not None and not job.is_finished:
+        self.apply_async((job_id,))
+    return job.status if job is not None else None
+
+
+def enqueue_import_job(job_id: str) -> bool:
+    """Queue the job's first slice; False (and logged) when the broker cannot be reached."""
+    try:
+        run_import_job.apply_async((str(job_id),))
+    except BROKER_UNAVAILABLE as error:
+        logger.warning("could not enqueue import job %s: broker unavailable (%s)", job_id, error)
+        return False
+    return True
+
+
+@shared_task(name="sources.tasks.resume_stalled_imports", autoretry_for=TRANSIENT, max_retries=3)
+def resume_stalled_imports() -> int:
+    """Queue again the import jobs whose task was lost (no progress for a while)."""
+    stalled = import_jobs.stalled_import_jobs()
+    for job_id in stalled:
+        run_import_job.delay(job_id)
+    return len(stalled)

@@ -139,6 +139,7 @@ ERROR_RESPONSES = {
     413: _described("The request body or the number of import items is too large."),
     415: _described("Unsupported media type: send application/json."),
     429: _described("Too many requests: throttled, see the Retry-After header."),
+    503: _described("Temporarily unavailable (e.g. the job queue cannot be reached)."),
 }
 
 

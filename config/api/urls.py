@@ -8,6 +8,7 @@ from claims.api import claimants, exchange, figures
 from claims.api import claims as claims_api
 from config.api.errors import api_not_found
 from sources import api as sources_api
+from sources import import_api
 
 router = DefaultRouter()
 # `/claims/similar?text=` and `/claims/similar/?text=` both work, without a redirect.
@@ -21,6 +22,7 @@ router.register("sources", sources_api.SourceViewSet, basename="source")
 router.register("citations", sources_api.CitationViewSet, basename="citation")
 router.register("checks", sources_api.SourceCheckViewSet, basename="sourcecheck")
 router.register("snapshots", sources_api.SnapshotViewSet, basename="snapshot")
+router.register("imports", import_api.ImportJobViewSet, basename="importjob")
 
 app_name = "api"
 
@@ -29,7 +31,7 @@ urlpatterns = [
     path("claimreview/", exchange.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path(
         "claimreview/import/",
-        sources_api.ClaimReviewImportView.as_view(),
+        import_api.ClaimReviewImportView.as_view(),
         name="claimreview-import",
     ),
     path("intake/", exchange.IntakeView.as_view(), name="intake"),

@@ -328,7 +328,15 @@ def import_chunk(
     parsed: list[tuple[int, ParsedReview | ClaimReviewError]] = [
         (index, _parsed(item)) for index, item in chunk
     ]
-    importer.preload(r for _, r in parsed if isinstance(r, ParsedReview))
+    try:
+        with transaction.atomic():
+            importer.preload(r for _, r in parsed if isinstance(r, ParsedReview))
+    except (OperationalError, InterfaceError):
+        raise  # the connection is gone: the caller's chunk is retried
+    except (DatabaseError, ValueError):
+        # A value the database refuses (a NUL) spoils the batch lookup: items look themselves
+        # up instead, and the bad one is rejected on its own.
+        logger.warning("ClaimReview preload failed; looking items up one by one", exc_info=True)
     results = []
     for index, review in parsed:
         if should_stop is not None and should_stop():

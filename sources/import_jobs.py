@@ -166,6 +166,20 @@ def fail_import_job(job_id: str, reason: str) -> None:
     )
 
 
+def assign_task(job_id: str, task_id: str, *, replacing: str | None = None) -> bool:
+    """Name the task message that runs the job next; with `replacing`, only if that message
+    is still the job's (of two copies of one message, one hands over). Returns whether set."""
+    jobs = ImportJob.objects.filter(pk=job_id)
+    if replacing is not None:
+        jobs = jobs.filter(task_id=replacing)
+    return jobs.update(task_id=task_id) == 1
+
+
+def is_current_task(job_id: str, task_id: str) -> bool:
+    """Whether `task_id` is the message meant to run the job (not one handed over already)."""
+    return ImportJob.objects.filter(pk=job_id, task_id=task_id).exists()
+
+
 def stalled_import_jobs() -> list[str]:
     """Ids of unfinished jobs with no progress for IMPORT_JOB_STALE_SECONDS (their task was
     lost with the broker, or could not be queued): the sweep enqueues them again."""

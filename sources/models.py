@@ -502,6 +502,9 @@ class ImportJob(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     # Runs started: more than one means the job was resumed (worker lost, time slice ended).
     runs = models.PositiveIntegerField(default=0)
+    # The task message meant to run the job next: older messages (a redelivered slice that
+    # was already handed over) do nothing, so messages never multiply.
+    task_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

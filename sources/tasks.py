@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections import Counter
 from datetime import datetime
 
@@ -110,14 +111,16 @@ def run_import_job(self, job_id: str) -> str | None:
     """Run an import job for one time slice (IMPORT_JOB_SLICE_SECONDS), then queue the rest.
 
     Slices keep every message shorter than the broker's visibility timeout (a longer task would
-    be redelivered while it runs) and let source checks through between them.
+    be redelivered while it runs) and let source checks through between them. A message the
+    job has moved on from (handed over, or replaced by the stalled-job sweep) does nothing.
     """
     if not self.request.is_eager:
         close_old_connections()
+        if not import_jobs.is_current_task(job_id, self.request.id):
+            return "superseded"
     # In-process (eager) runs have no worker to continue on: they run to the end.
-    slice_end = (
-        None if self.request.is_eager else time.monotonic() + settings.IMPORT_JOB_SLICE_SECONDS
-    )
+    eager = self.request.is_eager
+    slice_end = None if eager else time.monotonic() + settings.IMPORT_JOB_SLICE_SECONDS
     try:
         job = import_jobs.run_import_job(job_id, deadline=slice_end)
     except TRANSIENT:
@@ -128,14 +131,18 @@ def run_import_job(self, job_id: str) -> str | None:
         )
         raise
     if job is not None and not job.is_finished:
-        self.apply_async((job_id,))
+        next_id = str(uuid.uuid4())
+        if import_jobs.assign_task(job_id, next_id, replacing=self.request.id):
+            self.apply_async((job_id,), task_id=next_id)
     return job.status if job is not None else None
 
 
 def enqueue_import_job(job_id: str) -> bool:
-    """Queue the job's first slice; False (and logged) when the broker cannot be reached."""
+    """Queue the job's next slice; False (and logged) when the broker cannot be reached."""
+    task_id = str(uuid.uuid4())
+    import_jobs.assign_task(str(job_id), task_id)
     try:
-        run_import_job.apply_async((str(job_id),))
+        run_import_job.apply_async((str(job_id),), task_id=task_id)
     except BROKER_UNAVAILABLE as error:
         logger.warning("could not enqueue import job %s: broker unavailable (%s)", job_id, error)
         return False
@@ -147,5 +154,5 @@ def resume_stalled_imports() -> int:
     """Queue again the import jobs whose task was lost (no progress for a while)."""
     stalled = import_jobs.stalled_import_jobs()
     for job_id in stalled:
-        run_import_job.delay(job_id)
+        enqueue_import_job(job_id)
     return len(stalled)

@@ -418,6 +418,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimantKindEnum": "claims.models.Claimant.Kind",
         "SourceKindEnum": "sources.models.Source.Kind",
         "CorrectionKindEnum": "claims.models.Correction.Kind",
+        "ImportJobKindEnum": "sources.models.ImportJob.Kind",
+        "ImportJobStatusEnum": "sources.models.ImportJob.Status",
         # The name the schema has always given the claim statuses (clients generated from it
         # use it); named here, so the clash with the import report's `status` is resolved.
         "Status86dEnum": "claims.models.Claim.Status",

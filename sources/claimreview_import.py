@@ -35,6 +35,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 from django.utils import timezone
 
 from claims import workflow
+from claims.caching import deferred_invalidation
 from claims.claimreview import (
     ClaimReviewError,
     ParsedReview,
@@ -338,10 +339,11 @@ def import_chunk(
         # up instead, and the bad one is rejected on its own.
         logger.warning("ClaimReview preload failed; looking items up one by one", exc_info=True)
     results = []
-    for index, review in parsed:
-        if should_stop is not None and should_stop():
-            break
-        results.append(_import_item_safely(importer, index, review, seen))
+    with deferred_invalidation():
+        for index, review in parsed:
+            if should_stop is not None and should_stop():
+                break
+            results.append(_import_item_safely(importer, index, review, seen))
     return results
 
 

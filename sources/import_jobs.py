@@ -180,11 +180,12 @@ def is_current_task(job_id: str, task_id: str) -> bool:
     return ImportJob.objects.filter(pk=job_id, task_id=task_id).exists()
 
 
-def stalled_import_jobs() -> list[str]:
-    """Ids of unfinished jobs with no progress for IMPORT_JOB_STALE_SECONDS (their task was
-    lost with the broker, or could not be queued): the sweep enqueues them again."""
+def stalled_import_jobs() -> list[tuple[str, str]]:
+    """(job id, its current task id) of unfinished jobs with no progress for
+    IMPORT_JOB_STALE_SECONDS: their task was lost with the broker, or could not be queued."""
     before = timezone.now() - timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS)
-    return [str(pk) for pk in ImportJob.objects.stalled(before).values_list("pk", flat=True)]
+    stalled = ImportJob.objects.stalled(before).values_list("pk", "task_id")
+    return [(str(pk), task_id) for pk, task_id in stalled]
 
 
 def job_report(job: ImportJob) -> dict[str, Any]:

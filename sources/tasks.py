@@ -112,7 +112,7 @@ def run_import_job(self, job_id: str) -> str | None:
 
     Slices keep every message shorter than the broker's visibility timeout (a longer task would
     be redelivered while it runs) and let source checks through between them. A message the
-    job has moved on from (handed over, or replaced by the stalled-job sweep) does nothing.
+    job has moved on from (a copy of a slice that was already handed over) does nothing.
     """
     if not self.request.is_eager:
         close_old_connections()
@@ -137,10 +137,15 @@ def run_import_job(self, job_id: str) -> str | None:
     return job.status if job is not None else None
 
 
-def enqueue_import_job(job_id: str) -> bool:
-    """Queue the job's next slice; False (and logged) when the broker cannot be reached."""
-    task_id = str(uuid.uuid4())
-    import_jobs.assign_task(str(job_id), task_id)
+def enqueue_import_job(job_id: str, task_id: str = "") -> bool:
+    """Queue the job's next slice; False (and logged) when the broker cannot be reached.
+
+    With `task_id` (the job's current one) the message is sent again under the same id, so a
+    copy still waiting in the queue stays valid: a resent job never loses its place.
+    """
+    if not task_id:
+        task_id = str(uuid.uuid4())
+        import_jobs.assign_task(str(job_id), task_id)
     try:
         run_import_job.apply_async((str(job_id),), task_id=task_id)
     except BROKER_UNAVAILABLE as error:
@@ -153,6 +158,6 @@ def enqueue_import_job(job_id: str) -> bool:
 def resume_stalled_imports() -> int:
     """Queue again the import jobs whose task was lost (no progress for a while)."""
     stalled = import_jobs.stalled_import_jobs()
-    for job_id in stalled:
-        enqueue_import_job(job_id)
+    for job_id, task_id in stalled:
+        enqueue_import_job(job_id, task_id)
     return len(stalled)

@@ -191,7 +191,8 @@ def test_stalled_jobs_are_found_and_queued_again(editor, eager, settings):
         created_at=timezone.now() - timedelta(hours=1),
         heartbeat_at=timezone.now() - timedelta(minutes=5),
     )
-    assert import_jobs.stalled_import_jobs() == [str(stalled.pk)]
+    import_jobs.assign_task(stalled.pk, "lost-message")
+    assert import_jobs.stalled_import_jobs() == [(str(stalled.pk), "lost-message")]
     assert tasks.resume_stalled_imports.delay().get() == 1
     stalled.refresh_from_db()
     fresh.refresh_from_db()

@@ -20,6 +20,7 @@ worker reuses the version numbers it read; 1 by default, so a hit needs no netwo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -27,7 +28,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
@@ -118,8 +119,33 @@ def flush_pending(limit: int = 5000) -> int:
 def _bump_now_and_after_commit(keys: list[str]) -> None:
     # Now, so the rest of this request sees fresh pages; again after commit, so a page rendered
     # by another request from the pre-commit data and cached meanwhile is not served.
+    collecting = getattr(_deferred, "keys", None)
+    if collecting is not None:
+        collecting.update(keys)
+        return
     _bump(keys)
     transaction.on_commit(lambda: _bump(keys))
+
+
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def deferred_invalidation() -> Iterator[None]:
+    """Collect the invalidations of a bulk write (an import chunk) and send each key once, at
+    the end of the block (and again after commit), instead of a dozen round trips per row."""
+    if getattr(_deferred, "keys", None) is not None:
+        yield  # nested: the outermost block sends them
+        return
+    _deferred.keys = set()
+    try:
+        yield
+    except BaseException:
+        _deferred.keys = None  # rolled back: nothing to invalidate
+        raise
+    keys, _deferred.keys = _deferred.keys, None
+    if keys:
+        _bump_now_and_after_commit(sorted(keys))
 
 
 def invalidate_site() -> None:

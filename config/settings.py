@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sources.tasks.dispatch_due_checks",
         "schedule": timedelta(seconds=env.int("DISPATCH_INTERVAL_SECONDS", default=60)),
     },
+    # Import jobs whose task was lost (sources.import_jobs) are queued again.
+    "resume-stalled-imports": {
+        "task": "sources.tasks.resume_stalled_imports",
+        "schedule": timedelta(minutes=5),
+    },
     # Page cache versions that could not be bumped while Redis was unreachable (claims.caching).
     "flush-page-invalidations": {
         "task": "claims.tasks.flush_page_invalidations",
@@ -400,6 +405,18 @@ WEBHOOKS_COUNTDOWN_MAX_SECONDS = env.float("WEBHOOKS_COUNTDOWN_MAX_SECONDS", def
 WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=5)
 # From address of the notice emailed to an endpoint's owner when it is disabled ("" = no email).
 WEBHOOKS_NOTICE_FROM_EMAIL = env.str("WEBHOOKS_NOTICE_FROM_EMAIL", default="")
+# --- Imports (sources/import_jobs.py) ---------------------------------------------------------
+# Most items one ClaimReview import request may hold (413 beyond; the command has no limit).
+CLAIMREVIEW_IMPORT_MAX_ITEMS = env.int("CLAIMREVIEW_IMPORT_MAX_ITEMS", default=10_000)
+# Imports of up to this many items run within the request (200 and the report); larger ones
+# run as a background job (202 and the job's address).
+IMPORT_SYNC_MAX_ITEMS = env.int("IMPORT_SYNC_MAX_ITEMS", default=50)
+# A synchronous import that takes longer than this hands its remaining items to a job.
+IMPORT_SYNC_SECONDS = env.float("IMPORT_SYNC_SECONDS", default=5.0)
+# One task runs a job for this long, then queues the rest (well under the visibility timeout).
+IMPORT_JOB_SLICE_SECONDS = env.float("IMPORT_JOB_SLICE_SECONDS", default=60.0)
+# An unfinished job with no progress for this long is queued again (its task was lost).
+IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=600)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -463,6 +480,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimantKindEnum": "claims.models.Claimant.Kind",
         "SourceKindEnum": "sources.models.Source.Kind",
         "CorrectionKindEnum": "claims.models.Correction.Kind",
+        "ImportJobKindEnum": "sources.models.ImportJob.Kind",
+        "ImportJobStatusEnum": "sources.models.ImportJob.Status",
         # The name the schema has always given the claim statuses (clients generated from it
         # use it); named here, so the clash with the import report's `status` is resolved.
         "Status86dEnum": "claims.models.Claim.Status",

@@ -579,3 +579,7 @@ def drafts_created_message(drafts: list[Claim]) -> str:
             ((reverse("admin:claims_claim_change", args=[c.pk]), c.title) for c in drafts),
         ),
     )
+
+
+# Registers the import jobs' admin; a module of its own (admin autodiscovery reads this one).
+from sources import import_admin  # noqa: E402, F401

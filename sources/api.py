@@ -1,17 +1,14 @@
-"""REST API for evidence: sources, citations, check history, snapshots, ClaimReview import.
+"""REST API for evidence: sources, citations, check history and snapshots.
 
 Anonymous clients see only what published claims cite; editors see everything.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
@@ -19,10 +16,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from claims import workflow
 from claims.api.parts import (
@@ -31,17 +26,13 @@ from claims.api.parts import (
     StructuredTextHygieneMixin,
 )
 from claims.api.visibility import visible_claims
-from claims.claimreview import ClaimReviewError, claim_review_items
 from claims.models import Claim, sees_unpublished
 from config.api.conditional import ConditionalRetrieveMixin
 from config.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
-from config.api.exceptions import PayloadTooLarge
 from config.api.pagination import ApiCursorPagination
-from config.api.parsers import LimitedJSONParser
 from config.api.schema import viewset_schema
 from sources import tasks
 from sources.citations import replace_cited_source, require_address_editable
-from sources.claimreview_import import import_claim_reviews
 from sources.excerpts import diff_snapshots
 from sources.models import Citation, Snapshot, Source, SourceCheck, normalise_url
 
@@ -484,77 +475,3 @@ class SnapshotViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
         citations = Citation.objects.visible_to(request.user).filter(source_id=snapshot.source_id)
         result = diff_snapshots(query.validated_data["against"], snapshot, citations)
         return Response(result.as_dict())
-
-
-# --- ClaimReview import --------------------------------------------------------------------
-
-
-class ImportItemSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
-    url = serializers.CharField()
-    claim_id = serializers.IntegerField(allow_null=True)
-    errors = serializers.ListField(child=serializers.CharField())
-    warnings = serializers.ListField(child=serializers.CharField())
-
-
-class ImportReportSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    rejected = serializers.IntegerField()
-    items = ImportItemSerializer(many=True)
-
-
-def max_import_items() -> int:
-    return getattr(settings, "CLAIMREVIEW_IMPORT_MAX_ITEMS", 10_000)
-
-
-class ClaimReviewImportView(APIView):
-    """Import ClaimReview JSON: one ClaimReview, a list of them, or a schema.org DataFeed.
-
-    Reviewers' imports are published; editors' imports are drafts for review. Each item is
-    reported as created, updated, unchanged or rejected (with reasons).
-    """
-
-    permission_classes = [IsAuthenticated]
-    parser_classes = [LimitedJSONParser]  # ClaimReview is JSON; anything else is a 415
-
-    @extend_schema(
-        summary="Import ClaimReview (editors: drafts; reviewers: published)",
-        request=OpenApiTypes.OBJECT,
-        responses={200: ImportReportSerializer, **error_responses(*WRITE_ERRORS, 413)},
-        examples=[
-            OpenApiExample(
-                "One ClaimReview",
-                value={
-                    "@context": "https://schema.org",
-                    "@type": "ClaimReview",
-                    "url": "https://factchecker.example/checks/1",
-                    "claimReviewed": "Crime has doubled",
-                    "datePublished": "2024-11-12",
-                    "reviewRating": {"@type": "Rating", "alternateName": "False"},
-                    "itemReviewed": {
-                        "@type": "Claim",
-                        "author": {"@type": "Person", "name": "A Politician"},
-                    },
-                },
-                request_only=True,
-            )
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        if not workflow.can_edit(request.user):
-            raise workflow.NotAllowed("Only editors and reviewers can import ClaimReview.")
-        try:
-            items = claim_review_items(request.data)
-        except ClaimReviewError as error:
-            raise serializers.ValidationError({"non_field_errors": error.reasons}) from None
-        if len(items) > max_import_items():
-            raise PayloadTooLarge(
-                f"{len(items)} items: at most {max_import_items()} per request; "
-                "split the file or use `manage.py importclaimreview`."
-            )
-        report = import_claim_reviews(items, request.user)
-        return Response(report.as_dict())

@@ -25,15 +25,17 @@ Decisions (README "REST API"):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from claims import workflow
+from claims.caching import deferred_invalidation
 from claims.claimreview import (
     ClaimReviewError,
     ParsedReview,
@@ -46,6 +48,8 @@ from claims.languages import detect_language
 from claims.models import Claim, Claimant
 from sources.citations import save_citation
 from sources.models import Citation, Source, normalise_url
+
+logger = logging.getLogger(__name__)
 
 # Items per outer transaction: savepoints inside, one commit per batch.
 BATCH_SIZE = 500
@@ -94,6 +98,12 @@ class _Importer:
         self.edit: workflow.PublishedEdit | None = None
         # Cache entries created or changed by the current item, dropped if it rolls back.
         self.touched: list[tuple[dict, str]] = []
+
+    def forget_item(self) -> None:
+        """The current item was rolled back: drop what it created or changed from the caches."""
+        for cache, key in self.touched:
+            cache.pop(key, None)
+        self.touched = []
 
     def preload(self, reviews: Iterable[ParsedReview]) -> None:
         reviews = list(reviews)
@@ -285,29 +295,88 @@ class _Importer:
 
 
 def import_claim_reviews(payload: Any, user: workflow.User) -> ImportReport:
-    """Create or update claims from ClaimReview JSON (one, a list, or a DataFeed).
+    """Create or update claims from ClaimReview JSON (one, a list, or a DataFeed), in-process.
 
     Raises ClaimReviewError when the payload itself is not ClaimReview JSON; problems with
-    single items are reported per item and never stop the rest.
+    single items are reported per item and never stop the rest. Large imports run as jobs
+    (sources.import_jobs), which import their items through `import_chunk` too.
     """
-    workflow_user_check(user)
+    importer = start_import(user)
     items = claim_review_items(payload)
-    importer = _Importer(user)
     report = ImportReport()
+    seen: set[str] = set()
     for start in range(0, len(items), BATCH_SIZE):
-        batch = list(enumerate(items[start : start + BATCH_SIZE], start=start))
-        parsed: list[tuple[int, ParsedReview | ClaimReviewError]] = []
-        for index, item in batch:
-            try:
-                parsed.append((index, parse_claim_review(item)))
-            except ClaimReviewError as error:
-                parsed.append((index, error))
+        chunk = list(enumerate(items[start : start + BATCH_SIZE], start=start))
+        with transaction.atomic():
+            report.items.extend(import_chunk(importer, chunk, seen))
+    return report
+
+
+def start_import(user: workflow.User) -> _Importer:
+    """An importer acting as `user` (its caches last for one import); editors only."""
+    workflow_user_check(user)
+    return _Importer(user)
+
+
+def import_chunk(
+    importer: _Importer,
+    chunk: list[tuple[int, Any]],
+    seen: set[str],
+    should_stop: Callable[[], bool] | None = None,
+) -> list[ItemResult]:
+    """Import (index, item) pairs, each in its own savepoint, inside the caller's transaction.
+
+    `seen` holds the review URLs imported earlier in the same import (a repeat is rejected).
+    `should_stop` is asked before each item: the items after a True answer are left undone.
+    """
+    parsed: list[tuple[int, ParsedReview | ClaimReviewError]] = [
+        (index, _parsed(item)) for index, item in chunk
+    ]
+    try:
         with transaction.atomic():
             importer.preload(r for _, r in parsed if isinstance(r, ParsedReview))
-            seen: set[str] = set()
-            for index, review in parsed:
-                report.items.append(_import_item(importer, index, review, seen))
-    return report
+    except (OperationalError, InterfaceError):
+        raise  # the connection is gone: the caller's chunk is retried
+    except (DatabaseError, ValueError):
+        # A value the database refuses (a NUL) spoils the batch lookup: items look themselves
+        # up instead, and the bad one is rejected on its own.
+        logger.warning("ClaimReview preload failed; looking items up one by one", exc_info=True)
+    results = []
+    with deferred_invalidation():
+        for index, review in parsed:
+            if should_stop is not None and should_stop():
+                break
+            results.append(_import_item_safely(importer, index, review, seen))
+    return results
+
+
+def _parsed(item: Any) -> ParsedReview | ClaimReviewError:
+    try:
+        return parse_claim_review(item)
+    except ClaimReviewError as error:
+        return error
+    except Exception as error:  # one unreadable item must not stop the import's other items
+        logger.exception("ClaimReview item could not be parsed")
+        return ClaimReviewError([f"The item could not be read ({type(error).__name__})."])
+
+
+def _import_item_safely(
+    importer: _Importer, index: int, review: ParsedReview | ClaimReviewError, seen: set[str]
+) -> ItemResult:
+    """`_import_item`, with any unexpected failure reported on the item instead of raised."""
+    try:
+        return _import_item(importer, index, review, seen)
+    except (OperationalError, InterfaceError):
+        raise  # the connection is gone: the caller's whole chunk is rolled back and retried
+    except Exception as error:  # the item's savepoint is already rolled back
+        logger.exception("ClaimReview item %d failed", index)
+        importer.forget_item()
+        return ItemResult(
+            index=index,
+            status="rejected",
+            url=getattr(review, "url", ""),
+            errors=[f"The item could not be imported ({type(error).__name__})."],
+        )
 
 
 def workflow_user_check(user: workflow.User) -> None:
@@ -339,7 +408,5 @@ def _import_item(
         reasons = error.messages
     except (IntegrityError, DatabaseError) as error:
         reasons = [f"The database refused the item: {str(error).splitlines()[0][:200]}"]
-    # Rolled back to the savepoint: forget what the item created or changed in the caches.
-    for cache, key in importer.touched:
-        cache.pop(key, None)
+    importer.forget_item()
     return ItemResult(index=index, status="rejected", url=review.url, errors=reasons)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -453,3 +454,127 @@ class SourceCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.get_outcome_display()} ({self.repeat_count}×)"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportJobQuerySet:
+        """A job is its starter's business (and administrators'): anyone else sees none."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(started_by=user)
+
+    def stalled(self, before: datetime) -> ImportJobQuerySet:
+        """Unfinished jobs with no progress since `before` (their task was lost)."""
+        active = self.filter(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
+        return active.filter(
+            Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before)
+        )
+
+
+class ImportJob(models.Model):
+    """A background import: its items (ImportJobItem) are the work list, progress and report."""
+
+    class Kind(models.TextChoices):
+        CLAIMREVIEW = "claimreview", "ClaimReview"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    # Not a counter: job addresses are handed to API clients and should not be guessable.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLAIMREVIEW)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="import_jobs",
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # Runs started: more than one means the job was resumed (worker lost, time slice ended).
+    runs = models.PositiveIntegerField(default=0)
+    # The task message meant to run the job next: older messages (a redelivered slice that
+    # was already handed over) do nothing, so messages never multiply.
+    task_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # A user's jobs, newest first (API list, admin changelist for editors).
+            models.Index(fields=["started_by", "-created_at"], name="importjob_user_idx"),
+            # The stalled-job sweep looks only at unfinished jobs.
+            models.Index(
+                fields=["heartbeat_at"],
+                name="importjob_active_idx",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.pk} ({self.done}/{self.total})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+
+class ImportJobItem(models.Model):
+    """One item of an import job: the item as received, then its outcome (the report row)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        UNCHANGED = "unchanged", "Unchanged"
+        REJECTED = "rejected", "Rejected"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="items")
+    index = models.PositiveIntegerField()
+    # JSON text with non-ASCII escaped: PostgreSQL's jsonb refuses NULs and lone surrogates,
+    # which must reach the importer to be reported on their item.
+    payload = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    url = models.CharField(max_length=MAX_URL_LENGTH, blank=True)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="importjobitem_unique_index"),
+        ]
+        indexes = [
+            # The runner's next chunk: a job's pending items in order.
+            models.Index(
+                fields=["job", "index"],
+                name="importjobitem_pending_idx",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.index}: {self.status}"

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from sources import batches, checking, scheduling
+from sources import batches, checking, import_jobs, scheduling
 from sources.checklog import log_check
 
 logger = logging.getLogger("claimwatch.tasks")
 
 # Transient trouble worth another try: the database or the broker went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
+# Enqueueing failed: the broker is down or unreachable.
+BROKER_UNAVAILABLE = (BrokerError, RedisConnectionError, RedisTimeoutError, OSError)
 # Checks are acknowledged late (a killed worker's check is redelivered) and retried on transient
 # trouble.
 CHECK_TASK_OPTIONS = {
@@ -162,3 +167,60 @@ def _probe_broker() -> None:
     except BROKER_DOWN as error:
         logger.warning("could not queue checks: broker unavailable (%s)", error)
         raise BrokerUnavailable(UNAVAILABLE_MESSAGE) from error
+
+
+@shared_task(name="sources.tasks.run_import_job", **CHECK_TASK_OPTIONS)
+def run_import_job(self, job_id: str) -> str | None:
+    """Run an import job for one time slice (IMPORT_JOB_SLICE_SECONDS), then queue the rest.
+
+    Slices keep every message shorter than the broker's visibility timeout (a longer task would
+    be redelivered while it runs) and let source checks through between them. A message the
+    job has moved on from (a copy of a slice that was already handed over) does nothing.
+    """
+    if not self.request.is_eager:
+        close_old_connections()
+        if not import_jobs.is_current_task(job_id, self.request.id):
+            return "superseded"
+    # In-process (eager) runs have no worker to continue on: they run to the end.
+    eager = self.request.is_eager
+    slice_end = None if eager else time.monotonic() + settings.IMPORT_JOB_SLICE_SECONDS
+    try:
+        job = import_jobs.run_import_job(job_id, deadline=slice_end)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        import_jobs.fail_import_job(
+            job_id, f"The import stopped on an error ({type(error).__name__})."
+        )
+        raise
+    if job is not None and not job.is_finished:
+        next_id = str(uuid.uuid4())
+        if import_jobs.assign_task(job_id, next_id, replacing=self.request.id):
+            self.apply_async((job_id,), task_id=next_id)
+    return job.status if job is not None else None
+
+
+def enqueue_import_job(job_id: str, task_id: str = "") -> bool:
+    """Queue the job's next slice; False (and logged) when the broker cannot be reached.
+
+    With `task_id` (the job's current one) the message is sent again under the same id, so a
+    copy still waiting in the queue stays valid: a resent job never loses its place.
+    """
+    if not task_id:
+        task_id = str(uuid.uuid4())
+        import_jobs.assign_task(str(job_id), task_id)
+    try:
+        run_import_job.apply_async((str(job_id),), task_id=task_id)
+    except BROKER_UNAVAILABLE as error:
+        logger.warning("could not enqueue import job %s: broker unavailable (%s)", job_id, error)
+        return False
+    return True
+
+
+@shared_task(name="sources.tasks.resume_stalled_imports", autoretry_for=TRANSIENT, max_retries=3)
+def resume_stalled_imports() -> int:
+    """Queue again the import jobs whose task was lost (no progress for a while)."""
+    stalled = import_jobs.stalled_import_jobs()
+    for job_id, task_id in stalled:
+        enqueue_import_job(job_id, task_id)
+    return len(stalled)

@@ -8,7 +8,7 @@ from claims.api import claimants, exchange, figures
 from claims.api import claims as claims_api
 from config.api.errors import api_not_found
 from sources import api as sources_api
-from sources import intake_api
+from sources import import_api, intake_api
 from webhooks import api as webhooks_api
 
 router = DefaultRouter()
@@ -24,6 +24,7 @@ router.register("citations", sources_api.CitationViewSet, basename="citation")
 router.register("checks", sources_api.SourceCheckViewSet, basename="sourcecheck")
 router.register("snapshots", sources_api.SnapshotViewSet, basename="snapshot")
 router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
+router.register("imports", import_api.ImportJobViewSet, basename="importjob")
 
 app_name = "api"
 
@@ -32,7 +33,7 @@ urlpatterns = [
     path("claimreview/", exchange.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path(
         "claimreview/import/",
-        sources_api.ClaimReviewImportView.as_view(),
+        import_api.ClaimReviewImportView.as_view(),
         name="claimreview-import",
     ),
     path("intake/", exchange.IntakeView.as_view(), name="intake"),

@@ -372,3 +372,50 @@ def test_import_without_a_known_language_detects_it_from_the_claim(reviewer):
     )
     [result] = import_claim_reviews([item], reviewer).items
     assert Claim.objects.get(pk=result.claim_id).language == "es"
+
+
+def test_command_shows_a_progress_bar_and_runs_as_a_job(tmp_path, reviewer):
+    from sources.models import ImportJob
+
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([review(n) for n in range(150)]), encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("importclaimreview", str(path), user=reviewer.username, stdout=out, stderr=err)
+    assert "150 items: 150 created" in out.getvalue()
+    assert "100%" in err.getvalue() and "150/150" in err.getvalue()
+    job = ImportJob.objects.get()
+    assert (job.status, job.done, job.started_by) == ("done", 150, reviewer)
+
+
+def test_command_background_queues_the_job_for_the_worker(tmp_path, reviewer, monkeypatch):
+    from sources import tasks
+    from sources.models import ImportJob
+
+    queued = []
+    monkeypatch.setattr(
+        tasks.run_import_job, "apply_async", lambda args, **kwargs: queued.append(args)
+    )
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([review(1), review(2)]), encoding="utf-8")
+    out = StringIO()
+    call_command(
+        "importclaimreview", str(path), user=reviewer.username, background=True, stdout=out
+    )
+    job = ImportJob.objects.get()
+    assert f"Queued import job {job.pk} (2 items)." in out.getvalue()
+    assert queued == [(str(job.pk),)]
+    assert job.status == "queued" and not Claim.objects.exists()
+
+
+def test_command_resumes_an_interrupted_job(tmp_path, reviewer):
+    from sources import import_jobs
+
+    job = import_jobs.create_claimreview_job([review(n) for n in range(120)], reviewer)
+    import_jobs.run_import_job(job.pk, deadline=time.monotonic())  # stopped before any item
+    out, err = StringIO(), StringIO()
+    call_command("importclaimreview", resume=str(job.pk), stdout=out, stderr=err)
+    assert "120 items: 120 created" in out.getvalue()
+    with pytest.raises(CommandError, match="No import job"):
+        call_command("importclaimreview", resume="not-a-job")
+    with pytest.raises(CommandError, match="--user"):
+        call_command("importclaimreview", "feed.json")

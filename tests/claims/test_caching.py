@@ -285,3 +285,34 @@ def test_beat_flushes_pending_invalidations_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["flush-page-invalidations"]
     assert entry["task"] == "claims.tasks.flush_page_invalidations"
     assert entry["schedule"].total_seconds() == 60
+
+
+def test_deferred_invalidation_sends_each_key_once_when_the_block_ends(anon, fact_check):
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    bumped = []
+    real = caching._try_bump
+    with (
+        mock.patch.object(
+            caching, "_try_bump", side_effect=lambda key: bumped.append(key) or real(key)
+        ),
+        caching.deferred_invalidation(),
+    ):
+        for n in range(3):
+            fact_check.verdict_summary = f"Revised {n}."
+            fact_check.save()
+        assert bumped == []  # nothing sent during the bulk write
+        assert _status(anon, url) == "hit"
+    assert sorted(bumped) == sorted({caching.LISTS_VERSION_KEY, f"public:v:claim:{fact_check.pk}"})
+    assert _status(anon, url) == "miss"
+
+
+def test_a_deferred_block_that_fails_sends_nothing(fact_check):
+    with (
+        mock.patch.object(caching, "_try_bump") as bump,
+        pytest.raises(RuntimeError),
+        caching.deferred_invalidation(),
+    ):
+        fact_check.save()
+        raise RuntimeError("the bulk write failed")
+    bump.assert_not_called()

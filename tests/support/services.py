@@ -287,7 +287,7 @@ def current_database_url() -> str:
     )
 
 
-def start_worker_process(name: str, log: Path) -> subprocess.Popen:
+def start_worker_process(name: str, log: Path, **extra_env: str) -> subprocess.Popen:
     """A Celery worker process on the tests' database and broker, with quick redelivery."""
     env = {
         **os.environ,
@@ -297,6 +297,7 @@ def start_worker_process(name: str, log: Path) -> subprocess.Popen:
         "CELERY_UNACKED_RESTORE_THROTTLE": "1",
         "SOURCES_TOTAL_TIMEOUT": "60",
         "SOURCES_PER_HOST_CONCURRENCY": "8",
+        **extra_env,
     }
     return subprocess.Popen(
         worker_command(name), cwd=REPO, env=env, stdout=log.open("wb"),

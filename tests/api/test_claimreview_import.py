@@ -1,6 +1,7 @@
 """sources/claimreview_import.py, the import endpoint and `manage.py importclaimreview`."""
 
 import json
+import time
 from io import StringIO
 
 import pytest

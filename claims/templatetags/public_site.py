@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+from django.urls import translate_url
 from django.utils.safestring import SafeString
 
 from claims.figures import format_number, format_quantity
@@ -103,3 +105,19 @@ def source_tone(state: str) -> str:
 @register.filter
 def excerpt_tone(state: str) -> str:
     return EXCERPT_STATE_TONE.get(state, "neutral")
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context) -> list[dict]:
+    """This page's absolute URL in every language, then `x-default` (the default language's):
+    [{"hreflang": "es", "url": ...}, ...]; empty on a page that matched no URL (a 404)."""
+    request = context.get("request")
+    if request is None or getattr(request, "resolver_match", None) is None:
+        return []
+    path = request.get_full_path()
+    alternates = [
+        {"hreflang": code, "url": settings.SITE_URL + translate_url(path, code)}
+        for code, _name in settings.LANGUAGES
+    ]
+    default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
+    return [*alternates, {"hreflang": "x-default", "url": default_url}]

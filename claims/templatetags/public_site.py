@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import date as date_filter
 from django.urls import translate_url
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from claims.figures import format_number, format_quantity
@@ -19,6 +21,19 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text)
+
+
+@register.filter(expects_localtime=True)
+def time_element(value, date_format: str = "DATE_FORMAT") -> SafeString | str:
+    """A <time> element: the machine-readable date, shown in the active language's format.
+
+    Safe HTML, so a sentence can be translated whole around it (`blocktranslate with when=...`).
+    """
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>', date_filter(value, "c"), date_filter(value, date_format)
+    )
 
 
 @register.filter

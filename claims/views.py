@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from claims import search, selectors
@@ -45,19 +46,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class ClaimFilterForm(forms.Form):
     rating = forms.ModelChoiceField(
-        Rating.objects.all(), to_field_name="slug", required=False, empty_label="Any rating"
+        Rating.objects.all(), to_field_name="slug", required=False, empty_label=_("Any rating")
     )
     claimant = forms.ModelChoiceField(
-        Claimant.objects.none(), to_field_name="slug", required=False, empty_label="Anyone"
+        Claimant.objects.none(), to_field_name="slug", required=False, empty_label=_("Anyone")
     )
     topic = forms.ModelChoiceField(
-        Topic.objects.all(), to_field_name="slug", required=False, empty_label="Any topic"
+        Topic.objects.all(), to_field_name="slug", required=False, empty_label=_("Any topic")
     )
     published_from = forms.DateField(
-        required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Published from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     published_to = forms.DateField(
-        required=False, label="Published to", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Published to"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -69,7 +70,7 @@ class ClaimFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("published_from"), data.get("published_to")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
     def filter(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:

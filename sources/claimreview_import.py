@@ -32,6 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from claims import workflow
 from claims.claimreview import (
@@ -256,7 +257,7 @@ class _Importer:
         for url in urls:
             source = self.sources.get(url)
             if source is None:
-                source, _ = Source.objects.get_or_create(url=url)
+                source, _created = Source.objects.get_or_create(url=url)
                 self.sources[url] = source
                 self.touched.append((self.sources, url))
             citation = Citation.objects.filter(
@@ -300,7 +301,7 @@ def import_claim_reviews(payload: Any, user: workflow.User) -> ImportReport:
             except ClaimReviewError as error:
                 parsed.append((index, error))
         with transaction.atomic():
-            importer.preload(r for _, r in parsed if isinstance(r, ParsedReview))
+            importer.preload(r for _line, r in parsed if isinstance(r, ParsedReview))
             seen: set[str] = set()
             for index, review in parsed:
                 report.items.append(_import_item(importer, index, review, seen))
@@ -309,7 +310,7 @@ def import_claim_reviews(payload: Any, user: workflow.User) -> ImportReport:
 
 def workflow_user_check(user: workflow.User) -> None:
     if not workflow.can_edit(user):
-        raise workflow.NotAllowed("Only editors and reviewers can import ClaimReview.")
+        raise workflow.NotAllowed(_("Only editors and reviewers can import ClaimReview."))
 
 
 def _import_item(

@@ -10,6 +10,8 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from claims.figures import format_number, format_quantity
 from claims.models import Figure
@@ -52,10 +54,21 @@ def about(value: Decimal) -> Decimal:
     return (value / step).to_integral_value() * step
 
 
+def localised_quantity(value: Decimal, unit: str) -> str:
+    """A quantity in the active language's number format, its unit words translated."""
+    language = get_language()
+    if unit == "people":
+        count = int(value) if value == value.to_integral_value() else 2
+        return ngettext("%(number)s person", "%(number)s people", count) % {
+            "number": format_number(value, language)
+        }
+    return format_quantity(value, unit, language)
+
+
 @register.filter
 def quantity(figure: Figure) -> str:
     """The figure as stated: "nearly 100,000 people", "£75,000,000", "19%"."""
-    text = format_quantity(figure.value, figure.unit)
+    text = localised_quantity(figure.value, figure.unit)
     if figure.approximation and figure.approximation != Figure.Approximation.EXACT:
         text = f"{figure.get_approximation_display()} {text}"
     return text
@@ -67,30 +80,40 @@ def figure_check(figure: Figure) -> dict:
 
     Returns {"implied": str | None, "comparison": str | None, "consistent": bool | None}.
     """
+    language = get_language()
     result: dict = {"implied": None, "comparison": None, "consistent": None}
     pct = figure.stated_change_pct
     if pct is not None:
-        direction = "up" if pct >= 0 else "down"
-        stated = (
-            f"{format_quantity(figure.value, figure.unit)} {direction} {format_number(abs(pct))}%"
-        )
-        implied = figure.implied_baseline
-        when = figure.baseline_period or "the earlier period"
-        if implied is None:
-            result["implied"] = f"{stated} cannot be traced back to an earlier value."
+        value = localised_quantity(figure.value, figure.unit)
+        change = format_quantity(abs(pct), "percent", language)
+        if pct >= 0:
+            stated = _("%(value)s up %(change)s") % {"value": value, "change": change}
         else:
-            rounded = format_quantity(about(implied), figure.unit)
-            exact = format_number(implied.quantize(Decimal(1)))
-            result["implied"] = f"{stated} implies about {rounded} in {when} ({exact} exactly)."
+            stated = _("%(value)s down %(change)s") % {"value": value, "change": change}
+        implied = figure.implied_baseline
+        when = figure.baseline_period or _("the earlier period")
+        if implied is None:
+            result["implied"] = _("%(stated)s cannot be traced back to an earlier value.") % {
+                "stated": stated
+            }
+        else:
+            result["implied"] = _(
+                "%(stated)s implies about %(rounded)s in %(when)s (%(exact)s exactly)."
+            ) % {
+                "stated": stated,
+                "rounded": localised_quantity(about(implied), figure.unit),
+                "when": when,
+                "exact": format_number(implied.quantize(Decimal(1)), language),
+            }
     if figure.baseline_value is not None:
         actual = figure.actual_change_pct
-        base = format_quantity(figure.baseline_value, figure.unit)
         if actual is not None:
             sign = "+" if actual >= 0 else "−"
-            result["comparison"] = (
-                f"From {base} ({figure.baseline_period or 'earlier'}) the change is "
-                f"{sign}{format_number(abs(actual))}%."
-            )
+            result["comparison"] = _("From %(base)s (%(when)s) the change is %(change)s.") % {
+                "base": localised_quantity(figure.baseline_value, figure.unit),
+                "when": figure.baseline_period or _("earlier"),
+                "change": sign + format_quantity(abs(actual), "percent", language),
+            }
         result["consistent"] = figure.change_is_consistent
     return result
 

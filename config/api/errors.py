@@ -17,6 +17,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -35,7 +36,7 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Field errors (400): field name → messages; `non_field_errors` for the rest.",
+        help_text=_("Field errors (400): field name → messages; `non_field_errors` for the rest."),
     )
 
 
@@ -92,7 +93,7 @@ def _translate(exc: Exception) -> Exception:
         )
         return exceptions.ValidationError(detail)
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge("The request body is larger than the server accepts.")
+        return PayloadTooLarge(_("The request body is larger than the server accepts."))
     return exc
 
 
@@ -105,7 +106,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         errors = {key or "non_field_errors": value for key, value in errors.items()}
-        response.data = _error_body(response.status_code, "invalid", "Invalid input.", errors)
+        response.data = _error_body(response.status_code, "invalid", _("Invalid input."), errors)
     else:
         detail = getattr(exc, "detail", None)
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
@@ -121,7 +122,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Unknown paths under /api/v1/ answer JSON, not the site's HTML 404 page."""
     return JsonResponse(
-        _error_body(404, "not_found", f"No API endpoint at {request.path}."), status=404
+        _error_body(404, "not_found", _("No API endpoint at %(path)s.") % {"path": request.path}),
+        status=404,
     )
 
 

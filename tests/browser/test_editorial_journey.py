@@ -133,7 +133,7 @@ def test_editorial_journey_from_intake_to_the_public_page(demo_site, browser):  
     review.goto(base + f"/admin/claims/claim/{draft.pk}/change/")
     review.get_by_role("button", name="Save and publish").click()
     messages = review.locator(".messagelist").inner_text()
-    assert "Published 1 claim(s)" in messages and "may repeat a published fact check" in messages
+    assert "Published 1 claim." in messages and "may repeat a published fact check" in messages
     review.get_by_role("button", name="Mark as a repeat of this").first.click()
     assert "Marked as a repeat of" in review.locator(".messagelist").inner_text()
 

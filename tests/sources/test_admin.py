@@ -116,7 +116,7 @@ def test_check_now_enqueues_after_commit(
     for callback in callbacks:
         callback()
     assert queued == [source.pk]
-    assert "1 check(s) queued" in response.content.decode()
+    assert "1 check queued" in response.content.decode()
 
 
 def test_invalid_source_url_is_refused_in_the_admin_with_a_message(editor_client, settings):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from claims import figures
 from claims.claim_text import normalise_claim_text
 from claims.exceptions import WorkflowError
+from claims.quantities import localised_quantity
 from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
@@ -534,7 +535,7 @@ class Figure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label}: {figures.format_quantity(self.value, self.unit)}"
+        return f"{self.label}: {localised_quantity(self.value, self.unit)}"
 
     @property
     def implied_baseline(self) -> Decimal | None:
@@ -685,8 +686,12 @@ class ClaimEvent(models.Model):
         verbose_name=_("actor"),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
-    from_status = models.CharField(max_length=20, blank=True, verbose_name=_("from status"))
-    to_status = models.CharField(max_length=20, blank=True, verbose_name=_("to status"))
+    from_status = models.CharField(
+        max_length=20, blank=True, choices=Claim.Status.choices, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=20, blank=True, choices=Claim.Status.choices, verbose_name=_("to status")
+    )
     from_rating = models.ForeignKey(
         Rating,
         on_delete=models.PROTECT,

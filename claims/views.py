@@ -46,13 +46,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class ClaimFilterForm(forms.Form):
     rating = forms.ModelChoiceField(
-        Rating.objects.all(), to_field_name="slug", required=False, empty_label=_("Any rating")
+        Rating.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any rating"),
+        label=_("Rating"),
     )
     claimant = forms.ModelChoiceField(
-        Claimant.objects.none(), to_field_name="slug", required=False, empty_label=_("Anyone")
+        Claimant.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Anyone"),
+        label=_("Claimant"),
     )
     topic = forms.ModelChoiceField(
-        Topic.objects.all(), to_field_name="slug", required=False, empty_label=_("Any topic")
+        Topic.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any topic"),
+        label=_("Topic"),
     )
     published_from = forms.DateField(
         required=False, label=_("Published from"), widget=forms.DateInput(attrs={"type": "date"})

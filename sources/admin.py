@@ -369,16 +369,21 @@ def passage_comparison_html(citation: Citation) -> str:
     changes = format_html_join(
         "",
         "<li>{} → {}</li>",
-        ((c.get("old") or "(none)", c.get("new") or "(none)") for c in citation.figure_changes),
+        (
+            (c.get("old") or _("(none)"), c.get("new") or _("(none)"))
+            for c in citation.figure_changes
+        ),
     )
     return format_html(
-        '<table class="passage-comparison"><thead><tr><th>Cited excerpt</th>'
-        "<th>The page now says</th></tr></thead><tbody><tr>"
+        '<table class="passage-comparison"><thead><tr><th>{}</th>'
+        "<th>{}</th></tr></thead><tbody><tr>"
         '<td style="width:50%">{}</td><td style="width:50%">{}</td></tr></tbody></table>'
         "{}",
+        _("Cited excerpt"),
+        _("The page now says"),
         mark_safe("".join(str(p) for p in old_parts)),  # noqa: S308 - parts escaped above
         mark_safe("".join(str(p) for p in new_parts)),  # noqa: S308 - parts escaped above
-        format_html("<p>Numbers changed:</p><ul>{}</ul>", changes) if changes else "",
+        format_html("<p>{}</p><ul>{}</ul>", _("Numbers changed:"), changes) if changes else "",
     )
 
 
@@ -440,10 +445,11 @@ class CitationAdmin(ClaimPartAdmin):
         accept = reverse("admin:sources_citation_accept", args=[obj.pk])
         correct = reverse("admin:claims_claim_change", args=[obj.claim_id])
         return format_html(
-            '<a class="button" href="{}">Accept the new wording / value</a> '
-            '<a class="button" href="{}#correction">Open a correction of the claim</a>',
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}#correction">{}</a>',
             accept,
+            _("Accept the new wording / value"),
             correct,
+            _("Open a correction of the claim"),
         )
 
     @admin.action(description=_("Accept what the page now says (new wording or figure)"))

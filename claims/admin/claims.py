@@ -509,8 +509,9 @@ class ClaimAdmin(RepeatsAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not obj.is_public:
-            return [fs for fs in fieldsets if not fs[0] or not fs[0].startswith("Correction")]
+        # The note belongs to a change of a published claim, which only its reviewers make.
+        if obj is None or not obj.is_public or not workflow.can_edit_claim(request.user, obj):
+            return [fs for fs in fieldsets if not any(map(_is_note_field, fs[1]["fields"]))]
         return fieldsets
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
@@ -753,6 +754,8 @@ class ClaimPartAdmin(admin.ModelAdmin):
             (name, {**opts, "fields": [f for f in opts["fields"] if not _is_note_field(f)]})
             for name, opts in fieldsets
         ]
+        if obj is not None and not self.has_change_permission(request, obj):
+            return base  # read-only: there is no change to note
         return [*base, self.note_fieldset]
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:

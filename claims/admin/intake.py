@@ -43,6 +43,7 @@ class IntakeForm(forms.Form):
     )
     claimant = forms.ModelChoiceField(
         queryset=Claimant.objects.all(),
+        label=_("Claimant"),
         required=False,
         help_text=_("Claimant for every kept draft; empty = the claimant each sentence names."),
     )

@@ -374,11 +374,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name="claimevent",
-            name="from_status",
-            field=models.CharField(blank=True, max_length=20, verbose_name="from status"),
-        ),
-        migrations.AlterField(
-            model_name="claimevent",
             name="kind",
             field=models.CharField(
                 choices=[
@@ -410,11 +405,6 @@ class Migration(migrations.Migration):
                 to="claims.rating",
                 verbose_name="to rating",
             ),
-        ),
-        migrations.AlterField(
-            model_name="claimevent",
-            name="to_status",
-            field=models.CharField(blank=True, max_length=20, verbose_name="to status"),
         ),
         migrations.AlterField(
             model_name="correction",
@@ -690,5 +680,37 @@ class Migration(migrations.Migration):
             model_name="topic",
             name="slug",
             field=models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+        ),
+        migrations.AlterField(
+            model_name="claimevent",
+            name="from_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("draft", "Draft"),
+                    ("in_review", "In review"),
+                    ("published", "Published"),
+                    ("corrected", "Corrected"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                max_length=20,
+                verbose_name="from status",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="claimevent",
+            name="to_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("draft", "Draft"),
+                    ("in_review", "In review"),
+                    ("published", "Published"),
+                    ("corrected", "Corrected"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                max_length=20,
+                verbose_name="to status",
+            ),
         ),
     ]

@@ -10,11 +10,12 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from claims.figures import format_number, format_quantity
 from claims.models import Figure
+from claims.quantities import localised_quantity
 from claims.rendering import render_markdown
 
 register = template.Library()
@@ -52,17 +53,6 @@ def about(value: Decimal) -> Decimal:
         return value
     step = Decimal(1).scaleb(value.adjusted() - 2)
     return (value / step).to_integral_value() * step
-
-
-def localised_quantity(value: Decimal, unit: str) -> str:
-    """A quantity in the active language's number format, its unit words translated."""
-    language = get_language()
-    if unit == "people":
-        count = int(value) if value == value.to_integral_value() else 2
-        return ngettext("%(number)s person", "%(number)s people", count) % {
-            "number": format_number(value, language)
-        }
-    return format_quantity(value, unit, language)
 
 
 @register.filter

@@ -285,3 +285,20 @@ def test_beat_flushes_pending_invalidations_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["flush-page-invalidations"]
     assert entry["task"] == "claims.tasks.flush_page_invalidations"
     assert entry["schedule"].total_seconds() == 60
+
+
+def test_one_address_never_serves_another_languages_cached_page(rf):
+    """Pages outside the language-prefixed URLs (the sitemap) follow Accept-Language."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+    from django.utils import translation
+
+    view = caching.cached_public_page(lambda request: HttpResponse(translation.get_language()))
+    answers = []
+    for language in ("en", "es", "en"):
+        request = rf.get("/sitemap.xml")
+        request.user = AnonymousUser()
+        with translation.override(language):
+            response = view(request)
+        answers.append((response.content.decode(), response["X-Page-Cache"]))
+    assert answers == [("en", "miss"), ("es", "miss"), ("en", "hit")]

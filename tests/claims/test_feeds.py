@@ -66,3 +66,12 @@ def test_hostile_text_stays_well_formed_xml(anon):
     assert rss_titles(anon, "/feeds/latest.rss") == [
         'Mostly accurate: Feed <script>alert("x")</script> & </title>'
     ]
+
+
+def test_the_spanish_feed_speaks_spanish_at_its_own_address(client):
+    publish_fact_check(title="Feed item")
+    english = client.get("/feeds/latest.rss").content.decode()
+    spanish = client.get("/es/feeds/latest.rss").content.decode()
+    assert "<language>en</language>" in english and "latest fact checks" in english
+    assert "<language>es</language>" in spanish and "últimas verificaciones" in spanish
+    assert "/es/claims/" in spanish and "/es/claims/" not in english

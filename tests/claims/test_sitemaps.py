@@ -34,3 +34,17 @@ def test_sitemap_lists_only_published_claims_on_the_canonical_domain(anon, revie
     assert settings.SITE_URL + published.claimant.get_absolute_url() in locs
     assert settings.SITE_URL + "/about/" in locs
     assert len(locs) == len(set(locs))
+
+
+def test_sitemap_lists_each_page_in_every_language_with_its_alternates(anon, settings):
+    published = publish_fact_check(title="In both languages")
+    response = anon.get("/sitemap.xml")
+    root = ET.fromstring(response.content)
+    english = settings.SITE_URL + published.get_absolute_url()
+    spanish = settings.SITE_URL + "/es" + published.get_absolute_url()
+    entry = next(url for url in root.iter(f"{NS}url") if url.find(f"{NS}loc").text == spanish)
+    alternates = {
+        link.get("hreflang"): link.get("href")
+        for link in entry.iter("{http://www.w3.org/1999/xhtml}link")
+    }
+    assert alternates == {"en": english, "es": spanish, "x-default": english}

@@ -24,6 +24,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from claims.exceptions import NotAllowed, WorkflowError
@@ -140,7 +141,7 @@ def require_can_change_published_part(user: User, claim: Claim) -> None:
         )
 
 
-def _require(allowed: bool, message: str) -> None:
+def _require(allowed: bool, message: str | Promise) -> None:
     if not allowed:
         raise NotAllowed(message)
 

@@ -6,10 +6,12 @@ claims add inlines to the claim page with `add_claim_inline` (see claims/admin/_
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from babel.numbers import NumberFormatError, parse_decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
@@ -18,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -68,18 +71,24 @@ class ClaimPartInlineMixin:
 
 
 class FigureValueField(forms.DecimalField):
-    """A decimal shown as editors write it ("9,400", not "9400.0000"); commas are accepted."""
+    """A decimal shown as editors write it in their language ("9,400" in English, "9.400" in
+    Spanish, not "9400.0000"); grouping separators are accepted, read the same way."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 14})
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
-            return format_number(value)
+            return format_number(value, translation.get_language() or "en")
         return value
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace(",", "").replace("\u00a0", "").replace(" ", "")
+        if isinstance(value, str) and value.strip():
+            # "9.400" is nine thousand four hundred to a Spanish editor, 9.4 to an English one.
+            locale = translation.to_locale(translation.get_language() or "en")
+            text = value.replace("\u00a0", " ").replace("\u202f", " ").strip()
+            # Unreadable text is left to DecimalField, which answers with its own error.
+            with contextlib.suppress(NumberFormatError, ValueError):
+                value = str(parse_decimal(text.replace(" ", ""), locale=locale))
         return super().to_python(value)
 
     def widget_attrs(self, widget):

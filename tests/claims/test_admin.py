@@ -326,3 +326,21 @@ def test_an_app_adds_an_inline_to_the_claim_page_once_after_the_figures(monkeypa
         CorrectionInline,
         ClaimEventInline,
     ]
+
+
+def test_a_spanish_editor_types_figures_with_spanish_digits():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from claims.admin.claims import FigureValueField
+
+    field = FigureValueField(max_digits=20, decimal_places=4)
+    with translation.override("es"):
+        assert field.clean("9.400") == Decimal("9400")
+        assert field.clean("1,5") == Decimal("1.5")
+        assert field.prepare_value(Decimal("9400.0000")) == "9.400"
+    with translation.override("en"):
+        assert field.clean("9,400") == Decimal("9400")
+        assert field.clean("9.4") == Decimal("9.4")
+        assert field.prepare_value(Decimal("9400.0000")) == "9,400"

@@ -42,7 +42,7 @@ class LatestFactChecksFeed(Feed):
         return _published()[:FEED_SIZE]
 
     def item_title(self, item: Claim) -> str:
-        return f"{item.rating.label}: {item.title}"
+        return f"{item.rating.shown_label}: {item.title}"
 
     def item_description(self, item: Claim) -> str:
         return _("%(claimant)s said: “%(text)s” Verdict: %(verdict)s") % {

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from claims import figures
@@ -180,6 +181,16 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language while it is the default scale's (see
+        claims/rating_scale.py); a label an editor wrote, as written."""
+        return gettext(self.label) if self.label else ""
+
+    @property
+    def shown_description(self) -> str:
+        return gettext(self.description) if self.description else ""
 
     @property
     def is_ordinal(self) -> bool:
@@ -645,8 +656,8 @@ class Correction(models.Model):
         if before.label.casefold() in said and after.label.casefold() in said:
             return ""
         return _("Rating changed from %(before)s to %(after)s.") % {
-            "before": before.label,
-            "after": after.label,
+            "before": before.shown_label,
+            "after": after.shown_label,
         }
 
     def save(self, *args, **kwargs) -> None:

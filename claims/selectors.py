@@ -107,10 +107,10 @@ def public_history(claim: Claim) -> list[HistoryEntry]:
     rating_changed_by_last = False
     for i, event in enumerate(events[first_published:], start=first_published):
         if event.kind == ClaimEvent.Kind.RATING:
-            to = event.to_rating.label if event.to_rating else _("no rating")
+            to = event.to_rating.shown_label if event.to_rating else _("no rating")
             if event.from_rating:
                 text = _("corrected: rating changed from %(before)s to %(after)s") % {
-                    "before": event.from_rating.label,
+                    "before": event.from_rating.shown_label,
                     "after": to,
                 }
             else:
@@ -121,7 +121,7 @@ def public_history(claim: Claim) -> list[HistoryEntry]:
         elif event.to_status == Claim.Status.PUBLISHED:
             rating = event.to_rating or _rating_published_as(claim, events, i)
             text = (
-                _("published as %(rating)s") % {"rating": rating.label}
+                _("published as %(rating)s") % {"rating": rating.shown_label}
                 if rating
                 else _("published")
             )

@@ -67,7 +67,7 @@ class LatestFactChecksFeed(Feed):
         return settings.PUBLISHER_NAME
 
     def item_categories(self, item: Claim) -> list[str]:
-        return [item.rating.label, item.claimant.name]
+        return [item.rating.shown_label, item.claimant.name]
 
 
 class LatestFactChecksAtom(LatestFactChecksFeed):

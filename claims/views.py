@@ -44,8 +44,15 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+class RatingChoiceField(forms.ModelChoiceField):
+    """Steps of the scale named in the reader's language (Rating.shown_label)."""
+
+    def label_from_instance(self, obj: Rating) -> str:
+        return obj.shown_label
+
+
 class ClaimFilterForm(forms.Form):
-    rating = forms.ModelChoiceField(
+    rating = RatingChoiceField(
         Rating.objects.all(),
         to_field_name="slug",
         required=False,

@@ -16,7 +16,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def desk(editor):
-    return build_spanish_desk(editor)
+    """For readers: the default rating scale, which the catalogue translates."""
+    return build_spanish_desk(editor, relabel_scale=False)
+
+
+@pytest.fixture
+def spanish_desk(editor):
+    """For editors: a scale relabelled in Spanish (the admin edits labels as stored)."""
+    return build_spanish_desk(editor, relabel_scale=True)
 
 
 @pytest.fixture
@@ -107,8 +114,9 @@ def admin_pages(desk) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", ["editor", "reviewer"])
 def test_the_editors_desk_in_spanish_leaves_no_english_interface_string(
-    desk, english, editor, role
+    spanish_desk, english, editor, role
 ):
+    desk = spanish_desk
     user = editor if role == "editor" else ReviewerFactory()
     client = Client()
     client.force_login(user)

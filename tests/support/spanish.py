@@ -47,17 +47,20 @@ class SpanishDesk:
 
 
 def spanish_rating_scale() -> None:
-    """The default scale relabelled as a Spanish desk would (labels are editorial data)."""
+    """The default scale relabelled as a Spanish desk would: the admin shows (and edits) the
+    labels as stored, so on the desk they are the desk's own words."""
     for rating in Rating.objects.all():
         rating.label = f"Escalón {rating.value}"
         rating.description = f"Descripción del escalón {rating.value} de la escala."
         rating.save()
 
 
-def build_spanish_desk(editor) -> SpanishDesk:
+def build_spanish_desk(editor, *, relabel_scale: bool) -> SpanishDesk:
     """Published, corrected, repeated, withdrawn, draft and in-review claims, in Spanish, with
-    figures, a source whose cited figure changed, two archived versions and a broken source."""
-    spanish_rating_scale()
+    figures, a source whose cited figure changed, two archived versions and a broken source.
+    Without `relabel_scale` the default (English) scale stays: readers get it translated."""
+    if relabel_scale:
+        spanish_rating_scale()
     now = timezone.now()
     rating = Rating.objects.order_by("-value").first()
     claimant = ClaimantFactory(

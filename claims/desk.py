@@ -113,7 +113,7 @@ def awaiting_review(user: User) -> DeskSection | None:
                 _("%(claimant)s · proposed %(rating)s · by %(author)s")
                 % {
                     "claimant": c.claimant,
-                    "rating": c.rating.label if c.rating else _("no rating"),
+                    "rating": c.rating.shown_label if c.rating else _("no rating"),
                     "author": c.created_by or _("someone"),
                 },
             )
@@ -170,7 +170,7 @@ def recently_published(user: User) -> DeskSection:
             DeskRow(
                 c.title,
                 _change_url(c),
-                f"{c.rating.label if c.rating else ''} · {_short_date(c.published_at)}",
+                f"{c.rating.shown_label if c.rating else ''} · {_short_date(c.published_at)}",
             )
             for c in claims[:ROWS_PER_SECTION]
         ],

@@ -12,7 +12,7 @@ Keys carry version numbers instead of being deleted one by one:
   source. So an editor saving one draft, or monitoring a million sources, does not empty the
   cache of every claim page.
 
-Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
+Keys also carry the active language. Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
 get a fresh page. Every cache call fails soft: if Redis is down the page is rendered normally.
 Settings `PUBLIC_PAGE_CACHE` (off for benchmarks) and `PUBLIC_PAGE_VERSION_TTL` (seconds a
 worker reuses the version numbers it read; 1 by default, so a hit needs no network I/O).
@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from claims.models import (
     Claim,
@@ -214,8 +215,10 @@ def _versions(claim_id: int | None) -> str | None:
 
 
 def _page_key(request: HttpRequest, versions: str) -> str:
+    # The language joins the key: pages outside the language-prefixed URLs (the sitemap) follow
+    # the reader's Accept-Language, and one URL must never serve another language's page.
     digest = hashlib.sha256(request.get_full_path().encode("utf-8")).hexdigest()[:32]
-    return f"public:page:{versions}:{digest}"
+    return f"public:page:{versions}:{translation.get_language()}:{digest}"
 
 
 class _LocalPages:

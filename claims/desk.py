@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from claims import workflow
 from claims.models import Claim
@@ -37,7 +39,7 @@ class DeskSection:
     title: str
     rows: list[DeskRow] = field(default_factory=list)
     more_url: str = ""
-    empty: str = "Nothing here."
+    empty: str = _("Nothing here.")
 
 
 Section = Callable[[User], DeskSection | None]
@@ -65,6 +67,11 @@ def desk_for(user: User) -> list[DeskSection]:
     return [section for build in builders if (section := build(user)) is not None]
 
 
+def _short_date(value) -> str:
+    """A date the way the editor's language writes it in short ("2 Dec 2026", "2 dic 2026")."""
+    return date_format(value, "j M Y", use_l10n=True)
+
+
 def _change_url(claim: Claim) -> str:
     return reverse("admin:claims_claim_change", args=[claim.pk])
 
@@ -77,13 +84,18 @@ def my_drafts(user: User) -> DeskSection:
     claims = Claim.objects.drafts().filter(created_by=user.pk).order_by("-updated_at")
     return DeskSection(
         "drafts",
-        "My drafts",
+        _("My drafts"),
         [
-            DeskRow(c.title, _change_url(c), f"{c.claimant} · edited {c.updated_at:%d %b %Y}")
+            DeskRow(
+                c.title,
+                _change_url(c),
+                _("%(claimant)s · edited %(when)s")
+                % {"claimant": c.claimant, "when": _short_date(c.updated_at)},
+            )
             for c in claims.select_related("claimant")[:ROWS_PER_SECTION]
         ],
         more_url=_list_url(status="draft"),
-        empty="No drafts of yours. Start one with “Intake from article”.",
+        empty=_("No drafts of yours. Start one with “Intake from article”."),
     )
 
 
@@ -93,18 +105,22 @@ def awaiting_review(user: User) -> DeskSection | None:
     claims = Claim.objects.in_review().select_related("claimant", "rating", "created_by")
     return DeskSection(
         "review",
-        "Awaiting review",
+        _("Awaiting review"),
         [
             DeskRow(
                 c.title,
                 _change_url(c),
-                f"{c.claimant} · proposed {c.rating.label if c.rating else 'no rating'}"
-                f" · by {c.created_by or 'someone'}",
+                _("%(claimant)s · proposed %(rating)s · by %(author)s")
+                % {
+                    "claimant": c.claimant,
+                    "rating": c.rating.shown_label if c.rating else _("no rating"),
+                    "author": c.created_by or _("someone"),
+                },
             )
             for c in claims.order_by("updated_at")[:ROWS_PER_SECTION]
         ],
         more_url=_list_url(status="in_review"),
-        empty="Nothing is waiting for review.",
+        empty=_("Nothing is waiting for review."),
     )
 
 
@@ -120,11 +136,14 @@ def attention_line(claim: Claim) -> str:
         if callable(own):
             parts.append(str(own()))
             continue
-        line = f"{citation.source}: {citation.get_excerpt_state_display().lower()}"
+        line = f"{citation.source}: {str(citation.get_excerpt_state_display()).lower()}"
         if citation.cited_figure or citation.found_figure:
-            line += f" (cited {citation.cited_figure or '—'}, found {citation.found_figure or '—'})"
+            line += " " + _("(cited %(cited)s, found %(found)s)") % {
+                "cited": citation.cited_figure or "—",
+                "found": citation.found_figure or "—",
+            }
         parts.append(line)
-    return "; ".join(dict.fromkeys(parts)) or "Evidence changed."
+    return "; ".join(dict.fromkeys(parts)) or str(_("Evidence changed."))
 
 
 def needs_attention(user: User) -> DeskSection:
@@ -135,10 +154,10 @@ def needs_attention(user: User) -> DeskSection:
     )
     return DeskSection(
         "attention",
-        "Needs attention",
+        _("Needs attention"),
         [DeskRow(c.title, _change_url(c), attention_line(c)) for c in claims],
         more_url=_list_url(needs_attention__exact="1"),
-        empty="No claim's evidence has moved.",
+        empty=_("No claim’s evidence has moved."),
     )
 
 
@@ -146,15 +165,15 @@ def recently_published(user: User) -> DeskSection:
     claims = Claim.objects.published().select_related("rating").order_by("-published_at")
     return DeskSection(
         "published",
-        "Recently published",
+        _("Recently published"),
         [
             DeskRow(
                 c.title,
                 _change_url(c),
-                f"{c.rating.label if c.rating else ''} · {c.published_at:%d %b %Y}",
+                f"{c.rating.shown_label if c.rating else ''} · {_short_date(c.published_at)}",
             )
             for c in claims[:ROWS_PER_SECTION]
         ],
         more_url=_list_url(status="published"),
-        empty="Nothing published yet.",
+        empty=_("Nothing published yet."),
     )

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
 
 from claims.hygiene import scrub_structure
 from claims.models import Claim, Claimant, Topic
@@ -54,22 +55,26 @@ class LatestFactChecksFeed(Feed):
     description_template = None
 
     def title(self, obj=None) -> str:
-        return f"{settings.SITE_NAME}: latest fact checks"
+        return _("%(site)s: latest fact checks") % {"site": settings.SITE_NAME}
 
     def link(self, obj=None) -> str:
         return settings.SITE_URL + reverse("claims:claim_list")
 
     def description(self, obj=None) -> str:
-        return f"Fact checks published by {settings.PUBLISHER_NAME}."
+        return _("Fact checks published by %(publisher)s.") % {"publisher": settings.PUBLISHER_NAME}
 
     def items(self, obj=None) -> QuerySet[Claim]:
         return _published()[:FEED_SIZE]
 
     def item_title(self, item: Claim) -> str:
-        return f"{item.rating.label}: {item.title}"
+        return f"{item.rating.shown_label}: {item.title}"
 
     def item_description(self, item: Claim) -> str:
-        return f"{item.claimant.name} said: “{item.text}” Verdict: {item.verdict_summary}"
+        return _("%(claimant)s said: “%(text)s” Verdict: %(verdict)s") % {
+            "claimant": item.claimant.name,
+            "text": item.text,
+            "verdict": item.verdict_summary,
+        }
 
     def item_link(self, item: Claim) -> str:
         # Absolute on the canonical domain, whichever host name the feed was fetched from.
@@ -87,7 +92,7 @@ class LatestFactChecksFeed(Feed):
         return settings.PUBLISHER_NAME
 
     def item_categories(self, item: Claim) -> list[str]:
-        return [item.rating.label, item.claimant.name]
+        return [item.rating.shown_label, item.claimant.name]
 
 
 class LatestFactChecksAtom(LatestFactChecksFeed):
@@ -100,13 +105,19 @@ class ClaimantFeed(LatestFactChecksFeed):
         return get_object_or_404(Claimant.objects.with_public_claims(), slug=slug)
 
     def title(self, obj: Claimant) -> str:
-        return f"{settings.SITE_NAME}: fact checks of {obj.name}"
+        return _("%(site)s: fact checks of %(name)s") % {
+            "site": settings.SITE_NAME,
+            "name": obj.name,
+        }
 
     def link(self, obj: Claimant) -> str:
         return settings.SITE_URL + obj.get_absolute_url()
 
     def description(self, obj: Claimant) -> str:
-        return f"Claims by {obj.name} checked by {settings.PUBLISHER_NAME}."
+        return _("Claims by %(name)s checked by %(publisher)s.") % {
+            "name": obj.name,
+            "publisher": settings.PUBLISHER_NAME,
+        }
 
     def items(self, obj: Claimant) -> QuerySet[Claim]:
         return _published().filter(claimant=obj)[:FEED_SIZE]
@@ -122,13 +133,16 @@ class TopicFeed(LatestFactChecksFeed):
         return get_object_or_404(Topic.objects.with_public_claims(), slug=slug)
 
     def title(self, obj: Topic) -> str:
-        return f"{settings.SITE_NAME}: fact checks about {obj.name}"
+        return _("%(site)s: fact checks about %(name)s") % {
+            "site": settings.SITE_NAME,
+            "name": obj.name,
+        }
 
     def link(self, obj: Topic) -> str:
         return settings.SITE_URL + obj.get_absolute_url()
 
     def description(self, obj: Topic) -> str:
-        return f"Fact checks about {obj.name}."
+        return _("Fact checks about %(name)s.") % {"name": obj.name}
 
     def items(self, obj: Topic) -> QuerySet[Claim]:
         return _published().filter(topics=obj)[:FEED_SIZE]

@@ -14,15 +14,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from claims import figures
 from claims.claim_text import normalise_claim_text
 from claims.exceptions import WorkflowError
 from claims.hygiene import CleanTextModelMixin
 from claims.languages import default_language, language_choices
+from claims.quantities import localised_quantity
 from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
 
-hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
 
 
 def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
@@ -62,32 +65,38 @@ class ClaimantQuerySet(models.QuerySet["Claimant"]):
 
 class Claimant(CleanTextModelMixin, models.Model):
     class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        ORGANISATION = "organisation", "Organisation"
-        GOVERNMENT = "government", "Government body"
-        MEDIA = "media", "Media outlet"
-        OTHER = "other", "Other"
+        PERSON = "person", _("Person")
+        ORGANISATION = "organisation", _("Organisation")
+        GOVERNMENT = "government", _("Government body")
+        MEDIA = "media", _("Media outlet")
+        OTHER = "other", _("Other")
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    slug = models.SlugField(max_length=220, unique=True, blank=True, verbose_name=_("slug"))
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.PERSON, verbose_name=_("kind")
+    )
     role = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Position when the claims were made, e.g. Home Secretary.",
+        help_text=_("Position when the claims were made, e.g. Home Secretary."),
+        verbose_name=_("role"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
     same_as = models.JSONField(
         default=list,
         blank=True,
-        help_text="URLs identifying the claimant elsewhere (Wikidata, official page).",
+        help_text=_("URLs identifying the claimant elsewhere (Wikidata, official page)."),
+        verbose_name=_("same as"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ClaimantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("claimant")
+        verbose_name_plural = _("claimants")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -95,13 +104,15 @@ class Claimant(CleanTextModelMixin, models.Model):
 
     def clean(self) -> None:
         if not isinstance(self.same_as, list):
-            raise ValidationError({"same_as": "Enter a list of URLs."})
+            raise ValidationError({"same_as": _("Enter a list of URLs.")})
         validate = URLValidator(schemes=["http", "https"])
         for url in self.same_as:
             try:
                 validate(url)
             except ValidationError:
-                raise ValidationError({"same_as": f"Not a valid http(s) URL: {url!r}"}) from None
+                raise ValidationError(
+                    {"same_as": _("Not a valid http(s) URL: %(url)r") % {"url": url}}
+                ) from None
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
@@ -130,13 +141,15 @@ class TopicQuerySet(models.QuerySet["Topic"]):
 
 
 class Topic(CleanTextModelMixin, models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=120, unique=True, blank=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, blank=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     objects = TopicQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -155,24 +168,40 @@ class Rating(CleanTextModelMixin, models.Model):
     """One step of the verdict scale; `value` is ordinal, higher = more accurate."""
 
     class Bucket(models.TextChoices):
-        TRUE = "true", "True"
-        MIXED = "mixed", "Mixed"
-        FALSE = "false", "False"
-        UNVERIFIABLE = "unverifiable", "Unverifiable"
-        NOT_A_CLAIM = "not_a_claim", "Not a claim"
+        TRUE = "true", _("True")
+        MIXED = "mixed", _("Mixed")
+        FALSE = "false", _("False")
+        UNVERIFIABLE = "unverifiable", _("Unverifiable")
+        NOT_A_CLAIM = "not_a_claim", _("Not a claim")
 
-    label = models.CharField(max_length=60, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
-    description = models.TextField(blank=True)
-    value = models.SmallIntegerField(unique=True, help_text="Ordinal: higher means more accurate.")
-    colour = models.CharField(max_length=7, validators=[hex_colour_validator], default="#57606a")
-    bucket = models.CharField(max_length=20, choices=Bucket.choices)
+    label = models.CharField(max_length=60, unique=True, verbose_name=_("label"))
+    slug = models.SlugField(max_length=60, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    value = models.SmallIntegerField(
+        unique=True, help_text=_("Ordinal: higher means more accurate."), verbose_name=_("value")
+    )
+    colour = models.CharField(
+        max_length=7, validators=[hex_colour_validator], default="#57606a", verbose_name=_("colour")
+    )
+    bucket = models.CharField(max_length=20, choices=Bucket.choices, verbose_name=_("bucket"))
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         ordering = ["-value"]
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language while it is the default scale's (see
+        claims/rating_scale.py); a label an editor wrote, as written."""
+        return gettext(self.label) if self.label else ""
+
+    @property
+    def shown_description(self) -> str:
+        return gettext(self.description) if self.description else ""
 
     @property
     def is_ordinal(self) -> bool:
@@ -183,12 +212,20 @@ class Rating(CleanTextModelMixin, models.Model):
 class RatingAlias(CleanTextModelMixin, models.Model):
     """Maps an outside rating name (ClaimReview `alternateName`) to a step of our scale."""
 
-    name = models.CharField(max_length=120, unique=True, help_text="Compared case-insensitively.")
-    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(
+        max_length=120,
+        unique=True,
+        help_text=_("Compared case-insensitively."),
+        verbose_name=_("name"),
+    )
+    rating = models.ForeignKey(
+        Rating, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("rating")
+    )
 
     class Meta:
+        verbose_name = _("rating alias")
         ordering = ["name"]
-        verbose_name_plural = "rating aliases"
+        verbose_name_plural = _("rating aliases")
 
     def __str__(self) -> str:
         return f"{self.name} → {self.rating}"
@@ -244,7 +281,9 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
     def delete(self):
         # Published claims are corrected or withdrawn, never deleted (DESIGN.md §4).
         if self.filter(published_at__isnull=False).exists():
-            raise WorkflowError("A claim that has been published cannot be deleted; withdraw it.")
+            raise WorkflowError(
+                _("A claim that has been published cannot be deleted; withdraw it.")
+            )
         return super().delete()
 
 
@@ -265,49 +304,78 @@ class Claim(CleanTextModelMixin, models.Model):
     )
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        PUBLISHED = "published", "Published"
-        CORRECTED = "corrected", "Corrected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        CORRECTED = "corrected", _("Corrected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    text = models.TextField(help_text="The claim verbatim, as it was made.")
+    text = models.TextField(
+        help_text=_("The claim verbatim, as it was made."), verbose_name=_("text")
+    )
     # The language the claim was made in (ISO 639-1): ClaimReview's inLanguage, the API's
     # `language` filter, the search configuration and how its figures are read ("9.400").
     language = models.CharField(
         max_length=12,
         choices=language_choices,
         default=default_language,
-        help_text="The language the claim was made in; its figures are read in that language.",
+        help_text=_("The language the claim was made in; its figures are read in that language."),
+        verbose_name=_("language"),
     )
     title = models.CharField(
         max_length=75,
-        help_text="Short summary shown in lists and ClaimReview (75 characters at most).",
+        help_text=_("Short summary shown in lists and ClaimReview (75 characters at most)."),
+        verbose_name=_("title"),
     )
-    slug = models.SlugField(max_length=90, unique=True, blank=True)
-    claimant = models.ForeignKey(Claimant, on_delete=models.PROTECT, related_name="claims")
-    stated_on = models.DateField(null=True, blank=True, help_text="When the claim was made.")
+    slug = models.SlugField(max_length=90, unique=True, blank=True, verbose_name=_("slug"))
+    claimant = models.ForeignKey(
+        Claimant, on_delete=models.PROTECT, related_name="claims", verbose_name=_("claimant")
+    )
+    stated_on = models.DateField(
+        null=True, blank=True, help_text=_("When the claim was made."), verbose_name=_("stated on")
+    )
     appearance_url = models.URLField(
-        max_length=2000, blank=True, help_text="Where the claim was made (article, video, post)."
+        max_length=2000,
+        blank=True,
+        help_text=_("Where the claim was made (article, video, post)."),
+        verbose_name=_("appearance url"),
     )
     venue = models.CharField(
-        max_length=200, blank=True, help_text="e.g. EPC meeting, Budapest; BBC interview."
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. EPC meeting, Budapest; BBC interview."),
+        verbose_name=_("venue"),
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="claims", verbose_name=_("topics")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
     rating = models.ForeignKey(
-        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+        Rating,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("rating"),
     )
     verdict_summary = models.TextField(
-        blank=True, validators=[MaxLengthValidator(600)], help_text="One or two sentences."
+        blank=True,
+        validators=[MaxLengthValidator(600)],
+        help_text=_("One or two sentences."),
+        verbose_name=_("verdict summary"),
     )
-    analysis = models.TextField(blank=True, help_text="Markdown; raw HTML is removed.")
+    analysis = models.TextField(
+        blank=True, help_text=_("Markdown; raw HTML is removed."), verbose_name=_("analysis")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="claims_created",
+        verbose_name=_("created by"),
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -315,34 +383,44 @@ class Claim(CleanTextModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="claims_reviewed",
+        verbose_name=_("reviewer"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    needs_attention = models.BooleanField(default=False)
-    attention_reason = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    needs_attention = models.BooleanField(default=False, verbose_name=_("needs attention"))
+    attention_reason = models.TextField(blank=True, verbose_name=_("attention reason"))
     # Set for claims imported from another publisher's ClaimReview; the import key.
-    review_url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
+    review_url = models.URLField(
+        max_length=2000, null=True, blank=True, unique=True, verbose_name=_("review url")
+    )
     # Lower-cased text with figures spelled one way ("£75m" → "75000000 gbp"): what
     # similar-claim search compares (claims.claim_text; trigram index, see claims.matching).
-    normalised_text = models.TextField(blank=True, editable=False)
+    normalised_text = models.TextField(
+        blank=True, editable=False, verbose_name=_("normalised text")
+    )
     # Weighted full-text document (PostgreSQL only; GIN-indexed): see claims.search_document.
     search_vector = SearchVectorField(null=True, editable=False)
     # When a correction or an update last changed what readers see (None: never since
     # publication): ClaimReview's dateModified and the feeds' updated date.
-    revised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revised_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("revised at")
+    )
     repeat_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="repeats",
-        help_text="This claim repeats one already fact-checked: link it to that fact check.",
+        help_text=_("This claim repeats one already fact-checked: link it to that fact check."),
+        verbose_name=_("repeat of"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["-published_at", "-created_at"]
         permissions = [
             ("publish_claim", "Can publish, correct and withdraw claims"),
@@ -352,7 +430,9 @@ class Claim(CleanTextModelMixin, models.Model):
                 name="claim_public_has_rating_and_date",
                 condition=Q(status__in=["draft", "in_review"])
                 | (Q(rating__isnull=False) & Q(published_at__isnull=False)),
-                violation_error_message="A published claim needs a rating and a publication date.",
+                violation_error_message=_(
+                    "A published claim needs a rating and a publication date."
+                ),
             ),
             models.CheckConstraint(
                 name="claim_status_valid",
@@ -388,7 +468,9 @@ class Claim(CleanTextModelMixin, models.Model):
 
     def delete(self, *args, **kwargs):
         if self.published_at is not None:
-            raise WorkflowError("A claim that has been published cannot be deleted; withdraw it.")
+            raise WorkflowError(
+                _("A claim that has been published cannot be deleted; withdraw it.")
+            )
         return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -421,42 +503,63 @@ class Figure(CleanTextModelMixin, models.Model):
     )
 
     class Unit(models.TextChoices):
-        PEOPLE = "people", "people"
-        COUNT = "count", "count"
-        GBP = "GBP", "£ (GBP)"
-        EUR = "EUR", "€ (EUR)"
-        USD = "USD", "$ (USD)"
-        PERCENT = "percent", "%"
-        OTHER = "other", "other"
+        PEOPLE = "people", _("people")
+        COUNT = "count", _("count")
+        GBP = "GBP", _("£ (GBP)")
+        EUR = "EUR", _("€ (EUR)")
+        USD = "USD", _("$ (USD)")
+        PERCENT = "percent", _("%")
+        OTHER = "other", _("other")
 
     class Approximation(models.TextChoices):
-        EXACT = "exact", "exactly"
-        ABOUT = "about", "about"
-        NEARLY = "nearly", "nearly"
-        MORE_THAN = "more_than", "more than"
-        LESS_THAN = "less_than", "less than"
-        UP_TO = "up_to", "up to"
+        EXACT = "exact", _("exactly")
+        ABOUT = "about", _("about")
+        NEARLY = "nearly", _("nearly")
+        MORE_THAN = "more_than", _("more than")
+        LESS_THAN = "less_than", _("less than")
+        UP_TO = "up_to", _("up to")
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures")
-    label = models.CharField(max_length=200, help_text="What is counted, e.g. returns of people.")
-    value = models.DecimalField(max_digits=20, decimal_places=4)
-    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.COUNT)
-    approximation = models.CharField(
-        max_length=10, choices=Approximation.choices, default=Approximation.EXACT
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="figures", verbose_name=_("claim")
     )
-    period = models.CharField(max_length=60, blank=True, help_text="e.g. 2024, year to June 2024.")
-    baseline_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
-    baseline_period = models.CharField(max_length=60, blank=True)
+    label = models.CharField(
+        max_length=200,
+        help_text=_("What is counted, e.g. returns of people."),
+        verbose_name=_("label"),
+    )
+    value = models.DecimalField(max_digits=20, decimal_places=4, verbose_name=_("value"))
+    unit = models.CharField(
+        max_length=10, choices=Unit.choices, default=Unit.COUNT, verbose_name=_("unit")
+    )
+    approximation = models.CharField(
+        max_length=10,
+        choices=Approximation.choices,
+        default=Approximation.EXACT,
+        verbose_name=_("approximation"),
+    )
+    period = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=_("e.g. 2024, year to June 2024."),
+        verbose_name=_("period"),
+    )
+    baseline_value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, verbose_name=_("baseline value")
+    )
+    baseline_period = models.CharField(max_length=60, blank=True, verbose_name=_("baseline period"))
     stated_change_pct = models.DecimalField(
         max_digits=9,
         decimal_places=3,
         null=True,
         blank=True,
-        help_text="Stated change in percent, e.g. 19 for “up 19%”, -5 for “down 5%”.",
+        help_text=_("Stated change in percent, e.g. 19 for “up 19%”, -5 for “down 5%”."),
+        verbose_name=_("stated change pct"),
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
         ordering = ["claim", "position", "pk"]
         indexes = [
             # Similar-claim search looks up claims that state the same number.
@@ -464,7 +567,7 @@ class Figure(CleanTextModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label}: {figures.format_quantity(self.value, self.unit)}"
+        return f"{self.label}: {localised_quantity(self.value, self.unit)}"
 
     @property
     def implied_baseline(self) -> Decimal | None:
@@ -500,35 +603,57 @@ class Correction(CleanTextModelMixin, models.Model):
     reason) or an update (clarification or typo, with a short note). Append-only."""
 
     class Kind(models.TextChoices):
-        CORRECTION = "correction", "Correction"
-        UPDATE = "update", "Update"
+        CORRECTION = "correction", _("Correction")
+        UPDATE = "update", _("Update")
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
-    created_at = models.DateTimeField(default=timezone.now)
-    what_changed = models.TextField(help_text="What changed; for an update, the public note.")
-    reason = models.TextField(blank=True, help_text="Why (required for a correction).")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("claim")
+    )
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.CORRECTION, verbose_name=_("kind")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    what_changed = models.TextField(
+        help_text=_("What changed; for an update, the public note."), verbose_name=_("what changed")
+    )
+    reason = models.TextField(
+        blank=True, help_text=_("Why (required for a correction)."), verbose_name=_("reason")
+    )
     previous_rating = models.ForeignKey(
-        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Rating,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous rating"),
     )
     new_rating = models.ForeignKey(
-        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Rating,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new rating"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
     )
 
     objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "correction or update"
-        verbose_name_plural = "corrections and updates"
+        verbose_name = _("correction or update")
+        verbose_name_plural = _("corrections and updates")
         constraints = [
             models.CheckConstraint(
                 name="correction_has_reason",
                 condition=Q(kind="update") | ~Q(reason=""),
-                violation_error_message="A correction needs its reason.",
+                violation_error_message=_("A correction needs its reason."),
             ),
             models.CheckConstraint(
                 name="correction_kind_valid", condition=Q(kind__in=["correction", "update"])
@@ -551,18 +676,21 @@ class Correction(CleanTextModelMixin, models.Model):
         said = self.what_changed.casefold()
         if before.label.casefold() in said and after.label.casefold() in said:
             return ""
-        return f"Rating changed from {before.label} to {after.label}."
+        return _("Rating changed from %(before)s to %(after)s.") % {
+            "before": before.shown_label,
+            "after": after.shown_label,
+        }
 
     def save(self, *args, **kwargs) -> None:
         # The public log is append-only: a published entry is never rewritten; a new one is added.
         if not self._state.adding:
             raise WorkflowError(
-                "Published corrections and updates cannot be edited; add a new one instead."
+                _("Published corrections and updates cannot be edited; add a new one instead.")
             )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise WorkflowError("Published corrections and updates cannot be deleted.")
+        raise WorkflowError(_("Published corrections and updates cannot be deleted."))
 
 
 class ClaimEvent(models.Model):
@@ -570,31 +698,53 @@ class ClaimEvent(models.Model):
     (who and when)."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        RATING = "rating", "Rating changed"
-        ATTENTION = "attention", "Flagged for attention"
-        ACKNOWLEDGED = "acknowledged", "Attention acknowledged"
-        CORRECTION = "correction", "Correction published"
-        UPDATE = "update", "Update published"
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        RATING = "rating", _("Rating changed")
+        ATTENTION = "attention", _("Flagged for attention")
+        ACKNOWLEDGED = "acknowledged", _("Attention acknowledged")
+        CORRECTION = "correction", _("Correction published")
+        UPDATE = "update", _("Update published")
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="events", verbose_name=_("claim")
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    from_status = models.CharField(
+        max_length=20, blank=True, choices=Claim.Status.choices, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=20, blank=True, choices=Claim.Status.choices, verbose_name=_("to status")
+    )
     from_rating = models.ForeignKey(
-        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Rating,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from rating"),
     )
     to_rating = models.ForeignKey(
-        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Rating,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to rating"),
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["claim", "at"], name="claimevent_claim_at_idx")]
 
@@ -608,7 +758,7 @@ class ClaimEvent(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
-            raise ValidationError("Claim history is append-only.")
+            raise ValidationError(_("Claim history is append-only."))
         super().save(*args, **kwargs)
 
 
@@ -620,10 +770,12 @@ class PendingPageInvalidation(models.Model):
     once the cache answers again (claims.caching).
     """
 
-    key = models.CharField(max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(max_length=100, unique=True, verbose_name=_("key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("pending page invalidation")
+        verbose_name_plural = _("pending page invalidations")
         ordering = ["pk"]
 
     def __str__(self) -> str:

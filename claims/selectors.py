@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from claims.models import (
     Claim,
@@ -113,23 +114,34 @@ def public_history(claim: Claim) -> list[HistoryEntry]:
     rating_changed_by_last = False
     for i, event in enumerate(events[first_published:], start=first_published):
         if event.kind == ClaimEvent.Kind.RATING:
-            before = f" from {event.from_rating.label}" if event.from_rating else ""
-            to = event.to_rating.label if event.to_rating else "no rating"
-            text = f"corrected: rating changed{before} to {to}"
+            to = event.to_rating.shown_label if event.to_rating else _("no rating")
+            if event.from_rating:
+                text = _("corrected: rating changed from %(before)s to %(after)s") % {
+                    "before": event.from_rating.shown_label,
+                    "after": to,
+                }
+            else:
+                text = _("corrected: rating changed to %(after)s") % {"after": to}
             rating_changed_by_last = True
         elif event.to_status == event.from_status or event.kind != ClaimEvent.Kind.STATUS:
             continue
         elif event.to_status == Claim.Status.PUBLISHED:
             rating = event.to_rating or _rating_published_as(claim, events, i)
-            text = f"published as {rating.label}" if rating else "published"
+            text = (
+                _("published as %(rating)s") % {"rating": rating.shown_label}
+                if rating
+                else _("published")
+            )
         elif event.to_status == Claim.Status.CORRECTED:
             if rating_changed_by_last:
                 continue  # the same correction as the rating change just listed
-            text = "corrected"
+            text = _("corrected")
         elif event.to_status == Claim.Status.WITHDRAWN:
-            text = "withdrawn"
+            text = _("withdrawn")
         else:
-            text = f"status changed to {Claim.Status(event.to_status).label.lower()}"
+            text = _("status changed to %(status)s") % {
+                "status": str(Claim.Status(event.to_status).label).lower()
+            }
         if event.kind != ClaimEvent.Kind.RATING:
             rating_changed_by_last = False
         if entries and (entries[-1].text, entries[-1].at.date()) == (text, event.at.date()):

@@ -14,7 +14,12 @@ from claims.models import Claim, Claimant, Topic
 
 
 class CanonicalSitemap(Sitemap):
-    """Locations on settings.SITE_URL, whichever host name the sitemap was requested from."""
+    """Locations on settings.SITE_URL, whichever host name the sitemap was requested from; each
+    page once per language, with its `hreflang` alternates and `x-default`."""
+
+    i18n = True
+    alternates = True
+    x_default = True
 
     def get_protocol(self, protocol=None) -> str:
         return urlsplit(settings.SITE_URL).scheme or "https"

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from claims import embeds, search, selectors, share_images
@@ -52,21 +53,40 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+class RatingChoiceField(forms.ModelChoiceField):
+    """Steps of the scale named in the reader's language (Rating.shown_label)."""
+
+    def label_from_instance(self, obj: Rating) -> str:
+        return obj.shown_label
+
+
 class ClaimFilterForm(forms.Form):
-    rating = forms.ModelChoiceField(
-        Rating.objects.all(), to_field_name="slug", required=False, empty_label="Any rating"
+    rating = RatingChoiceField(
+        Rating.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any rating"),
+        label=_("Rating"),
     )
     claimant = forms.ModelChoiceField(
-        Claimant.objects.none(), to_field_name="slug", required=False, empty_label="Anyone"
+        Claimant.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Anyone"),
+        label=_("Claimant"),
     )
     topic = forms.ModelChoiceField(
-        Topic.objects.none(), to_field_name="slug", required=False, empty_label="Any topic"
+        Topic.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any topic"),
+        label=_("Topic"),
     )
     published_from = forms.DateField(
-        required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Published from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     published_to = forms.DateField(
-        required=False, label="Published to", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Published to"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -80,7 +100,7 @@ class ClaimFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("published_from"), data.get("published_to")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
     def filter(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:

@@ -25,6 +25,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from claims import caching, tasks
 from claims.exceptions import NotAllowed, WorkflowError
@@ -53,7 +55,7 @@ def _field(model: type[models.Model] | models.Model, name: str) -> models.Field:
 
 T = TypeVar("T")
 
-NOTE_NEEDED = (
+NOTE_NEEDED = _(
     "This claim is published: a change readers see is either a correction (say what changed "
     "and why) or an update (a short public note)."
 )
@@ -95,7 +97,7 @@ def change_note(kind: str, text: str, reason: str = "") -> ChangeNote:
         return UpdateNote(text)
     if kind == Correction.Kind.CORRECTION:
         return CorrectionNote(text, reason)
-    raise WorkflowError("Say whether the change is a correction or an update.")
+    raise WorkflowError(_("Say whether the change is a correction or an update."))
 
 
 def _checked_note(note: ChangeNote | None) -> ChangeNote:
@@ -103,10 +105,10 @@ def _checked_note(note: ChangeNote | None) -> ChangeNote:
         raise WorkflowError(NOTE_NEEDED)
     if isinstance(note, CorrectionNote):
         if not note.what_changed.strip() or not note.reason.strip():
-            raise WorkflowError("A correction says what changed and why.")
+            raise WorkflowError(_("A correction says what changed and why."))
         return CorrectionNote(note.what_changed.strip(), note.reason.strip())
     if not note.note.strip():
-        raise WorkflowError("An update needs a short public note.")
+        raise WorkflowError(_("An update needs a short public note."))
     return UpdateNote(note.note.strip())
 
 
@@ -132,15 +134,17 @@ def require_can_change_published_part(user: User, claim: Claim) -> None:
     changed by reviewers only (and then on the record, see `change_part`).
     """
     if not can_edit(user):
-        raise NotAllowed("You cannot edit claims.")
+        raise NotAllowed(_("You cannot edit claims."))
     if not can_edit_claim(user, claim):
         raise NotAllowed(
-            "Only reviewers can change a published claim, its figures or its citations; "
-            "each change is recorded as a correction or an update."
+            _(
+                "Only reviewers can change a published claim, its figures or its citations; "
+                "each change is recorded as a correction or an update."
+            )
         )
 
 
-def _require(allowed: bool, message: str) -> None:
+def _require(allowed: bool, message: str | Promise) -> None:
     if not allowed:
         raise NotAllowed(message)
 
@@ -213,10 +217,12 @@ def start_published_edit(claim: Claim, user: User, note: ChangeNote | None) -> P
     """Check that the user may change the published claim and that the note is complete."""
     _require(
         can_publish(user),
-        "Only reviewers can change a published claim; each change is recorded.",
+        _("Only reviewers can change a published claim; each change is recorded."),
     )
     if not claim.is_public:
-        raise WorkflowError("Only published claims take corrections and updates; edit the draft.")
+        raise WorkflowError(
+            _("Only published claims take corrections and updates; edit the draft.")
+        )
     return PublishedEdit(claim=claim, user=user, note=_checked_note(note))
 
 
@@ -251,7 +257,7 @@ def _editing(
 ) -> Iterator[PublishedEdit]:
     if isinstance(change, PublishedEdit):
         if change.claim.pk != claim.pk:
-            raise WorkflowError("One recorded change covers one claim.")
+            raise WorkflowError(_("One recorded change covers one claim."))
         yield change
     else:
         with published_edit(claim, user, change) as edit:
@@ -273,14 +279,16 @@ def record_change(
     A correction moves the claim to "corrected"; an update keeps its status. Either way the
     claim's `revised_at` (ClaimReview dateModified, feeds) moves to now.
     """
-    _require(can_publish(user), "Only reviewers can correct or update published claims.")
+    _require(can_publish(user), _("Only reviewers can correct or update published claims."))
     if not claim.is_public:
-        raise WorkflowError("Only published claims take corrections and updates; edit the draft.")
+        raise WorkflowError(
+            _("Only published claims take corrections and updates; edit the draft.")
+        )
     note = _checked_note(note)
     if isinstance(note, UpdateNote) and (
         previous_rating is not None and new_rating is not None and previous_rating != new_rating
     ):
-        raise WorkflowError("A change of rating is a correction: say what changed and why.")
+        raise WorkflowError(_("A change of rating is a correction: say what changed and why."))
     entry = Correction.objects.create(
         claim=claim,
         kind=note.kind,
@@ -395,7 +403,8 @@ def _claim_of(part: models.Model) -> Claim:
         stored_claim_id = next(iter(stored), claim.pk)
         if stored_claim_id != claim.pk:
             raise WorkflowError(
-                f"A {part._meta.verbose_name} cannot move to another claim; add a new one."
+                _("A %(part)s cannot move to another claim; add a new one.")
+                % {"part": part._meta.verbose_name}
             )
     return claim
 
@@ -436,9 +445,11 @@ def update_published(claim: Claim, user: User, note: str) -> Correction:
 @transaction.atomic
 def create_claim(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     """Save a new claim as a draft and start its history."""
-    _require(user.is_authenticated and user.has_perm("claims.add_claim"), "You cannot add claims.")
+    _require(
+        user.is_authenticated and user.has_perm("claims.add_claim"), _("You cannot add claims.")
+    )
     if claim.status != Status.DRAFT:
-        raise WorkflowError("New claims start as drafts; publish them through review.")
+        raise WorkflowError(_("New claims start as drafts; publish them through review."))
     claim.created_by = claim.created_by or _account(user)
     claim.save()
     _record(
@@ -461,11 +472,11 @@ def save_claim(
     change readers see needs `change` (or `correction`): a changed rating is a correction,
     logged publicly with both ratings, and moves the claim to "corrected".
     """
-    _require(can_edit_claim(user, claim), "Only reviewers can edit a published claim.")
+    _require(can_edit_claim(user, claim), _("Only reviewers can edit a published claim."))
     note = change if change is not None else correction
     previous = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != previous.status:
-        raise WorkflowError("Change the status with the workflow actions, not by editing.")
+        raise WorkflowError(_("Change the status with the workflow actions, not by editing."))
     _slug_follows_title(claim, previous)
     rating_changed = claim.rating_id != previous.rating_id
     if not previous.is_public:
@@ -483,7 +494,7 @@ def save_claim(
         if isinstance(note, UpdateNote) or (
             isinstance(note, PublishedEdit) and isinstance(note.note, UpdateNote)
         ):
-            raise WorkflowError("A change of rating is a correction: say what changed and why.")
+            raise WorkflowError(_("A change of rating is a correction: say what changed and why."))
         change_rating(claim, claim.rating, user, correction=note, previous=previous)
         return claim
     changed = reader_visible_changes(previous, claim)
@@ -512,20 +523,23 @@ def _slug_follows_title(claim: Claim, previous: Claim) -> None:
 
 @transaction.atomic
 def submit_for_review(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
-    _require(can_edit(user), "You cannot edit claims.")
+    _require(can_edit(user), _("You cannot edit claims."))
     if claim.status != Status.DRAFT:
-        raise WorkflowError(f"Only drafts can be sent to review (this one is {claim.status}).")
+        raise WorkflowError(
+            _("Only drafts can be sent to review (this one is %(status)s).")
+            % {"status": str(claim.get_status_display()).lower()}
+        )
     if claim.rating_id is None or not claim.verdict_summary.strip():
-        raise WorkflowError("Propose a rating and write the verdict summary before review.")
+        raise WorkflowError(_("Propose a rating and write the verdict summary before review."))
     _set_status(claim, user, Status.IN_REVIEW, at=at)
     return claim
 
 
 @transaction.atomic
 def return_to_draft(claim: Claim, user: User, note: str = "") -> Claim:
-    _require(can_edit(user), "You cannot edit claims.")
+    _require(can_edit(user), _("You cannot edit claims."))
     if claim.status != Status.IN_REVIEW:
-        raise WorkflowError("Only claims in review can go back to draft.")
+        raise WorkflowError(_("Only claims in review can go back to draft."))
     _set_status(claim, user, Status.DRAFT, note)
     return claim
 
@@ -533,13 +547,16 @@ def return_to_draft(claim: Claim, user: User, note: str = "") -> Claim:
 @transaction.atomic
 def publish(claim: Claim, user: User, *, at: datetime | None = None) -> Claim:
     """Publish a claim in review: reviewers only; it must carry a rating and a verdict."""
-    _require(can_publish(user), "Only reviewers can publish claims.")
+    _require(can_publish(user), _("Only reviewers can publish claims."))
     if claim.status not in (Status.DRAFT, Status.IN_REVIEW):
-        raise WorkflowError(f"This claim is already {claim.get_status_display().lower()}.")
+        raise WorkflowError(
+            _("This claim is already %(status)s.")
+            % {"status": str(claim.get_status_display()).lower()}
+        )
     if claim.rating_id is None:
-        raise WorkflowError("A claim needs a rating before it is published.")
+        raise WorkflowError(_("A claim needs a rating before it is published."))
     if not claim.verdict_summary.strip():
-        raise WorkflowError("A claim needs a verdict summary before it is published.")
+        raise WorkflowError(_("A claim needs a verdict summary before it is published."))
     claim.reviewer = _account(user)
     claim.published_at = claim.published_at or at or timezone.now()
     # The history of a public claim says what it was published as.
@@ -559,16 +576,16 @@ def change_rating(
     previous: Claim | None = None,
 ) -> Claim:
     """Change the verdict of a public claim: reviewers only, with a public correction entry."""
-    _require(can_publish(user), "Only reviewers can change the rating of a published claim.")
+    _require(can_publish(user), _("Only reviewers can change the rating of a published claim."))
     previous = previous or Claim.objects.get(pk=claim.pk)
     if new_rating is None:
-        raise WorkflowError("A published claim must keep a rating.")
+        raise WorkflowError(_("A published claim must keep a rating."))
     note = correction.note if isinstance(correction, PublishedEdit) else correction
     if not isinstance(note, CorrectionNote) or (
         not note.what_changed.strip() or not note.reason.strip()
     ):
         raise WorkflowError(
-            "Changing the rating of a published claim needs a correction: what changed and why."
+            _("Changing the rating of a published claim needs a correction: what changed and why.")
         )
     old_rating = previous.rating
     with _editing(claim, user, correction) as edit:
@@ -586,11 +603,11 @@ def change_rating(
 @transaction.atomic
 def correct(claim: Claim, user: User, correction: CorrectionNote) -> Claim:
     """Log a public correction on a published claim (text or analysis fixed, rating kept)."""
-    _require(can_publish(user), "Only reviewers can correct published claims.")
+    _require(can_publish(user), _("Only reviewers can correct published claims."))
     if not claim.is_public:
-        raise WorkflowError("Only published claims take corrections; edit the draft instead.")
+        raise WorkflowError(_("Only published claims take corrections; edit the draft instead."))
     if not correction.what_changed.strip() or not correction.reason.strip():
-        raise WorkflowError("Say what changed and why.")
+        raise WorkflowError(_("Say what changed and why."))
     record_change(claim, user, correction)
     return claim
 
@@ -598,11 +615,11 @@ def correct(claim: Claim, user: User, correction: CorrectionNote) -> Claim:
 @transaction.atomic
 def withdraw(claim: Claim, user: User, reason: str) -> Claim:
     """Take a published claim off the public site, keeping it and its history."""
-    _require(can_publish(user), "Only reviewers can withdraw claims.")
+    _require(can_publish(user), _("Only reviewers can withdraw claims."))
     if not claim.is_public:
-        raise WorkflowError("Only published claims can be withdrawn.")
+        raise WorkflowError(_("Only published claims can be withdrawn."))
     if not reason.strip():
-        raise WorkflowError("Give the reason for withdrawing the claim.")
+        raise WorkflowError(_("Give the reason for withdrawing the claim."))
     _set_status(claim, user, Status.WITHDRAWN, reason.strip())
     _redraw_share_image(claim)  # which removes it: a withdrawn claim has none
     claim_event.send(sender=Claim, claim=claim, kind="withdrawn", note=reason.strip())
@@ -632,7 +649,7 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
 @transaction.atomic
 def acknowledge_attention(claim: Claim, user: User, note: str = "") -> Claim:
     """An editor has looked at the moved evidence: clear the flag, keep the record."""
-    _require(can_edit(user), "You cannot edit claims.")
+    _require(can_edit(user), _("You cannot edit claims."))
     if not claim.needs_attention:
         return claim
     claim.needs_attention = False
@@ -648,13 +665,13 @@ def mark_as_repeat(claim: Claim, original: Claim, user: User) -> Claim:
 
     Who may do it follows who may edit the claim (editors: drafts and claims in review).
     """
-    _require(can_edit_claim(user, claim), "You cannot edit this claim.")
+    _require(can_edit_claim(user, claim), _("You cannot edit this claim."))
     if original.pk == claim.pk:
-        raise WorkflowError("A claim cannot repeat itself.")
+        raise WorkflowError(_("A claim cannot repeat itself."))
     if not original.is_public:
-        raise WorkflowError("Link a repeat to a published fact check.")
+        raise WorkflowError(_("Link a repeat to a published fact check."))
     if original.repeat_of_id == claim.pk:
-        raise WorkflowError("That fact check is already marked as a repeat of this claim.")
+        raise WorkflowError(_("That fact check is already marked as a repeat of this claim."))
     claim.repeat_of = original
     claim.save(update_fields=["repeat_of", "updated_at"])
     return claim

@@ -4,7 +4,9 @@ may not import sources (imported by config/urls.py)."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from claims.desk import ROWS_PER_SECTION, DeskRow, DeskSection, User, register_section
 from sources.models import Source
@@ -15,13 +17,19 @@ def broken_sources(user: User) -> DeskSection:
     sources = Source.objects.failing().order_by("-state_changed_at", "-pk")[:ROWS_PER_SECTION]
     return DeskSection(
         "sources",
-        "Sources that broke",
+        _("Sources that broke"),
         [
             DeskRow(
                 source.title or source.url,
                 reverse("admin:sources_source_change", args=[source.pk]),
                 f"{source.get_state_display()}"
-                + (f" since {source.state_changed_at:%d %b %Y}" if source.state_changed_at else "")
+                + (
+                    " "
+                    + _("since %(when)s")
+                    % {"when": date_format(source.state_changed_at, "j M Y", use_l10n=True)}
+                    if source.state_changed_at
+                    else ""
+                )
                 + f" · {source.url}",
             )
             for source in sources
@@ -29,5 +37,5 @@ def broken_sources(user: User) -> DeskSection:
         more_url=reverse("admin:sources_source_changelist")
         + "?"
         + urlencode({"state__exact": Source.State.BROKEN}),
-        empty="Every monitored source answers.",
+        empty=_("Every monitored source answers."),
     )

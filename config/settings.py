@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,20 @@ WSGI_APPLICATION = "config.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
-LANGUAGE_CODE = "en-gb"
+# --- Languages (README "Languages") -----------------------------------------------------------
+# English is the source language of every interface string; locale/<code>/LC_MESSAGES holds the
+# catalogues. Public pages take their language from the URL (/es/claims/...; the default
+# language has no prefix); the editors' desk and the API follow the user's choice (the
+# language cookie set by the switcher, else Accept-Language): ops.middleware.LanguageMiddleware.
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them ("2 December 2026", "2 de diciembre de 2026").
+FORMAT_MODULE_PATH = ["config.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True
@@ -80,6 +94,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (which may redirect to the prefixed URL).
+    "ops.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A NUL in a path or query string is a 400 here, not a database error in a view.
     "ops.request_guards.UnusableInputGuardMiddleware",
@@ -100,6 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "claims.context_processors.site",
             ],
         },

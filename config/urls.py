@@ -1,6 +1,10 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from claims.caching import cached_public_page
 from claims.sitemaps import SITEMAPS
@@ -15,9 +19,9 @@ handler403 = "config.api.errors.django_permission_denied"
 handler404 = "config.api.errors.django_page_not_found"
 handler500 = "config.api.errors.django_server_error"
 
-admin.site.site_header = "Claimwatch editors"
+admin.site.site_header = _("Claimwatch editors")
 admin.site.site_title = "Claimwatch"
-admin.site.index_title = "Claims, sources and verdicts"
+admin.site.index_title = _("Claims, sources and verdicts")
 
 urlpatterns = [
     # Operations (ops/health.py, ops/metrics.py): probes and Prometheus scrape.
@@ -40,6 +44,16 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
+    # The language switcher's form sits on cached public pages, which carry no CSRF token (a
+    # token would make every page uncacheable); choosing a language changes nothing but a
+    # preference cookie, so the view does without it.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+]
+
+# Public pages in every language: /claims/... in the default language (its URLs unchanged),
+# /es/claims/... in Spanish. The admin, the API, the sitemap and the probes keep one address.
+urlpatterns += i18n_patterns(
     path("sources/", include("sources.urls")),
     path("", include("claims.urls")),
-]
+    prefix_default_language=False,
+)

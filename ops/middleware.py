@@ -1,5 +1,5 @@
-"""Middleware: the request log line and latency metric, and the security headers Django does
-not set itself (Content-Security-Policy, Permissions-Policy).
+"""Middleware: the request log line and latency metric, the security headers Django does
+not set itself (Content-Security-Policy, Permissions-Policy), the language of each request.
 
 Why not django-csp: our policy is one static string (no inline scripts anywhere except Swagger
 UI's init script, which gets a per-request nonce), so a settings string and a few lines here
@@ -15,7 +15,11 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.urls import LocalePrefixPattern, Resolver404, URLResolver, get_resolver
+from django.utils import translation
 
 from config.proxies import client_address
 from ops.metrics import observe_request
@@ -80,3 +84,36 @@ class SecurityHeadersMiddleware:
         if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Public pages speak the language of their URL; everything else (the editors' desk, the
+    API) the user's choice: the language cookie the switcher sets, else Accept-Language.
+
+    Django's LocaleMiddleware gives every unprefixed URL the default language once
+    `i18n_patterns(prefix_default_language=False)` is used, which would pin the admin to it.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if translation.get_language_from_path(request.path_info):
+            return
+        if not is_language_prefix_patterns_used(urlconf)[0]:
+            return
+        if _is_public_page(request.path_info, urlconf):
+            return
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def _is_public_page(path_info: str, urlconf: str) -> bool:
+    """Whether the path is one of the language-prefixed (public) URLs, in the default language."""
+    for pattern in get_resolver(urlconf).url_patterns:
+        if isinstance(pattern, URLResolver) and isinstance(pattern.pattern, LocalePrefixPattern):
+            try:
+                pattern.resolve(path_info.removeprefix("/"))
+            except Resolver404:
+                continue
+            return True
+    return False

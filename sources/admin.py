@@ -20,6 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from claims import workflow
 from claims.admin import add_claim_inline
@@ -77,7 +79,7 @@ class CitationFormSet(ClaimPartFormSet):
                 continue
             key = (getattr(claim, "pk", None), source.pk, excerpt_digest(excerpt))
             if key in seen:
-                raise ValidationError("The same excerpt of the same source is cited twice.")
+                raise ValidationError(_("The same excerpt of the same source is cited twice."))
             seen.add(key)
 
 
@@ -120,8 +122,11 @@ class SourceCitationFormSet(CitationFormSet):
                     raise ValidationError(str(refusal)) from None
                 if claim.is_public:
                     raise ValidationError(
-                        f"“{claim}” is published: change its citations on the claim's page, "
-                        "where the change is recorded as a correction or an update."
+                        _(
+                            "“%(claim)s” is published: change its citations on the claim’s "
+                            "page, where the change is recorded as a correction or an update."
+                        )
+                        % {"claim": claim}
                     )
 
 
@@ -129,7 +134,7 @@ class SourceCitationInline(CitationInline):
     formset = SourceCitationFormSet
     autocomplete_fields = ["claim"]
     fields = ["claim", "role", "excerpt", "cited_figure", "excerpt_state", "found_figure"]
-    verbose_name_plural = "Citations of this source"
+    verbose_name_plural = _("Citations of this source")
 
     def _may_change(self, request: HttpRequest, obj) -> bool:
         # The parent is a source: each row's claim is checked by the formset.
@@ -161,7 +166,7 @@ class SourceCheckInline(admin.TabularInline):
     ]
     readonly_fields = fields
     ordering = ["-last_seen_at"]
-    verbose_name_plural = "Check history (one row per change of outcome)"
+    verbose_name_plural = _("Check history (one row per change of outcome)")
 
 
 def snapshot_diff_table(older: Snapshot, newer: Snapshot) -> str:
@@ -202,7 +207,7 @@ class SourceAdmin(EditorialModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["url", "title", "publisher", "kind", "monitoring_enabled"]}),
-        ("Monitoring", {"fields": readonly_fields}),
+        (_("Monitoring"), {"fields": readonly_fields}),
     ]
     inlines = [SourceCitationInline, SourceCheckInline]
 
@@ -224,19 +229,24 @@ class SourceAdmin(EditorialModelAdmin):
         formset.save_m2m()
         return None
 
-    @admin.display(description="State", ordering="state")
+    @admin.display(description=_("State"), ordering="state")
     def state_label(self, obj: Source) -> str:
         return state_badge(obj)
 
-    @admin.display(description="Archived versions")
+    @admin.display(description=_("Archived versions"))
     def snapshot_links(self, obj: Source) -> str:
         if not obj.pk:
             return "-"
         count = obj.snapshots.count()
         url = reverse("admin:sources_source_snapshots", args=[obj.pk])
-        return format_html('<a href="{}">{} version(s): text and differences</a>', url, count)
+        label = ngettext(
+            "%(count)d version: text and differences",
+            "%(count)d versions: text and differences",
+            count,
+        ) % {"count": count}
+        return format_html('<a href="{}">{}</a>', url, label)
 
-    @admin.action(description="Check now (queued for the worker)")
+    @admin.action(description=_("Check now (queued for the worker)"))
     def check_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         try:
@@ -245,7 +255,14 @@ class SourceAdmin(EditorialModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return
         self.message_user(
-            request, f"{len(ids)} check(s) queued; refresh in a moment.", messages.SUCCESS
+            request,
+            ngettext(
+                "%(count)d check queued; refresh in a moment.",
+                "%(count)d checks queued; refresh in a moment.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS,
         )
 
     def get_urls(self):
@@ -294,7 +311,9 @@ class SourceAdmin(EditorialModelAdmin):
             {"snapshot": snap, "previous": snapshots[i + 1] if i + 1 < len(snapshots) else None}
             for i, snap in enumerate(snapshots)
         ]
-        context = self._context(request, source, f"Archived versions of {source}", rows=rows)
+        context = self._context(
+            request, source, _("Archived versions of %(source)s") % {"source": source}, rows=rows
+        )
         return TemplateResponse(request, "admin/sources/source/snapshots.html", context)
 
     def snapshot_text_view(
@@ -305,7 +324,8 @@ class SourceAdmin(EditorialModelAdmin):
         context = self._context(
             request,
             source,
-            f"Text of {source} on {snapshot.created_at:%Y-%m-%d %H:%M}",
+            _("Text of %(source)s on %(when)s")
+            % {"source": source, "when": f"{snapshot.created_at:%Y-%m-%d %H:%M}"},
             snapshot=snapshot,
         )
         return TemplateResponse(request, "admin/sources/source/snapshot_text.html", context)
@@ -321,7 +341,7 @@ class SourceAdmin(EditorialModelAdmin):
         context = self._context(
             request,
             source,
-            f"Changes to {source}",
+            _("Changes to %(source)s") % {"source": source},
             older=older,
             newer=newer,
             diff_table=snapshot_diff_table(older, newer),
@@ -352,16 +372,21 @@ def passage_comparison_html(citation: Citation) -> str:
     changes = format_html_join(
         "",
         "<li>{} → {}</li>",
-        ((c.get("old") or "(none)", c.get("new") or "(none)") for c in citation.figure_changes),
+        (
+            (c.get("old") or _("(none)"), c.get("new") or _("(none)"))
+            for c in citation.figure_changes
+        ),
     )
     return format_html(
-        '<table class="passage-comparison"><thead><tr><th>Cited excerpt</th>'
-        "<th>The page now says</th></tr></thead><tbody><tr>"
+        '<table class="passage-comparison"><thead><tr><th>{}</th>'
+        "<th>{}</th></tr></thead><tbody><tr>"
         '<td style="width:50%">{}</td><td style="width:50%">{}</td></tr></tbody></table>'
         "{}",
+        _("Cited excerpt"),
+        _("The page now says"),
         mark_safe("".join(str(p) for p in old_parts)),  # noqa: S308 - parts escaped above
         mark_safe("".join(str(p) for p in new_parts)),  # noqa: S308 - parts escaped above
-        format_html("<p>Numbers changed:</p><ul>{}</ul>", changes) if changes else "",
+        format_html("<p>{}</p><ul>{}</ul>", _("Numbers changed:"), changes) if changes else "",
     )
 
 
@@ -381,7 +406,7 @@ class CitationRevisionInline(admin.TabularInline):
         "note",
     ]
     readonly_fields = fields
-    verbose_name_plural = "History of this citation (earlier wordings and figures)"
+    verbose_name_plural = _("History of this citation (earlier wordings and figures)")
 
 
 @admin.register(Citation)
@@ -412,24 +437,25 @@ class CitationAdmin(ClaimPartAdmin):
     inlines = [CitationRevisionInline]
     actions = ["accept_found_passages"]
 
-    @admin.display(description="Old and new passage")
+    @admin.display(description=_("Old and new passage"))
     def passage_comparison(self, obj: Citation) -> str:
         return passage_comparison_html(obj)
 
-    @admin.display(description="Act on the change")
+    @admin.display(description=_("Act on the change"))
     def acting_on_the_change(self, obj: Citation) -> str:
         if not obj.pk or obj.excerpt_state not in ACCEPTABLE:
             return "-"
         accept = reverse("admin:sources_citation_accept", args=[obj.pk])
         correct = reverse("admin:claims_claim_change", args=[obj.claim_id])
         return format_html(
-            '<a class="button" href="{}">Accept the new wording / value</a> '
-            '<a class="button" href="{}#correction">Open a correction of the claim</a>',
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}#correction">{}</a>',
             accept,
+            _("Accept the new wording / value"),
             correct,
+            _("Open a correction of the claim"),
         )
 
-    @admin.action(description="Accept what the page now says (new wording or figure)")
+    @admin.action(description=_("Accept what the page now says (new wording or figure)"))
     def accept_found_passages(self, request: HttpRequest, queryset: QuerySet[Citation]) -> None:
         accepted = 0
         for citation in queryset.select_related("claim"):
@@ -467,13 +493,13 @@ class CitationAdmin(ClaimPartAdmin):
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(
-                    request, "The citation now quotes the page as it is.", messages.SUCCESS
+                    request, _("The citation now quotes the page as it is."), messages.SUCCESS
                 )
             return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Accept the new wording or value",
+            "title": _("Accept the new wording or value"),
             "citation": citation,
             "comparison": passage_comparison_html(citation),
             "allowed": citation.excerpt_state in ACCEPTABLE and can_accept(request.user, citation),
@@ -549,14 +575,14 @@ def claim_intake_view(request: HttpRequest) -> HttpResponse:
         form.add_error("source_url", str(error))
         return intake_page(request, form=form, candidates=[], article_text="")
     except intake.DraftsRefused as refusal:
-        messages.error(request, f"No drafts were created: {refusal}")
+        messages.error(request, _("No drafts were created: %(reason)s") % {"reason": refusal})
         read = refusal.intake
     else:
         if read.drafts:
             messages.success(request, drafts_created_message(read.drafts))
             return HttpResponseRedirect(reverse("admin:claims_claim_changelist") + "?status=draft")
         if creating:
-            messages.error(request, "Tick at least one candidate to keep.")
+            messages.error(request, _("Tick at least one candidate to keep."))
     if not form.cleaned_data["text"].strip():
         # Show the fetched text, so drafts are created from exactly what was shown.
         data = request.POST.copy()
@@ -571,7 +597,7 @@ def claim_intake_view(request: HttpRequest) -> HttpResponse:
 
 def drafts_created_message(drafts: list[Claim]) -> str:
     return format_html(
-        "Created {} draft claim(s): {}",
+        ngettext("Created {} draft claim: {}", "Created {} draft claims: {}", len(drafts)),
         len(drafts),
         format_html_join(
             ", ",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -101,7 +102,7 @@ class SourceSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError("A source with this URL already exists.")
+            raise serializers.ValidationError(_("A source with this URL already exists."))
         return url
 
     @extend_schema_field(LatestCheckSerializer(allow_null=True))
@@ -131,9 +132,9 @@ class SourceFilter(filters.FilterSet):
     host = filters.CharFilter()
     monitoring_enabled = filters.BooleanFilter()
     claim = filters.ModelChoiceFilter(
-        queryset=visible_claims, method="filter_claim", help_text="Sources cited by this claim."
+        queryset=visible_claims, method="filter_claim", help_text=_("Sources cited by this claim.")
     )
-    search = filters.CharFilter(method="filter_search", help_text="In URL, title and publisher.")
+    search = filters.CharFilter(method="filter_search", help_text=_("In URL, title and publisher."))
 
     class Meta:
         model = Source
@@ -197,7 +198,7 @@ class SourceViewSet(
     def check(self, request: Request, pk=None) -> Response:
         source = self.get_object()
         if not request.user.has_perm("sources.change_source"):
-            raise workflow.NotAllowed("You cannot check sources.")
+            raise workflow.NotAllowed(_("You cannot check sources."))
         tasks.queue_checks_now([source.pk])  # BrokerUnavailable: 503 (settings)
         return Response({"status": "queued", "source": source.pk}, status=status.HTTP_202_ACCEPTED)
 
@@ -215,8 +216,10 @@ class CitationSerializer(StructuredTextHygieneMixin, serializers.ModelSerializer
     change = ChangeNoteSerializer(
         write_only=True,
         required=False,
-        help_text="Required to change a citation of a published claim (reviewers only); a "
-        "new `source` replaces the cited one, recorded as an update.",
+        help_text=_(
+            "Required to change a citation of a published claim (reviewers only); a "
+            "new `source` replaces the cited one, recorded as an update."
+        ),
     )
 
     class Meta:
@@ -258,9 +261,9 @@ class CitationSerializer(StructuredTextHygieneMixin, serializers.ModelSerializer
 
     def validate_claim(self, claim: Claim) -> Claim:
         if not sees_unpublished(self.context["request"].user) and not claim.is_public:
-            raise serializers.ValidationError("No such claim.")
+            raise serializers.ValidationError(_("No such claim."))
         if self.instance is not None and self.instance.claim_id != claim.pk:
-            raise serializers.ValidationError("A citation cannot move to another claim.")
+            raise serializers.ValidationError(_("A citation cannot move to another claim."))
         return claim
 
     def validate(self, attrs: dict) -> dict:
@@ -402,7 +405,7 @@ class SnapshotDiffQuerySerializer(serializers.Serializer):
         snapshot = self.context["snapshot"]
         against = Snapshot.objects.filter(pk=value, source_id=snapshot.source_id).first()
         if against is None:
-            raise serializers.ValidationError("No such snapshot of this source.")
+            raise serializers.ValidationError(_("No such snapshot of this source."))
         return against
 
 
@@ -460,7 +463,7 @@ class SnapshotViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
         summary="Word-level changes from another snapshot of the same source to this one",
         parameters=[
             OpenApiParameter(
-                "against", int, required=True, description="The snapshot compared from."
+                "against", int, required=True, description=_("The snapshot compared from.")
             )
         ],
         responses={200: SnapshotDiffSerializer, **error_responses(*READ_ERRORS)},

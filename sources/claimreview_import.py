@@ -33,6 +33,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from claims import workflow
 from claims.caching import deferred_invalidation
@@ -269,7 +270,7 @@ class _Importer:
         for url in urls:
             source = self.sources.get(url)
             if source is None:
-                source, _ = Source.objects.get_or_create(url=url)
+                source, _created = Source.objects.get_or_create(url=url)
                 self.sources[url] = source
                 self.touched.append((self.sources, url))
             citation = Citation.objects.filter(
@@ -334,7 +335,7 @@ def import_chunk(
     ]
     try:
         with transaction.atomic():
-            importer.preload(r for _, r in parsed if isinstance(r, ParsedReview))
+            importer.preload(r for _line, r in parsed if isinstance(r, ParsedReview))
     except (OperationalError, InterfaceError):
         raise  # the connection is gone: the caller's chunk is retried
     except (DatabaseError, ValueError):
@@ -381,7 +382,7 @@ def _import_item_safely(
 
 def workflow_user_check(user: workflow.User) -> None:
     if not workflow.can_edit(user):
-        raise workflow.NotAllowed("Only editors and reviewers can import ClaimReview.")
+        raise workflow.NotAllowed(_("Only editors and reviewers can import ClaimReview."))
 
 
 def _import_item(

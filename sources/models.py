@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from claims.exceptions import WorkflowError
 from claims.hygiene import CleanTextModelMixin
@@ -46,49 +47,73 @@ class SourceQuerySet(models.QuerySet):
 
 class Source(CleanTextModelMixin, models.Model):
     class Kind(models.TextChoices):
-        OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
-        PRESS_RELEASE = "press_release", "Press release"
-        NEWS_REPORT = "news_report", "News report"
-        TRANSCRIPT = "transcript", "Transcript"
-        OTHER = "other", "Other"
+        OFFICIAL_STATISTICS = "official_statistics", _("Official statistics")
+        PRESS_RELEASE = "press_release", _("Press release")
+        NEWS_REPORT = "news_report", _("News report")
+        TRANSCRIPT = "transcript", _("Transcript")
+        OTHER = "other", _("Other")
 
     class State(models.TextChoices):
-        UNCHECKED = "unchecked", "Not yet checked"
-        OK = "ok", "OK"
-        CHANGED = "changed", "Changed"
-        REDIRECTED = "redirected", "Redirected"
-        BROKEN = "broken", "Broken"
-        BLOCKED = "blocked", "Blocked"
+        UNCHECKED = "unchecked", _("Not yet checked")
+        OK = "ok", _("OK")
+        CHANGED = "changed", _("Changed")
+        REDIRECTED = "redirected", _("Redirected")
+        BROKEN = "broken", _("Broken")
+        BLOCKED = "blocked", _("Blocked")
 
-    url = models.URLField(max_length=MAX_URL_LENGTH, unique=True, validators=[validate_source_url])
-    host = models.CharField(max_length=255, editable=False, db_index=True)
-    title = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
-    monitoring_enabled = models.BooleanField(default=True)
-
-    state = models.CharField(max_length=20, choices=State.choices, default=State.UNCHECKED)
-    state_changed_at = models.DateTimeField(null=True, blank=True)
-    last_checked_at = models.DateTimeField(null=True, blank=True)
-    last_outcome = models.CharField(max_length=20, blank=True)
-    next_check_at = models.DateTimeField(default=timezone.now)
-    check_interval_seconds = models.PositiveIntegerField(default=3600)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    first_failure_at = models.DateTimeField(null=True, blank=True)
-    # Where a permanent redirect leads; the cited URL itself is kept (it is what the claim cites).
-    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    etag = models.CharField(max_length=500, blank=True)
-    # SHA-256 of the last body read: the same bytes again need no extraction (most checks).
-    body_hash = models.CharField(max_length=64, blank=True)
-    last_modified = models.CharField(max_length=100, blank=True)
-    current_snapshot = models.ForeignKey(
-        "Snapshot", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    url = models.URLField(
+        max_length=MAX_URL_LENGTH,
+        unique=True,
+        validators=[validate_source_url],
+        verbose_name=_("url"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    host = models.CharField(max_length=255, editable=False, db_index=True, verbose_name=_("host"))
+    title = models.CharField(max_length=300, blank=True, verbose_name=_("title"))
+    publisher = models.CharField(max_length=200, blank=True, verbose_name=_("publisher"))
+    kind = models.CharField(
+        max_length=30, choices=Kind.choices, default=Kind.OTHER, verbose_name=_("kind")
+    )
+    monitoring_enabled = models.BooleanField(default=True, verbose_name=_("monitoring enabled"))
+
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.UNCHECKED, verbose_name=_("state")
+    )
+    state_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("state changed at")
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last checked at"))
+    last_outcome = models.CharField(max_length=20, blank=True, verbose_name=_("last outcome"))
+    next_check_at = models.DateTimeField(default=timezone.now, verbose_name=_("next check at"))
+    check_interval_seconds = models.PositiveIntegerField(
+        default=3600, verbose_name=_("check interval seconds")
+    )
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, verbose_name=_("consecutive failures")
+    )
+    first_failure_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first failure at")
+    )
+    # Where a permanent redirect leads; the cited URL itself is kept (it is what the claim cites).
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, verbose_name=_("final url"))
+    etag = models.CharField(max_length=500, blank=True, verbose_name=_("etag"))
+    # SHA-256 of the last body read: the same bytes again need no extraction (most checks).
+    body_hash = models.CharField(max_length=64, blank=True, verbose_name=_("body hash"))
+    last_modified = models.CharField(max_length=100, blank=True, verbose_name=_("last modified"))
+    current_snapshot = models.ForeignKey(
+        "Snapshot",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current snapshot"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["url"]
         indexes = [
             # dispatch_due_checks: WHERE monitoring_enabled AND next_check_at <= now
@@ -116,7 +141,7 @@ class Source(CleanTextModelMixin, models.Model):
             self.url = normalise_url(self.url)
             clash = Source.objects.filter(url=self.url).exclude(pk=self.pk)
             if clash.exists():
-                raise ValidationError({"url": "A source with this URL already exists."})
+                raise ValidationError({"url": _("A source with this URL already exists.")})
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -133,7 +158,7 @@ class Source(CleanTextModelMixin, models.Model):
             # Readers followed this address from a published claim: a new address is a new
             # Source, swapped in through a recorded update (sources.citations), never in place.
             raise WorkflowError(
-                "A published claim cites this source, so its address cannot be changed."
+                _("A published claim cites this source, so its address cannot be changed.")
             )
         super().save(*args, **kwargs)
         self._stored_url = self.url
@@ -182,25 +207,25 @@ class Citation(CleanTextModelMixin, models.Model):
     READER_FIELDS = ("source", "role", "excerpt", "cited_figure", "position")
 
     class Role(models.TextChoices):
-        ORIGIN = "origin", "Origin (where the claim was made)"
-        SUPPORTS = "supports", "Supports"
-        CONTRADICTS = "contradicts", "Contradicts"
-        CONTEXT = "context", "Context"
+        ORIGIN = "origin", _("Origin (where the claim was made)")
+        SUPPORTS = "supports", _("Supports")
+        CONTRADICTS = "contradicts", _("Contradicts")
+        CONTEXT = "context", _("Context")
 
     class LocatorKind(models.TextChoices):
-        TEXT = "text", "Quoted text"
-        TABLE_CELL = "table_cell", "Cell of a table on the page"
-        DATASET_CELL = "dataset_cell", "Cell of a dataset (CSV, XLSX, ODS)"
+        TEXT = "text", _("Quoted text")
+        TABLE_CELL = "table_cell", _("Cell of a table on the page")
+        DATASET_CELL = "dataset_cell", _("Cell of a dataset (CSV, XLSX, ODS)")
 
     class ExcerptState(models.TextChoices):
         """Where the cited passage stands on the page (the one definition; sources.excerpts
         decides them)."""
 
-        PRESENT = "present", "Present"
-        REWORDED = "reworded", "Reworded"
-        MISSING = "missing", "Missing"
-        FIGURE_CHANGED = "figure_changed", "Figure changed"
-        UNKNOWN = "unknown", "Not yet checked"
+        PRESENT = "present", _("Present")
+        REWORDED = "reworded", _("Reworded")
+        MISSING = "missing", _("Missing")
+        FIGURE_CHANGED = "figure_changed", _("Figure changed")
+        UNKNOWN = "unknown", _("Not yet checked")
 
     # What monitoring writes on a citation at each check (editors and API clients only read it).
     MONITORED_FIELDS = (
@@ -220,60 +245,98 @@ class Citation(CleanTextModelMixin, models.Model):
         {ExcerptState.MISSING, ExcerptState.REWORDED, ExcerptState.FIGURE_CHANGED}
     )
 
-    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="citations")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SUPPORTS)
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.CASCADE, related_name="citations", verbose_name=_("claim")
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="citations", verbose_name=_("source")
+    )
+    role = models.CharField(
+        max_length=20, choices=Role.choices, default=Role.SUPPORTS, verbose_name=_("role")
+    )
     excerpt = models.TextField(
-        help_text="The exact words on the page that the claim relies on (for a table or "
-        "dataset cell, left blank it names the cell)."
+        help_text=_(
+            "The exact words on the page that the claim relies on (for a table or "
+            "dataset cell, left blank it names the cell)."
+        ),
+        verbose_name=_("excerpt"),
     )
     # Context around the excerpt, like a W3C TextQuoteSelector, to re-anchor it after edits.
-    excerpt_prefix = models.CharField(max_length=200, blank=True)
-    excerpt_suffix = models.CharField(max_length=200, blank=True)
-    excerpt_hash = models.CharField(max_length=64, editable=False)
+    excerpt_prefix = models.CharField(max_length=200, blank=True, verbose_name=_("excerpt prefix"))
+    excerpt_suffix = models.CharField(max_length=200, blank=True, verbose_name=_("excerpt suffix"))
+    excerpt_hash = models.CharField(max_length=64, editable=False, verbose_name=_("excerpt hash"))
     cited_figure = models.CharField(
-        max_length=100, blank=True, help_text="The number in the excerpt to watch, e.g. 9,400."
+        max_length=100,
+        blank=True,
+        help_text=_("The number in the excerpt to watch, e.g. 9,400."),
+        verbose_name=_("cited figure"),
     )
     excerpt_state = models.CharField(
-        max_length=20, choices=ExcerptState.choices, default=ExcerptState.UNKNOWN
+        max_length=20,
+        choices=ExcerptState.choices,
+        default=ExcerptState.UNKNOWN,
+        verbose_name=_("excerpt state"),
     )
-    found_text = models.TextField(blank=True, help_text="The passage as last found on the page.")
-    found_figure = models.CharField(max_length=100, blank=True)
+    found_text = models.TextField(
+        blank=True,
+        help_text=_("The passage as last found on the page."),
+        verbose_name=_("found text"),
+    )
+    found_figure = models.CharField(max_length=100, blank=True, verbose_name=_("found figure"))
     # What the last check found different: every number changed, added or removed
     # ([{"old": "2010", "new": "2017"}]) and the word-level diff excerpt -> page
     # ([{"op": "equal" | "replace" | "delete" | "insert", "old": ..., "new": ...}]).
-    figure_changes = models.JSONField(default=list, blank=True)
-    excerpt_diff = models.JSONField(default=list, blank=True)
+    figure_changes = models.JSONField(default=list, blank=True, verbose_name=_("figure changes"))
+    excerpt_diff = models.JSONField(default=list, blank=True, verbose_name=_("excerpt diff"))
     # When the passage was first seen changed (cleared when it is present again).
-    evidence_changed_at = models.DateTimeField(null=True, blank=True)
+    evidence_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("evidence changed at")
+    )
     # One line for the editors' queue: "figure 9,400 → 9,450 on <source>, 3 Dec".
-    attention_reason = models.CharField(max_length=300, blank=True)
-    excerpt_checked_at = models.DateTimeField(null=True, blank=True)
+    attention_reason = models.CharField(
+        max_length=300, blank=True, verbose_name=_("attention reason")
+    )
+    excerpt_checked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("excerpt checked at")
+    )
     # excerpt_hash at the last check: an edited excerpt is looked up again even on a 304.
-    checked_excerpt_hash = models.CharField(max_length=64, blank=True, editable=False)
+    checked_excerpt_hash = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("checked excerpt hash")
+    )
     # A cell of a table or dataset, found again by its labels wherever its row or column moves.
     locator_kind = models.CharField(
-        max_length=20, choices=LocatorKind.choices, default=LocatorKind.TEXT
+        max_length=20,
+        choices=LocatorKind.choices,
+        default=LocatorKind.TEXT,
+        verbose_name=_("locator kind"),
     )
     sheet = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The dataset's sheet, or the table's caption or heading (blank: any table).",
+        help_text=_("The dataset's sheet, or the table's caption or heading (blank: any table)."),
+        verbose_name=_("sheet"),
     )
     row_labels = models.JSONField(
-        default=list, blank=True, help_text='The row\'s labels, e.g. ["2024", "Enforced returns"].'
+        default=list,
+        blank=True,
+        help_text=_('The row\'s labels, e.g. ["2024", "Enforced returns"].'),
+        verbose_name=_("row labels"),
     )
     column_labels = models.JSONField(
         default=list,
         blank=True,
-        help_text='The column\'s headers from top to bottom, e.g. ["2024", "Q3"].',
+        help_text=_('The column\'s headers from top to bottom, e.g. ["2024", "Q3"].'),
+        verbose_name=_("column labels"),
     )
     expected_value = models.CharField(
-        max_length=200, blank=True, help_text="The value of the cell as cited, e.g. 9,400."
+        max_length=200,
+        blank=True,
+        help_text=_("The value of the cell as cited, e.g. 9,400."),
+        verbose_name=_("expected value"),
     )
-    note = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = CitationQuerySet.as_manager()
 
@@ -281,18 +344,23 @@ class Citation(CleanTextModelMixin, models.Model):
         """Why this citation needs an editor, in one line (the editor's desk shows it)."""
         if self.attention_reason:
             return self.attention_reason
-        line = f"{self.source}: {self.get_excerpt_state_display().lower()}"
+        line = f"{self.source}: {str(self.get_excerpt_state_display()).lower()}"
         if self.cited_figure or self.found_figure:
-            line += f" (cited {self.cited_figure or '—'}, found {self.found_figure or '—'})"
+            line += " " + _("(cited %(cited)s, found %(found)s)") % {
+                "cited": self.cited_figure or "—",
+                "found": self.found_figure or "—",
+            }
         return line
 
     class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "source", "excerpt_hash"],
                 name="citation_unique_excerpt",
-                violation_error_message="This claim already cites this excerpt of this source.",
+                violation_error_message=_("This claim already cites this excerpt of this source."),
             ),
         ]
 
@@ -324,13 +392,13 @@ class Citation(CleanTextModelMixin, models.Model):
         for name in ("row_labels", "column_labels"):
             labels = getattr(self, name)
             if not isinstance(labels, list) or not labels:
-                errors[name] = "Give at least one label, as a list of texts."
+                errors[name] = _("Give at least one label, as a list of texts.")
             elif not all(isinstance(label, str | int | float) for label in labels):
-                errors[name] = "Labels are texts or numbers."
+                errors[name] = _("Labels are texts or numbers.")
             else:
                 setattr(self, name, [str(label).strip() for label in labels])
         if not self.expected_value.strip():
-            errors["expected_value"] = "Give the value of the cell as cited."
+            errors["expected_value"] = _("Give the value of the cell as cited.")
         if errors:
             raise ValidationError(errors)
         if not self.excerpt.strip():
@@ -339,14 +407,14 @@ class Citation(CleanTextModelMixin, models.Model):
     def clean(self) -> None:
         self._clean_locator()
         if not self.excerpt.strip():
-            raise ValidationError({"excerpt": "Quote the words on the page."})
+            raise ValidationError({"excerpt": _("Quote the words on the page.")})
         self.excerpt_hash = self.identity_digest()
         if self.claim_id and self.source_id:
             duplicate = Citation.objects.filter(
                 claim_id=self.claim_id, source_id=self.source_id, excerpt_hash=self.excerpt_hash
             ).exclude(pk=self.pk)
             if duplicate.exists():
-                raise ValidationError("This claim already cites this excerpt of this source.")
+                raise ValidationError(_("This claim already cites this excerpt of this source."))
 
     def save(self, *args, **kwargs) -> None:
         if self.locates_cell and not self.excerpt.strip():
@@ -358,20 +426,33 @@ class Citation(CleanTextModelMixin, models.Model):
 class CitationRevision(models.Model):
     """An earlier wording or figure of a citation, kept when an editor accepted the page's."""
 
-    citation = models.ForeignKey(Citation, on_delete=models.CASCADE, related_name="revisions")
-    changed_at = models.DateTimeField(default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    citation = models.ForeignKey(
+        Citation, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("citation")
     )
-    old_excerpt = models.TextField()
-    new_excerpt = models.TextField()
-    old_cited_figure = models.CharField(max_length=100, blank=True)
-    new_cited_figure = models.CharField(max_length=100, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed at"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    old_excerpt = models.TextField(verbose_name=_("old excerpt"))
+    new_excerpt = models.TextField(verbose_name=_("new excerpt"))
+    old_cited_figure = models.CharField(
+        max_length=100, blank=True, verbose_name=_("old cited figure")
+    )
+    new_cited_figure = models.CharField(
+        max_length=100, blank=True, verbose_name=_("new cited figure")
+    )
     # The state and what the page said when it was accepted ("figure_changed", "reworded").
-    excerpt_state = models.CharField(max_length=20, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    excerpt_state = models.CharField(max_length=20, blank=True, verbose_name=_("excerpt state"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("citation revision")
+        verbose_name_plural = _("citation revisions")
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
@@ -381,21 +462,31 @@ class CitationRevision(models.Model):
 class Snapshot(models.Model):
     """The extracted text of one version of a source; a new row only when the text changed."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
-    created_at = models.DateTimeField(default=timezone.now)
-    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the normalised main text.")
-    title = models.CharField(max_length=500, blank=True)
-    main_text = models.TextField()
-    full_text = models.TextField(
-        blank=True, help_text="All visible text, where excerpts are sought."
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("source")
     )
-    content_type = models.CharField(max_length=100, blank=True)
-    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    content_hash = models.CharField(
+        max_length=64,
+        help_text=_("SHA-256 of the normalised main text."),
+        verbose_name=_("content hash"),
+    )
+    title = models.CharField(max_length=500, blank=True, verbose_name=_("title"))
+    main_text = models.TextField(verbose_name=_("main text"))
+    full_text = models.TextField(
+        blank=True,
+        help_text=_("All visible text, where excerpts are sought."),
+        verbose_name=_("full text"),
+    )
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, verbose_name=_("final url"))
     # The tables of the page or the sheets of a dataset, where cell citations are found:
     # [{"name": caption or sheet name, "rows": [[cell text, ...], ...]}].
-    tables = models.JSONField(default=list, blank=True)
+    tables = models.JSONField(default=list, blank=True, verbose_name=_("tables"))
 
     class Meta:
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
         ordering = ["-created_at", "-pk"]
         get_latest_by = "created_at"
         constraints = [
@@ -410,41 +501,54 @@ class SourceCheck(models.Model):
     """One outcome of checking a source; repeats of the same outcome update the row's counters."""
 
     class Outcome(models.TextChoices):
-        OK = "ok", "OK"
-        NOT_MODIFIED = "not_modified", "Not modified"
-        CHANGED = "changed", "Changed"
-        REDIRECTED = "redirected", "Redirected"
-        NOT_FOUND = "not_found", "Not found"
-        GONE = "gone", "Gone"
-        SERVER_ERROR = "server_error", "Server error"
-        CLIENT_ERROR = "client_error", "Refused by the server"
-        SOFT_404 = "soft_404", "Page says not found"
-        TIMEOUT = "timeout", "Timed out"
-        DNS_ERROR = "dns_error", "DNS error"
-        TLS_ERROR = "tls_error", "TLS error"
-        REFUSED = "refused", "Connection refused"
-        BLOCKED = "blocked", "Blocked (unsafe address)"
-        TOO_LARGE = "too_large", "Too large"
-        UNSUPPORTED = "unsupported", "Unsupported content"
-        ERROR = "error", "Other error"
+        OK = "ok", _("OK")
+        NOT_MODIFIED = "not_modified", _("Not modified")
+        CHANGED = "changed", _("Changed")
+        REDIRECTED = "redirected", _("Redirected")
+        NOT_FOUND = "not_found", _("Not found")
+        GONE = "gone", _("Gone")
+        SERVER_ERROR = "server_error", _("Server error")
+        CLIENT_ERROR = "client_error", _("Refused by the server")
+        SOFT_404 = "soft_404", _("Page says not found")
+        TIMEOUT = "timeout", _("Timed out")
+        DNS_ERROR = "dns_error", _("DNS error")
+        TLS_ERROR = "tls_error", _("TLS error")
+        REFUSED = "refused", _("Connection refused")
+        BLOCKED = "blocked", _("Blocked (unsafe address)")
+        TOO_LARGE = "too_large", _("Too large")
+        UNSUPPORTED = "unsupported", _("Unsupported content")
+        ERROR = "error", _("Other error")
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="checks")
-    started_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
-    repeat_count = models.PositiveIntegerField(default=1)
-    duration_ms = models.PositiveIntegerField(default=0)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
-    redirect_chain = models.JSONField(default=list, blank=True)
-    content_type = models.CharField(max_length=200, blank=True)
-    content_length = models.PositiveBigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="checks", verbose_name=_("source")
+    )
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    last_seen_at = models.DateTimeField(default=timezone.now, verbose_name=_("last seen at"))
+    repeat_count = models.PositiveIntegerField(default=1, verbose_name=_("repeat count"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, verbose_name=_("outcome"))
+    http_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("http status")
+    )
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, verbose_name=_("final url"))
+    redirect_chain = models.JSONField(default=list, blank=True, verbose_name=_("redirect chain"))
+    content_type = models.CharField(max_length=200, blank=True, verbose_name=_("content type"))
+    content_length = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=_("content length")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
     snapshot = models.ForeignKey(
-        Snapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="checks"
+        Snapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checks",
+        verbose_name=_("snapshot"),
     )
 
     class Meta:
+        verbose_name = _("source check")
+        verbose_name_plural = _("source checks")
         ordering = ["-last_seen_at", "-pk"]
         get_latest_by = "last_seen_at"
         indexes = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from claims import workflow
 from sources.models import Citation, CitationRevision, excerpt_digest
@@ -26,9 +27,11 @@ def accept_found_passage(citation: Citation, user, note: str = "") -> CitationRe
     cited figure); the earlier wording and figure are kept as a CitationRevision."""
     citation = Citation.objects.select_for_update().select_related("claim").get(pk=citation.pk)
     if not can_accept(user, citation):
-        raise workflow.NotAllowed("Only a reviewer can change the evidence of a published claim.")
+        raise workflow.NotAllowed(
+            _("Only a reviewer can change the evidence of a published claim.")
+        )
     if citation.excerpt_state not in ACCEPTABLE or not citation.found_text.strip():
-        raise workflow.WorkflowError("There is no new wording on the page to accept.")
+        raise workflow.WorkflowError(_("There is no new wording on the page to accept."))
     new_excerpt = citation.found_text
     new_figure = citation.cited_figure
     if citation.excerpt_state == ExcerptState.FIGURE_CHANGED and citation.found_figure:
@@ -43,7 +46,7 @@ def accept_found_passage(citation: Citation, user, note: str = "") -> CitationRe
         .exists()
     )
     if duplicate:
-        raise workflow.WorkflowError("The claim already cites this passage of this source.")
+        raise workflow.WorkflowError(_("The claim already cites this passage of this source."))
     revision = CitationRevision.objects.create(
         citation=citation,
         changed_at=timezone.now(),
@@ -71,6 +74,6 @@ def accept_found_passage(citation: Citation, user, note: str = "") -> CitationRe
             )
     except IntegrityError:
         raise workflow.WorkflowError(
-            "The claim already cites this passage of this source."
+            _("The claim already cites this passage of this source.")
         ) from None
     return revision

@@ -108,6 +108,19 @@ def clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request to a /es/ page leaves Spanish
+    active in the thread (LocaleMiddleware activates, never deactivates), and reverse() then
+    prefixes every URL of the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def reinstall_migration_data() -> None:
     """Put back what data migrations install (rating scale, aliases, groups and permissions).
 

@@ -6,10 +6,12 @@ claims add inlines to the claim page with `add_claim_inline` (see claims/admin/_
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from babel.numbers import NumberFormatError, parse_decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
@@ -18,7 +20,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from claims import matching, workflow
 from claims.admin.changelists import EditorialModelAdmin
@@ -42,8 +47,11 @@ class ClaimPartFormSet(forms.BaseInlineFormSet):
         claim = self.instance
         if claim.pk and claim.is_public and self.has_changed() and not self.change_noted:
             raise ValidationError(
-                f"This claim is published: changing its {self.model._meta.verbose_name_plural} "
-                "is a correction or an update. Fill in “Correction or update” below."
+                _(
+                    "This claim is published: changing its %(parts)s is a correction or an "
+                    "update. Fill in “Correction or update” below."
+                )
+                % {"parts": self.model._meta.verbose_name_plural}
             )
 
 
@@ -67,18 +75,24 @@ class ClaimPartInlineMixin:
 
 
 class FigureValueField(forms.DecimalField):
-    """A decimal shown as editors write it ("9,400", not "9400.0000"); commas are accepted."""
+    """A decimal shown as editors write it in their language ("9,400" in English, "9.400" in
+    Spanish, not "9400.0000"); grouping separators are accepted, read the same way."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 14})
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
-            return format_number(value)
+            return format_number(value, translation.get_language() or "en")
         return value
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace(",", "").replace("\u00a0", "").replace(" ", "")
+        if isinstance(value, str) and value.strip():
+            # "9.400" is nine thousand four hundred to a Spanish editor, 9.4 to an English one.
+            locale = translation.to_locale(translation.get_language() or "en")
+            text = value.replace("\u00a0", " ").replace("\u202f", " ").strip()
+            # Unreadable text is left to DecimalField, which answers with its own error.
+            with contextlib.suppress(NumberFormatError, ValueError):
+                value = str(parse_decimal(text.replace(" ", ""), locale=locale))
         return super().to_python(value)
 
     def widget_attrs(self, widget):
@@ -120,7 +134,7 @@ class FigureInline(ClaimPartInlineMixin, admin.StackedInline):
     readonly_fields = ["arithmetic"]
     classes = ["figures-inline"]
 
-    @admin.display(description="Arithmetic check")
+    @admin.display(description=_("Arithmetic check"))
     def arithmetic(self, obj: Figure) -> str:
         return figure_arithmetic(obj)
 
@@ -132,15 +146,27 @@ def figure_arithmetic(figure: Figure) -> str:
     parts = []
     implied = figure.implied_baseline
     if implied is not None:
-        period = f" in {figure.baseline_period}" if figure.baseline_period else ""
-        parts.append(f"implies about {format_number(implied.quantize(1))}{period}")
+        implied_text = format_number(implied.quantize(1))
+        if figure.baseline_period:
+            parts.append(
+                _("implies about %(value)s in %(period)s")
+                % {"value": implied_text, "period": figure.baseline_period}
+            )
+        else:
+            parts.append(_("implies about %(value)s") % {"value": implied_text})
     consistent = figure.change_is_consistent
     if consistent is True:
-        parts.append(f"consistent with {format_number(figure.baseline_value)}")
+        parts.append(
+            _("consistent with %(value)s") % {"value": format_number(figure.baseline_value)}
+        )
     elif consistent is False:
         parts.append(
-            f"INCONSISTENT: {format_number(figure.baseline_value)} → "
-            f"{format_number(figure.value)} is {figure.actual_change_pct}%"
+            _("INCONSISTENT: %(before)s → %(after)s is %(change)s%%")
+            % {
+                "before": format_number(figure.baseline_value),
+                "after": format_number(figure.value),
+                "change": figure.actual_change_pct,
+            }
         )
     return "; ".join(parts) or "—"
 
@@ -171,36 +197,36 @@ class CorrectionInline(RecordInlineMixin, admin.StackedInline):
         "created_by",
     ]
     readonly_fields = fields
-    verbose_name_plural = "Corrections and updates (public log, append-only)"
+    verbose_name_plural = _("Corrections and updates (public log, append-only)")
 
 
 class ClaimEventInline(RecordInlineMixin, admin.TabularInline):
     model = ClaimEvent
     fields = ["at", "actor", "kind", "from_status", "to_status", "from_rating", "to_rating", "note"]
     readonly_fields = fields
-    verbose_name_plural = "History (status, rating and attention changes)"
+    verbose_name_plural = _("History (status, rating and attention changes)")
 
 
 class ChangeNoteFields(forms.Form):
     """What a reviewer says about a change to a published claim: the public record."""
 
     change_kind = forms.ChoiceField(
-        label="This change is",
+        label=_("This change is"),
         required=False,
         widget=forms.RadioSelect,
         choices=[
-            (Correction.Kind.CORRECTION, "a correction (rating or substance: give the reason)"),
-            (Correction.Kind.UPDATE, "an update (clarification or typo: a short public note)"),
+            (Correction.Kind.CORRECTION, _("a correction (rating or substance: give the reason)")),
+            (Correction.Kind.UPDATE, _("an update (clarification or typo: a short public note)")),
         ],
     )
     correction_what = forms.CharField(
-        label="What changed / update note",
+        label=_("What changed / update note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown publicly: in the corrections log, or as “Updated <date>: <note>”.",
+        help_text=_("Shown publicly: in the corrections log, or as “Updated <date>: <note>”."),
     )
     correction_reason = forms.CharField(
-        label="Correction: why",
+        label=_("Correction: why"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -211,20 +237,20 @@ class ChangeNoteFields(forms.Form):
         reason = (cleaned.get("correction_reason") or "").strip()
         kind = self._kind(cleaned)
         if rating_changed and kind == Correction.Kind.UPDATE:
-            self.add_error("change_kind", "A change of rating is a correction.")
+            self.add_error("change_kind", _("A change of rating is a correction."))
         if not needed and not what and not reason:
             return
         if not what:
             self.add_error(
                 "correction_what",
-                "Changing the rating of a published claim needs a correction: say what changed."
+                _("Changing the rating of a published claim needs a correction: say what changed.")
                 if rating_changed
                 else workflow.NOTE_NEEDED,
             )
         if kind is None:
-            self.add_error("change_kind", "Say whether this is a correction or an update.")
+            self.add_error("change_kind", _("Say whether this is a correction or an update."))
         elif kind == Correction.Kind.CORRECTION and not reason:
-            self.add_error("correction_reason", "Say why (a correction gives its reason).")
+            self.add_error("correction_reason", _("Say why (a correction gives its reason)."))
 
     def _kind(self, cleaned: dict) -> str | None:
         if cleaned.get("change_kind"):
@@ -274,7 +300,7 @@ class ClaimAdminForm(ChangeNoteFields, forms.ModelForm):
         if instance.pk and instance.is_public:
             rating_changed = "rating" in self.changed_data
             if rating_changed and cleaned.get("rating") is None:
-                self.add_error("rating", "A published claim must keep a rating.")
+                self.add_error("rating", _("A published claim must keep a rating."))
             visible = set(self.changed_data) & set(Claim.READER_FIELDS)
             self.clean_change_note(cleaned, needed=bool(visible), rating_changed=rating_changed)
         return cleaned
@@ -288,7 +314,7 @@ class StatusFilter(admin.SimpleListFilter):
     (intake's redirect) is this filter's own choice and clicking another replaces it, instead
     of adding status__exact beside it and matching nothing."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request: HttpRequest, model_admin):
@@ -311,12 +337,26 @@ class WorkflowButton:
     reviewers_only: bool = False
 
 
-# The steps the change form's buttons run after saving: (workflow function, message verb).
+# What the editor is told after a step, by number of claims.
+SENT_TO_REVIEW = ngettext_lazy(
+    "Sent %(count)d claim to review.", "Sent %(count)d claims to review.", "count"
+)
+RETURNED_TO_DRAFT = ngettext_lazy(
+    "Returned %(count)d claim to draft.", "Returned %(count)d claims to draft.", "count"
+)
+PUBLISHED = ngettext_lazy("Published %(count)d claim.", "Published %(count)d claims.", "count")
+ACKNOWLEDGED = ngettext_lazy(
+    "Acknowledged the evidence of %(count)d claim.",
+    "Acknowledged the evidence of %(count)d claims.",
+    "count",
+)
+WITHDREW = ngettext_lazy("Withdrew %(count)d claim.", "Withdrew %(count)d claims.", "count")
+# The steps the change form's buttons run after saving: (workflow function, message).
 FORM_STEPS = {
-    "submit": (workflow.submit_for_review, "Sent to review"),
-    "return": (workflow.return_to_draft, "Returned to draft"),
-    "publish": (workflow.publish, "Published"),
-    "acknowledge": (workflow.acknowledge_attention, "Acknowledged"),
+    "submit": (workflow.submit_for_review, SENT_TO_REVIEW),
+    "return": (workflow.return_to_draft, RETURNED_TO_DRAFT),
+    "publish": (workflow.publish, PUBLISHED),
+    "acknowledge": (workflow.acknowledge_attention, ACKNOWLEDGED),
 }
 # Steps after which a published claim this similar is named in a warning.
 REPEAT_CHECKED_STEPS = {"submit", "publish"}
@@ -327,23 +367,23 @@ def workflow_buttons(user, claim: Claim) -> list[WorkflowButton]:
     reviewer = workflow.can_publish(user)
     buttons: list[WorkflowButton] = []
     if claim.status == Claim.Status.DRAFT:
-        buttons.append(WorkflowButton("Save and send to review", step="submit"))
+        buttons.append(WorkflowButton(_("Save and send to review"), step="submit"))
     if claim.status == Claim.Status.IN_REVIEW:
-        buttons.append(WorkflowButton("Save and return to draft", step="return"))
+        buttons.append(WorkflowButton(_("Save and return to draft"), step="return"))
     if claim.status in (Claim.Status.DRAFT, Claim.Status.IN_REVIEW) and reviewer:
-        buttons.append(WorkflowButton("Save and publish", step="publish", reviewers_only=True))
+        buttons.append(WorkflowButton(_("Save and publish"), step="publish", reviewers_only=True))
     if claim.is_public and reviewer:
-        buttons.append(WorkflowButton("Correct…", url="#correction", reviewers_only=True))
-        buttons.append(WorkflowButton("Update…", url="#correction", reviewers_only=True))
+        buttons.append(WorkflowButton(_("Correct…"), url="#correction", reviewers_only=True))
+        buttons.append(WorkflowButton(_("Update…"), url="#correction", reviewers_only=True))
         buttons.append(
             WorkflowButton(
-                "Withdraw…",
+                _("Withdraw…"),
                 url=reverse("admin:claims_claim_withdraw", args=[claim.pk]),
                 reviewers_only=True,
             )
         )
     if claim.needs_attention:
-        buttons.append(WorkflowButton("Save and acknowledge the evidence", step="acknowledge"))
+        buttons.append(WorkflowButton(_("Save and acknowledge the evidence"), step="acknowledge"))
     return buttons
 
 
@@ -353,11 +393,13 @@ def repeat_warning(claim: Claim) -> str | None:
     if not likely:
         return None
     return format_html(
-        "This claim may repeat a published fact check: {}. If it does, use “Mark as a repeat "
-        "of” under Repeats on the claim page.",
+        _(
+            "This claim may repeat a published fact check: {}. If it does, use “Mark as a repeat "
+            "of” under Repeats on the claim page."
+        ),
         format_html_join(
             ", ",
-            '<a href="{}">{}</a> (similarity {})',
+            '<a href="{}">{}</a> ' + str(_("(similarity {})")),
             (
                 (
                     reverse("admin:claims_claim_change", args=[s.claim.pk]),
@@ -371,7 +413,7 @@ def repeat_warning(claim: Claim) -> str | None:
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason (public)")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason (public)"))
 
 
 @admin.register(Claim)
@@ -423,16 +465,16 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
                 ]
             },
         ),
-        ("Verdict", {"fields": ["rating", "verdict_summary", "analysis"]}),
+        (_("Verdict"), {"fields": ["rating", "verdict_summary", "analysis"]}),
         (
-            "Correction or update (published claims only)",
+            _("Correction or update (published claims only)"),
             {
                 "fields": ["change_kind", "correction_what", "correction_reason"],
                 "description": '<span id="correction"></span>',
             },
         ),
         (
-            "Workflow",
+            _("Workflow"),
             {
                 "fields": [
                     "status",
@@ -449,11 +491,11 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
         ),
     ]
 
-    @admin.display(description="Verdict", ordering="rating__value")
+    @admin.display(description=_("Verdict"), ordering="rating__value")
     def verdict(self, obj: Claim) -> str:
         return rating_badge(obj.rating)
 
-    @admin.display(description="Needs attention", ordering="needs_attention")
+    @admin.display(description=_("Needs attention"), ordering="needs_attention")
     def attention(self, obj: Claim) -> str:
         # Text, not Django's boolean icons: "no" is the normal state and must not look like
         # an error (a red cross).
@@ -461,21 +503,24 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
             # Why, in one line (the latest reason monitoring gave), below the mark.
             lines = (obj.attention_reason or "").strip().splitlines()
             return format_html(
-                '<strong class="{}">Needs attention</strong><br><small>{}</small>',
+                '<strong class="{}">{}</strong><br><small>{}</small>',
                 "attention-yes",
+                _("Needs attention"),
                 lines[-1][:160] if lines else "",
             )
         return format_html(
-            '<span class="{}">—<span class="visually-hidden"> no</span></span>', "attention-no"
+            '<span class="{}">—<span class="visually-hidden"> {}</span></span>',
+            "attention-no",
+            _("no"),
         )
 
-    @admin.display(description="Public page")
+    @admin.display(description=_("Public page"))
     def public_link(self, obj: Claim) -> str:
         if obj.pk and obj.is_public:
             return format_html(
                 '<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url()
             )
-        return "Not public"
+        return _("Not public")
 
     def get_inlines(self, request: HttpRequest, obj: Claim | None):
         # The other apps' evidence sits between the figures and the claim's own record.
@@ -493,8 +538,9 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not obj.is_public:
-            return [fs for fs in fieldsets if not fs[0] or not fs[0].startswith("Correction")]
+        # The note belongs to a change of a published claim, which only its reviewers make.
+        if obj is None or not obj.is_public or not workflow.can_edit_claim(request.user, obj):
+            return [fs for fs in fieldsets if not any(map(_is_note_field, fs[1]["fields"]))]
         return fieldsets
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
@@ -543,12 +589,12 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
         step = request.POST.get("_workflow", "")
         repeat_of = request.POST.get("_repeat_of", "")
         if step in FORM_STEPS:
-            function, verb = FORM_STEPS[step]
+            function, done_message = FORM_STEPS[step]
             self._run_workflow(
                 request,
                 Claim.objects.filter(pk=obj.pk),
                 function,
-                verb,
+                done_message,
                 check_repeats=step in REPEAT_CHECKED_STEPS,
             )
             return HttpResponseRedirect(request.path)
@@ -556,19 +602,23 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
             original = Claim.objects.filter(pk=int(repeat_of)).first()
             try:
                 if original is None:
-                    raise workflow.WorkflowError("That fact check no longer exists.")
+                    raise workflow.WorkflowError(_("That fact check no longer exists."))
                 workflow.mark_as_repeat(obj, original, request.user)
             except workflow.WorkflowError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
-                self.message_user(request, f"Marked as a repeat of “{original}”.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("Marked as a repeat of “%(claim)s”.") % {"claim": original},
+                    messages.SUCCESS,
+                )
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
     def withdraw_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         claim = self.get_object(request, str(object_id))
         if claim is None:
-            raise Http404("No such claim.")
+            raise Http404(_("No such claim."))
         if not workflow.can_publish(request.user):
             raise PermissionDenied
         form = WithdrawForm(request.POST or None)
@@ -578,11 +628,11 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
             except workflow.WorkflowError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
-                self.message_user(request, "Withdrew 1 claim(s).", messages.SUCCESS)
+                self.message_user(request, WITHDREW % {"count": 1}, messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Withdraw claim",
+            "title": _("Withdraw claim"),
             "claims": [claim],
             "form": form,
             "opts": self.model._meta,
@@ -627,7 +677,7 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
         request: HttpRequest,
         queryset: QuerySet,
         step,
-        verb: str,
+        done_message,
         *,
         check_repeats: bool = False,
         **kwargs,
@@ -638,29 +688,29 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
                 step(claim, request.user, **kwargs)
                 done += 1
             except workflow.WorkflowError as error:
-                failures.append(f"“{claim}”: {error}")
+                failures.append(_("“%(claim)s”: %(error)s") % {"claim": claim, "error": error})
                 continue
             warning = repeat_warning(claim) if check_repeats else None
             if warning:
                 warnings.append(warning)
         if done:
-            self.message_user(request, f"{verb} {done} claim(s).", messages.SUCCESS)
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
         for warning in warnings:
             self.message_user(request, warning, messages.WARNING)
         for failure in failures:
             self.message_user(request, failure, messages.ERROR)
 
-    @admin.action(description="Send selected drafts to review")
+    @admin.action(description=_("Send selected drafts to review"))
     def send_to_review(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._run_workflow(
-            request, queryset, workflow.submit_for_review, "Sent to review", check_repeats=True
+            request, queryset, workflow.submit_for_review, SENT_TO_REVIEW, check_repeats=True
         )
 
-    @admin.action(description="Publish selected claims")
+    @admin.action(description=_("Publish selected claims"))
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_workflow(request, queryset, workflow.publish, "Published", check_repeats=True)
+        self._run_workflow(request, queryset, workflow.publish, PUBLISHED, check_repeats=True)
 
-    @admin.action(description="Withdraw selected claims")
+    @admin.action(description=_("Withdraw selected claims"))
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if "apply" in request.POST:
             form = WithdrawForm(request.POST)
@@ -669,7 +719,7 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
                     request,
                     queryset,
                     workflow.withdraw,
-                    "Withdrew",
+                    WITHDREW,
                     reason=form.cleaned_data["reason"],
                 )
                 return None
@@ -677,7 +727,7 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
             form = WithdrawForm()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Withdraw claims",
+            "title": _("Withdraw claims"),
             "claims": queryset,
             "form": form,
             "opts": self.model._meta,
@@ -685,9 +735,9 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
         }
         return TemplateResponse(request, "admin/claims/withdraw.html", context)
 
-    @admin.action(description="Acknowledge: evidence reviewed, clear “needs attention”")
+    @admin.action(description=_("Acknowledge: evidence reviewed, clear “needs attention”"))
     def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._run_workflow(request, queryset, workflow.acknowledge_attention, "Acknowledged")
+        self._run_workflow(request, queryset, workflow.acknowledge_attention, ACKNOWLEDGED)
 
 
 class ClaimPartAdminForm(ChangeNoteFields, forms.ModelForm):
@@ -718,7 +768,7 @@ class ClaimPartAdmin(EditorialModelAdmin):
 
     form = ClaimPartAdminForm
     note_fieldset = (
-        "Correction or update (published claims only)",
+        _("Correction or update (published claims only)"),
         {"fields": ["change_kind", "correction_what", "correction_reason"]},
     )
 
@@ -733,6 +783,8 @@ class ClaimPartAdmin(EditorialModelAdmin):
             (name, {**opts, "fields": [f for f in opts["fields"] if not _is_note_field(f)]})
             for name, opts in fieldsets
         ]
+        if obj is not None and not self.has_change_permission(request, obj):
+            return base  # read-only: there is no change to note
         return [*base, self.note_fieldset]
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -768,7 +820,7 @@ class FigureAdmin(ClaimPartAdmin):
     search_fields = ["label", "claim__title"]
     autocomplete_fields = ["claim"]
 
-    @admin.display(description="Arithmetic check")
+    @admin.display(description=_("Arithmetic check"))
     def arithmetic(self, obj: Figure) -> str:
         return figure_arithmetic(obj)
 

@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from claims import matching
 from claims.admin.repeats import similar_claims_html
@@ -28,23 +29,24 @@ MAX_ARTICLE_CHARS = 200_000
 
 class IntakeForm(forms.Form):
     text = forms.CharField(
-        label="Article text",
+        label=_("Article text"),
         required=False,
         max_length=MAX_ARTICLE_CHARS,
         widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
-        help_text="Paste the article. Leave empty to fetch it from the source URL.",
+        help_text=_("Paste the article. Leave empty to fetch it from the source URL."),
     )
     source_url = forms.URLField(
-        label="Source URL",
+        label=_("Source URL"),
         required=False,
         max_length=2000,
         assume_scheme="https",
-        help_text="Where the article was published: kept drafts cite it as their origin.",
+        help_text=_("Where the article was published: kept drafts cite it as their origin."),
     )
     claimant = forms.ModelChoiceField(
         queryset=Claimant.objects.all(),
+        label=_("Claimant"),
         required=False,
-        help_text="Claimant for every kept draft; empty = the claimant each sentence names.",
+        help_text=_("Claimant for every kept draft; empty = the claimant each sentence names."),
     )
 
     threshold = forms.FloatField(
@@ -74,7 +76,7 @@ class IntakeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not (cleaned.get("text") or "").strip() and not cleaned.get("source_url"):
-            raise ValidationError("Paste the article text or give its URL.")
+            raise ValidationError(_("Paste the article text or give its URL."))
         return cleaned
 
 
@@ -91,7 +93,7 @@ def figure_summary(candidate: Candidate) -> list[str]:
             verdict = check_figure(figure)
             line += f", {figure.stated_change_pct:+}%"
             if figure.baseline_period:
-                line += f" vs {figure.baseline_period}"
+                line += " " + str(_("vs %(period)s") % {"period": figure.baseline_period})
             if verdict.summary:
                 line += f": {verdict.summary}"
         lines.append(line)
@@ -130,7 +132,7 @@ def intake_page(
     rows = candidate_rows(candidates, ticked=request.POST.getlist("keep"))
     context = {
         **admin.site.each_context(request),
-        "title": "Intake from article",
+        "title": _("Intake from article"),
         "opts": Claim._meta,
         "form": form,
         "rows": rows,

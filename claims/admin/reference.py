@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from claims.admin.changelists import EditorialModelAdmin
 from claims.models import Claimant, Rating, RatingAlias, Topic
@@ -32,7 +33,7 @@ class ClaimantAdmin(EditorialModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(num_claims=Count("claims"))
 
-    @admin.display(description="Claims", ordering="num_claims")
+    @admin.display(description=_("Claims"), ordering="num_claims")
     def claim_count(self, obj: Claimant) -> int:
         return obj.num_claims
 
@@ -58,7 +59,7 @@ class RatingAdmin(EditorialModelAdmin):
     prepopulated_fields = {"slug": ["label"]}
     inlines = [RatingAliasInline]
 
-    @admin.display(description="Badge")
+    @admin.display(description=_("Badge"))
     def badge(self, obj: Rating) -> str:
         return rating_badge(obj)
 

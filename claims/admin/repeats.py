@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from claims import matching
 from claims.models import Claim
@@ -20,12 +21,12 @@ LIKELY_REPEAT_SCORE = 0.5
 
 def similar_claims_html(similar: list[matching.SimilarClaim]) -> str:
     if not similar:
-        return "No similar claims."
+        return _("No similar claims.")
     return format_html(
         "<ul>{}</ul>",
         format_html_join(
             "",
-            '<li><a href="{}">{}</a> ({}, score {}) — {}</li>',
+            '<li><a href="{}">{}</a> ({}, ' + str(_("score {}")) + ") — {}</li>",
             (
                 (
                     reverse("admin:claims_claim_change", args=[s.claim.pk]),
@@ -71,8 +72,10 @@ class RepeatsAdminMixin:
             messages.warning(
                 request,
                 format_html(
-                    "This claim may repeat one already in Claimwatch: {}. "
-                    "If so, link it with “Repeat of”.",
+                    _(
+                        "This claim may repeat one already in Claimwatch: {}. "
+                        "If so, link it with “Repeat of”."
+                    ),
                     format_html_join(
                         ", ",
                         '<a href="{}">{}</a>',
@@ -85,7 +88,7 @@ class RepeatsAdminMixin:
             )
         return super().response_add(request, obj, post_url_continue)
 
-    @admin.display(description="Similar claims")
+    @admin.display(description=_("Similar claims"))
     def similar_claims(self, obj: Claim) -> str:
         if obj is None or obj.pk is None:
             return "—"

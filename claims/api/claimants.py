@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -34,7 +35,7 @@ class ClaimantSummarySerializer(serializers.ModelSerializer):
 
 
 class ScoreSerializer(serializers.Serializer):
-    rating = serializers.CharField(help_text="Rating slug.")
+    rating = serializers.CharField(help_text=_("Rating slug."))
     label = serializers.CharField()
     count = serializers.IntegerField()
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -50,7 +51,9 @@ class CitedSourceSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
     publisher = serializers.CharField(read_only=True)
     kind = serializers.CharField(read_only=True)
-    state = serializers.CharField(read_only=True, help_text="unchecked, ok, changed, redirected, …")
+    state = serializers.CharField(
+        read_only=True, help_text=_("unchecked, ok, changed, redirected, …")
+    )
     last_checked_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
@@ -62,7 +65,7 @@ class ClaimCitationSerializer(serializers.Serializer):
     excerpt = serializers.CharField(read_only=True)
     cited_figure = serializers.CharField(read_only=True)
     excerpt_state = serializers.CharField(
-        read_only=True, help_text="present, moved, missing, figure_changed, unknown"
+        read_only=True, help_text=_("present, moved, missing, figure_changed, unknown")
     )
     found_text = serializers.CharField(read_only=True)
     found_figure = serializers.CharField(read_only=True)
@@ -158,13 +161,15 @@ class ClaimSerializer(serializers.ModelSerializer):
     correction = CorrectionNoteSerializer(
         write_only=True,
         required=False,
-        help_text="Required when a reviewer changes the rating of a published claim.",
+        help_text=_("Required when a reviewer changes the rating of a published claim."),
     )
     change = ChangeNoteSerializer(
         write_only=True,
         required=False,
-        help_text="Required for any change readers see of a published claim (reviewers only): "
-        "a correction or an update. `correction` is the older spelling of a correction.",
+        help_text=_(
+            "Required for any change readers see of a published claim (reviewers only): "
+            "a correction or an update. `correction` is the older spelling of a correction."
+        ),
     )
 
     class Meta:
@@ -265,7 +270,7 @@ class ClaimFilter(filters.FilterSet):
     needs_attention = filters.BooleanFilter()
     source_state = filters.CharFilter(
         method="filter_source_state",
-        help_text="Claims citing at least one source in this state (e.g. broken).",
+        help_text=_("Claims citing at least one source in this state (e.g. broken)."),
     )
 
     class Meta:
@@ -312,7 +317,8 @@ def repeat_warnings(claim: Claim) -> list[dict]:
     return [
         {
             "code": "possible_repeat",
-            "message": f"This claim may repeat the published fact check “{s.claim.title}”.",
+            "message": _("This claim may repeat the published fact check “%(title)s”.")
+            % {"title": s.claim.title},
             "claim": s.claim.pk,
             "title": s.claim.title,
             "score": round(s.score, 2),
@@ -459,8 +465,10 @@ class ClaimViewSet(
 
     @extend_schema(
         summary="Send a draft to review (editors)",
-        description="The answer adds `warnings`: published claims this one may repeat "
-        "(code possible_repeat, with their similarity score and page).",
+        description=_(
+            "The answer adds `warnings`: published claims this one may repeat "
+            "(code possible_repeat, with their similarity score and page)."
+        ),
         request=None,
         responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
     )
@@ -479,8 +487,10 @@ class ClaimViewSet(
 
     @extend_schema(
         summary="Publish a claim (reviewers only; editors get 403)",
-        description="The answer adds `warnings`: published claims this one may repeat "
-        "(code possible_repeat, with their similarity score and page).",
+        description=_(
+            "The answer adds `warnings`: published claims this one may repeat "
+            "(code possible_repeat, with their similarity score and page)."
+        ),
         request=None,
         responses={200: ClaimSerializer, **error_responses(*WRITE_ERRORS)},
     )
@@ -524,7 +534,7 @@ class ClaimViewSet(
     def claimreview(self, request: Request, pk=None) -> Response:
         claim = self.get_object()
         if not claim.is_public:
-            raise NotFound("This claim is not published, so it has no ClaimReview.")
+            raise NotFound(_("This claim is not published, so it has no ClaimReview."))
         return Response(claim_review(claim))
 
     @extend_schema(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -94,7 +95,7 @@ class FactCheckSearchParams(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("query", "").strip() and not attrs.get("reviewPublisherSiteFilter"):
             raise serializers.ValidationError(
-                {"query": ["Give a query or a reviewPublisherSiteFilter."]}
+                {"query": [_("Give a query or a reviewPublisherSiteFilter.")]}
             )
         token = attrs.get("pageToken")
         attrs["offset"] = decode_page_token(token) if token else 0
@@ -108,14 +109,14 @@ def encode_page_token(offset: int) -> str:
 def decode_page_token(token: str) -> int:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        kind, _, number = text.partition(":")
+        kind, _sep, number = text.partition(":")
         offset = int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise serializers.ValidationError(
-            {"pageToken": ["Not a page token from this API."]}
+            {"pageToken": [_("Not a page token from this API.")]}
         ) from None
     if kind != "o" or not 0 <= offset <= 1_000_000:
-        raise serializers.ValidationError({"pageToken": ["Not a page token from this API."]})
+        raise serializers.ValidationError({"pageToken": [_("Not a page token from this API.")]})
     return offset
 
 
@@ -212,7 +213,9 @@ class FactCheckSearchView(APIView):
         summary="Fact Check Tools-compatible claims:search",
         parameters=[
             FactCheckSearchParams,
-            OpenApiParameter("pageSize", int, description="Results per page (1–100, default 10)."),
+            OpenApiParameter(
+                "pageSize", int, description=_("Results per page (1–100, default 10).")
+            ),
         ],
         responses={200: FactCheckSearchResponse, **error_responses(400, 429)},
     )
@@ -252,7 +255,7 @@ INTAKE_MAX_CHARS = 200_000
 
 
 class IntakeRequestSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=INTAKE_MAX_CHARS, help_text="Article text.")
+    text = serializers.CharField(max_length=INTAKE_MAX_CHARS, help_text=_("Article text."))
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
     language = LanguageField(
         required=False,
@@ -314,7 +317,7 @@ class IntakeView(APIView):
     )
     def post(self, request: Request) -> Response:
         if not workflow.can_edit(request.user):
-            raise workflow.NotAllowed("Only editors and reviewers can use intake.")
+            raise workflow.NotAllowed(_("Only editors and reviewers can use intake."))
         body = IntakeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         candidates = intake.extract_candidates(

@@ -4,6 +4,7 @@ parts (`claims.api.parts`)."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
@@ -32,7 +33,7 @@ class FigureSerializer(serializers.ModelSerializer):
     change = ChangeNoteSerializer(
         write_only=True,
         required=False,
-        help_text="Required to change a figure of a published claim (reviewers only).",
+        help_text=_("Required to change a figure of a published claim (reviewers only)."),
     )
 
     class Meta:
@@ -58,9 +59,9 @@ class FigureSerializer(serializers.ModelSerializer):
     def validate_claim(self, claim: Claim) -> Claim:
         request = self.context["request"]
         if not sees_unpublished(request.user) and not claim.is_public:
-            raise serializers.ValidationError("No such claim.")
+            raise serializers.ValidationError(_("No such claim."))
         if self.instance is not None and self.instance.claim_id != claim.pk:
-            raise serializers.ValidationError("A figure cannot move to another claim.")
+            raise serializers.ValidationError(_("A figure cannot move to another claim."))
         return claim
 
 

@@ -5,6 +5,7 @@ moves with them."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -18,10 +19,10 @@ class ChangeNoteSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(
         choices=Correction.Kind.choices,
-        help_text="correction: rating or substance (give the reason); update: clarification.",
+        help_text=_("correction: rating or substance (give the reason); update: clarification."),
     )
     note = serializers.CharField(
-        max_length=2000, help_text="For a correction, what changed; for an update, the note."
+        max_length=2000, help_text=_("For a correction, what changed; for an update, the note.")
     )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+from django.template.defaultfilters import date as date_filter
+from django.urls import translate_url
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from claims.figures import format_number, format_quantity
 from claims.models import Figure
+from claims.quantities import localised_quantity
 from claims.rendering import render_markdown
 
 register = template.Library()
@@ -17,6 +24,19 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text)
+
+
+@register.filter(expects_localtime=True)
+def time_element(value, date_format: str = "DATE_FORMAT") -> SafeString | str:
+    """A <time> element: the machine-readable date, shown in the active language's format.
+
+    Safe HTML, so a sentence can be translated whole around it (`blocktranslate with when=...`).
+    """
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>', date_filter(value, "c"), date_filter(value, date_format)
+    )
 
 
 @register.filter
@@ -38,7 +58,7 @@ def about(value: Decimal) -> Decimal:
 @register.filter
 def quantity(figure: Figure) -> str:
     """The figure as stated: "nearly 100,000 people", "£75,000,000", "19%"."""
-    text = format_quantity(figure.value, figure.unit)
+    text = localised_quantity(figure.value, figure.unit)
     if figure.approximation and figure.approximation != Figure.Approximation.EXACT:
         text = f"{figure.get_approximation_display()} {text}"
     return text
@@ -50,30 +70,40 @@ def figure_check(figure: Figure) -> dict:
 
     Returns {"implied": str | None, "comparison": str | None, "consistent": bool | None}.
     """
+    language = get_language()
     result: dict = {"implied": None, "comparison": None, "consistent": None}
     pct = figure.stated_change_pct
     if pct is not None:
-        direction = "up" if pct >= 0 else "down"
-        stated = (
-            f"{format_quantity(figure.value, figure.unit)} {direction} {format_number(abs(pct))}%"
-        )
-        implied = figure.implied_baseline
-        when = figure.baseline_period or "the earlier period"
-        if implied is None:
-            result["implied"] = f"{stated} cannot be traced back to an earlier value."
+        value = localised_quantity(figure.value, figure.unit)
+        change = format_quantity(abs(pct), "percent", language)
+        if pct >= 0:
+            stated = _("%(value)s up %(change)s") % {"value": value, "change": change}
         else:
-            rounded = format_quantity(about(implied), figure.unit)
-            exact = format_number(implied.quantize(Decimal(1)))
-            result["implied"] = f"{stated} implies about {rounded} in {when} ({exact} exactly)."
+            stated = _("%(value)s down %(change)s") % {"value": value, "change": change}
+        implied = figure.implied_baseline
+        when = figure.baseline_period or _("the earlier period")
+        if implied is None:
+            result["implied"] = _("%(stated)s cannot be traced back to an earlier value.") % {
+                "stated": stated
+            }
+        else:
+            result["implied"] = _(
+                "%(stated)s implies about %(rounded)s in %(when)s (%(exact)s exactly)."
+            ) % {
+                "stated": stated,
+                "rounded": localised_quantity(about(implied), figure.unit),
+                "when": when,
+                "exact": format_number(implied.quantize(Decimal(1)), language),
+            }
     if figure.baseline_value is not None:
         actual = figure.actual_change_pct
-        base = format_quantity(figure.baseline_value, figure.unit)
         if actual is not None:
             sign = "+" if actual >= 0 else "−"
-            result["comparison"] = (
-                f"From {base} ({figure.baseline_period or 'earlier'}) the change is "
-                f"{sign}{format_number(abs(actual))}%."
-            )
+            result["comparison"] = _("From %(base)s (%(when)s) the change is %(change)s.") % {
+                "base": localised_quantity(figure.baseline_value, figure.unit),
+                "when": figure.baseline_period or _("earlier"),
+                "change": sign + format_quantity(abs(actual), "percent", language),
+            }
         result["consistent"] = figure.change_is_consistent
     return result
 
@@ -103,3 +133,19 @@ def source_tone(state: str) -> str:
 @register.filter
 def excerpt_tone(state: str) -> str:
     return EXCERPT_STATE_TONE.get(state, "neutral")
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context) -> list[dict]:
+    """This page's absolute URL in every language, then `x-default` (the default language's):
+    [{"hreflang": "es", "url": ...}, ...]; empty on a page that matched no URL (a 404)."""
+    request = context.get("request")
+    if request is None or getattr(request, "resolver_match", None) is None:
+        return []
+    path = request.get_full_path()
+    alternates = [
+        {"hreflang": code, "url": settings.SITE_URL + translate_url(path, code)}
+        for code, _name in settings.LANGUAGES
+    ]
+    default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
+    return [*alternates, {"hreflang": "x-default", "url": default_url}]

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
@@ -46,7 +47,7 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Field errors (400): field name → messages; `non_field_errors` for the rest.",
+        help_text=_("Field errors (400): field name → messages; `non_field_errors` for the rest."),
     )
 
 
@@ -115,13 +116,13 @@ def _translate(exc: Exception) -> Exception:
         )
         return exceptions.ValidationError(detail)
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge("The request body is larger than the server accepts.")
+        return PayloadTooLarge(_("The request body is larger than the server accepts."))
     if isinstance(exc, DataError):
         # A value the database refuses (out of range, unstorable text) that validation let
         # through: the client's input, so a 400; logged, since validation should have caught it.
         logger.warning("database refused an API request's value: %s", str(exc).splitlines()[0])
         return exceptions.ValidationError(
-            {"non_field_errors": ["A value is outside what the database can store."]}
+            {"non_field_errors": [_("A value is outside what the database can store.")]}
         )
     return exc
 
@@ -135,7 +136,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         errors = {key or "non_field_errors": value for key, value in errors.items()}
-        response.data = _error_body(response.status_code, "invalid", "Invalid input.", errors)
+        response.data = _error_body(response.status_code, "invalid", _("Invalid input."), errors)
     else:
         detail = getattr(exc, "detail", None)
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
@@ -151,7 +152,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Unknown paths under /api/v1/ answer JSON, not the site's HTML 404 page."""
     return JsonResponse(
-        _error_body(404, "not_found", f"No API endpoint at {request.path}."), status=404
+        _error_body(404, "not_found", _("No API endpoint at %(path)s.") % {"path": request.path}),
+        status=404,
     )
 
 

@@ -444,3 +444,21 @@ def test_saving_a_published_claim_untouched_needs_no_correction_note(reviewer_cl
     claim.refresh_from_db()
     assert (claim.text, claim.analysis) == ("First line.\nSecond line.", "One.\n\nTwo.")
     assert not claim.corrections.exists()
+
+
+def test_a_spanish_editor_types_figures_with_spanish_digits():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from claims.admin.claims import FigureValueField
+
+    field = FigureValueField(max_digits=20, decimal_places=4)
+    with translation.override("es"):
+        assert field.clean("9.400") == Decimal("9400")
+        assert field.clean("1,5") == Decimal("1.5")
+        assert field.prepare_value(Decimal("9400.0000")) == "9.400"
+    with translation.override("en"):
+        assert field.clean("9,400") == Decimal("9400")
+        assert field.clean("9.4") == Decimal("9.4")
+        assert field.prepare_value(Decimal("9400.0000")) == "9,400"

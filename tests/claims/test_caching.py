@@ -316,3 +316,20 @@ def test_a_deferred_block_that_fails_sends_nothing(fact_check):
         fact_check.save()
         raise RuntimeError("the bulk write failed")
     bump.assert_not_called()
+
+
+def test_one_address_never_serves_another_languages_cached_page(rf):
+    """Pages outside the language-prefixed URLs (the sitemap) follow Accept-Language."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+    from django.utils import translation
+
+    view = caching.cached_public_page(lambda request: HttpResponse(translation.get_language()))
+    answers = []
+    for language in ("en", "es", "en"):
+        request = rf.get("/sitemap.xml")
+        request.user = AnonymousUser()
+        with translation.override(language):
+            response = view(request)
+        answers.append((response.content.decode(), response["X-Page-Cache"]))
+    assert answers == [("en", "miss"), ("es", "miss"), ("en", "hit")]

@@ -97,3 +97,12 @@ def test_feeds_survive_control_characters_stored_before_the_clean_up(anon):
         assert atom_titles(anon, url) == ["Mostly accurate: Escapes"]
     rss = anon.get("/feeds/latest.rss").content.decode()
     assert "Escape Person said" in rss and "\x1b" not in rss and "\x08" not in rss
+
+
+def test_the_spanish_feed_speaks_spanish_at_its_own_address(client):
+    publish_fact_check(title="Feed item")
+    english = client.get("/feeds/latest.rss").content.decode()
+    spanish = client.get("/es/feeds/latest.rss").content.decode()
+    assert "<language>en</language>" in english and "latest fact checks" in english
+    assert "<language>es</language>" in spanish and "últimas verificaciones" in spanish
+    assert "/es/claims/" in spanish and "/es/claims/" not in english

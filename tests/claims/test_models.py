@@ -174,5 +174,28 @@ def test_the_models_import_no_service_module():
         "claims.hygiene",
         "claims.languages",
         "claims.search_document",
+        "claims.quantities",  # figures in the active language: claims.figures + gettext
     }
     assert imported <= leaves, imported
+
+
+def test_the_default_rating_scale_reads_in_the_readers_language_until_an_editor_renames_it():
+    import importlib
+
+    from django.utils import translation
+
+    from claims.models import Rating
+    from claims.rating_scale import DEFAULT_SCALE_WORDS
+
+    scale = importlib.import_module("claims.migrations.0002_default_scale_and_roles").DEFAULT_SCALE
+    # Every word the migration installs is in the catalogues' list (they must not drift).
+    assert {w for label, *_rest, description in scale for w in (label, description)} <= set(
+        DEFAULT_SCALE_WORDS
+    )
+    rating = Rating.objects.get(slug="mostly-accurate")
+    with translation.override("es"):
+        assert rating.shown_label == "Mayormente exacto"
+        rating.label = "Casi exacto"  # the desk's own wording is shown as written
+        assert rating.shown_label == "Casi exacto"
+    with translation.override("en"):
+        assert Rating.objects.get(slug="mostly-accurate").shown_label == "Mostly accurate"

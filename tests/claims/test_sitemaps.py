@@ -42,3 +42,17 @@ def test_sitemap_is_valid_xml_with_control_characters_stored_in_titles(anon):
     type(claim).objects.filter(pk=claim.pk).update(title="Sitemap\x1b escapes", text="a\x0bb")
     claim.claimant.__class__.objects.filter(pk=claim.claimant_id).update(name="Home\x1b Office")
     assert any(claim.slug in location for location in locations(anon))
+
+
+def test_sitemap_lists_each_page_in_every_language_with_its_alternates(anon, settings):
+    published = publish_fact_check(title="In both languages")
+    response = anon.get("/sitemap.xml")
+    root = ET.fromstring(response.content)
+    english = settings.SITE_URL + published.get_absolute_url()
+    spanish = settings.SITE_URL + "/es" + published.get_absolute_url()
+    entry = next(url for url in root.iter(f"{NS}url") if url.find(f"{NS}loc").text == spanish)
+    alternates = {
+        link.get("hreflang"): link.get("href")
+        for link in entry.iter("{http://www.w3.org/1999/xhtml}link")
+    }
+    assert alternates == {"en": english, "es": spanish, "x-default": english}

@@ -82,3 +82,37 @@ def test_session_and_csrf_cookies_are_secure_and_httponly():
     csrf = response.cookies["csrftoken"]
     assert csrf["secure"]
     assert csrf["samesite"] == "Lax"
+
+
+# --- LanguageMiddleware: public pages by URL, the desk and the API by the user's choice ----
+
+
+def test_public_pages_take_their_language_from_the_url_whatever_the_browser_asks(client):
+    english = client.get("/claims/", HTTP_ACCEPT_LANGUAGE="es")
+    spanish = client.get("/es/claims/", HTTP_ACCEPT_LANGUAGE="en")
+    assert (english["Content-Language"], spanish["Content-Language"]) == ("en", "es")
+    assert '<html lang="en">' in english.content.decode()
+    assert '<html lang="es">' in spanish.content.decode()
+
+
+def test_the_admin_follows_the_language_cookie(editor_client):
+    editor_client.cookies["django_language"] = "es"
+    response = editor_client.get("/admin/")
+    assert response["Content-Language"] == "es"
+    assert "Mis borradores" in response.content.decode()
+
+
+def test_the_admin_follows_accept_language_without_a_cookie(editor_client):
+    spanish = editor_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
+    english = editor_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="de")  # not offered: default
+    assert (spanish["Content-Language"], english["Content-Language"]) == ("es", "en")
+    assert "My drafts" in english.content.decode()
+
+
+def test_api_errors_are_answered_in_the_clients_language(client):
+    response = client.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 404
+    assert (
+        response.json()["detail"]
+        == "No hay ningún punto de acceso de la API en /api/v1/no-such-thing/."
+    )

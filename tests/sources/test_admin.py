@@ -116,7 +116,7 @@ def test_check_now_enqueues_after_commit(
     for callback in callbacks:
         callback()
     assert queued == [source.pk]
-    assert "1 check(s) queued" in response.content.decode()
+    assert "1 check queued" in response.content.decode()
 
 
 def test_check_now_shows_an_error_and_queues_nothing_when_the_broker_is_down(

@@ -85,9 +85,9 @@ def unreachable_broker(monkeypatch):
 
 
 def _forget_broker_connections() -> None:
-    # The app keeps one pool per broker URL: drop it so the next send uses the current URL.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app keeps one pool per broker URL: drop the reference so the next send uses the
+    # current URL. Never close it: it is kombu's process-wide pool for that URL, and later
+    # tests (even eager sends acquire a producer) would get "Acquire on closed pool".
     celery_app._pool = None
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:

@@ -57,7 +57,8 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _encodable(text: str) -> str:
-    return _SURROGATES.sub("\ufffd", text)
+    # str(): messages may be lazy translations, resolved here in the request's language.
+    return _SURROGATES.sub("\ufffd", str(text))
 
 
 def _error_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict:

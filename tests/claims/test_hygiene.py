@@ -120,7 +120,7 @@ def test_rows_stored_before_the_clean_up_are_scrubbed():
 def test_the_data_migrations_clean_claims_and_sources():
     claimant = ClaimantFactory()
     Claimant.objects.filter(pk=claimant.pk).update(name="Minister\x1b of state")
-    for app, name in (("claims", "0011_clean_stored_text"), ("sources", "0007_clean_stored_text")):
+    for app, name in (("claims", "0012_clean_stored_text"), ("sources", "0007_clean_stored_text")):
         migration = importlib.import_module(f"{app}.migrations.{name}")
         migration.clean_stored_text(apps, connection.schema_editor())
     claimant.refresh_from_db()

@@ -18,7 +18,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from tests.factories import CitationFactory, ClaimFactory, FigureFactory, PublishedClaimFactory
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    FigureFactory,
+    PublishedClaimFactory,
+    WebhookEndpointFactory,
+)
 from tests.support.builders import token_client
 from tests.support.network import FakeNetwork
 
@@ -135,6 +141,7 @@ def world(reviewer):
         "source": citation.source,
         "citation": citation,
         "figure": draft.figures.first(),
+        "webhook": WebhookEndpointFactory(owner=reviewer),  # endpoints are their owner's only
     }
 
 
@@ -161,6 +168,7 @@ def _real_id(path: str, world: dict) -> int:
         "sources": world["source"],
         "citations": world["citation"],
         "figures": world["figure"],
+        "webhooks": world["webhook"],
         "topics": None,
         "checks": None,
         "snapshots": None,

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import sources.addresses
 from django.conf import settings
 from django.db import migrations, models
+
+import sources.addresses
 
 
 class Migration(migrations.Migration):

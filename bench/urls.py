@@ -8,10 +8,13 @@ production urls):
 """
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401 (Django reads them)
+from config.urls import urlpatterns as site_urlpatterns
 
 
 def hello(request):
@@ -29,9 +32,10 @@ class Hello(APIView):
         return Response({"hello": "world"})
 
 
+# The site's patterns themselves, not include()d: i18n_patterns may only sit at the root.
 urlpatterns = [
     path("bench/hello/", hello),
     path("bench/bytes/<int:size>/", static_bytes),
     path("bench/api-hello/", Hello.as_view()),
-    path("", include("config.urls")),
+    *site_urlpatterns,
 ]

@@ -79,7 +79,10 @@ def test_check_now_enqueues_after_commit_and_answers_202(
     queued = []
     import sources.tasks
 
-    monkeypatch.setattr(sources.tasks.check_source, "delay", lambda pk: queued.append(pk))
+    # apply_async is what both paths reach: delay() in-process, a shared producer with a broker
+    monkeypatch.setattr(
+        sources.tasks.check_source, "apply_async", lambda args, *_, **__: queued.append(args[0])
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = editor_api.post(f"/api/v1/sources/{source.pk}/check/")
     assert response.status_code == 202

@@ -105,7 +105,10 @@ def test_check_now_enqueues_after_commit(
 ):
     source, _, _ = checked_source
     queued = []
-    monkeypatch.setattr(tasks.check_source, "delay", lambda pk: queued.append(pk))
+    # apply_async is what both paths reach: delay() in-process, a shared producer with a broker
+    monkeypatch.setattr(
+        tasks.check_source, "apply_async", lambda args, *_, **__: queued.append(args[0])
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = editor_client.post(
             reverse("admin:sources_source_changelist"),

@@ -1,6 +1,7 @@
 """Throughput of the public pages under gunicorn, as ratios to a bare Django hello-world view.
 
 Run:  .venv/bin/python bench/public_pages.py [--claims 1000] [--seconds 8] [--connections 16]
+      (BENCH_DATABASE and BENCH_REDIS_DB choose the database and Redis db; default cw_d_bench, 7)
 
 1. (Re)creates the PostgreSQL database `cw_d_bench`, migrates it and loads the demo records
    plus N demo-like published claims (3 figures, 3 citations each, shared sources, snapshots).
@@ -29,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 WRK = "/usr/bin/wrk"
-DB_NAME = "cw_d_bench"
+# Overridable so parallel runs on one machine do not share a database or a Redis db.
+DB_NAME = os.environ.get("BENCH_DATABASE", "cw_d_bench")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/7"
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DB', '7')}"
 # mode -> (port, page cache on, version TTL seconds)
 MODES = {
     "cached (default: 1 s version TTL)": (18112, True, "1"),
@@ -49,7 +51,7 @@ def bench_env(cache_on: bool, version_ttl: str = "1") -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
-        CACHE_KEY_PREFIX="cw_d_bench",
+        CACHE_KEY_PREFIX=DB_NAME,
         CONN_MAX_AGE="60",
         STATIC_MANIFEST="0",  # no collectstatic into the shared checkout
         LOG_LEVEL="WARNING",

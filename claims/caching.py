@@ -376,3 +376,42 @@ def connect_claims_signals() -> None:
     m2m_changed.connect(
         _claim_topics_changed, sender=Claim.topics.through, dispatch_uid="public-cache-claim-topics"
     )
+
+
+def claim_versions(claim_ids: Iterable[int]) -> dict[int, str] | None:
+    """For each claim, the "site.claim" versions its page is cached under, read in one round
+    trip (memoised like the pages' own, PUBLIC_PAGE_VERSION_TTL); None if the cache is down.
+
+    What is cached per claim elsewhere (the list cards) is keyed by these, so it is invalidated
+    exactly when the claim's page is.
+    """
+    ids = list(dict.fromkeys(pk for pk in claim_ids if pk))
+    keys = [SITE_VERSION_KEY, *(_claim_version_key(pk) for pk in ids)]
+    ttl = version_ttl()
+    now = time.monotonic()
+    found: dict[str, int] = {}
+    if ttl:
+        for key in keys:
+            memo = _version_memo.get(key)
+            if memo is not None and now - memo[0] < ttl:
+                found[key] = memo[1]
+    wanted = [key for key in keys if key not in found]
+    if wanted:
+        try:
+            found.update(cache.get_many(wanted))
+            missing = [key for key in wanted if key not in found]
+            if missing:
+                for key in missing:
+                    cache.add(key, _fresh_version(), timeout=None)
+                found.update(cache.get_many(missing))
+        except Exception:
+            logger.warning("Page cache unavailable; rendering", exc_info=True)
+            return None
+        if ttl:
+            for key in wanted:
+                if key in found:
+                    _version_memo[key] = (now, found[key])
+    if len(found) != len(keys):
+        return None
+    site = found[SITE_VERSION_KEY]
+    return {pk: f"{site}.{found[_claim_version_key(pk)]}" for pk in ids}

@@ -444,6 +444,13 @@ class Claim(CleanTextModelMixin, models.Model):
         indexes = [
             # Public lists: published claims, newest first.
             models.Index(fields=["status", "-published_at"], name="claim_status_published_idx"),
+            # Public lists read in this order and stop after a page: an ordered scan of the
+            # public claims instead of sorting every one of them (whole rows) per page.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="claim_public_newest_idx",
+                condition=Q(status__in=["published", "corrected"]),
+            ),
             # The editors' queue: WHERE needs_attention (a small subset).
             models.Index(
                 fields=["-updated_at"],

@@ -30,6 +30,7 @@ from claims.claimreview import claim_review, json_ld_script_text
 from claims.figures import primary_language
 from claims.languages import claim_languages
 from claims.models import Claim, Claimant, ClaimEvent, Rating, Topic
+from claims.widgets import QuickSelect
 
 PAGE_SIZE = 20
 SAFE_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -67,6 +68,7 @@ class ClaimFilterForm(forms.Form):
         required=False,
         empty_label=_("Any rating"),
         label=_("Rating"),
+        widget=QuickSelect,
     )
     claimant = forms.ModelChoiceField(
         Claimant.objects.none(),
@@ -74,6 +76,7 @@ class ClaimFilterForm(forms.Form):
         required=False,
         empty_label=_("Anyone"),
         label=_("Claimant"),
+        widget=QuickSelect,
     )
     topic = forms.ModelChoiceField(
         Topic.objects.none(),
@@ -81,6 +84,7 @@ class ClaimFilterForm(forms.Form):
         required=False,
         empty_label=_("Any topic"),
         label=_("Topic"),
+        widget=QuickSelect,
     )
     published_from = forms.DateField(
         required=False, label=_("Published from"), widget=forms.DateInput(attrs={"type": "date"})

@@ -350,6 +350,9 @@ PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
 # Seconds a web worker reuses the cache version numbers it read: a hit then needs no network
 # I/O; another worker's invalidation shows up to this late (its own at once). 0 = strict.
 PUBLIC_PAGE_VERSION_TTL = env.float("PUBLIC_PAGE_VERSION_TTL", default=1.0)
+# Rendered claim cards kept under their claim's page version and reused by every list page
+# (claims/fragments.py), also when whole pages are not cached.
+PUBLIC_FRAGMENT_CACHE = env.bool("PUBLIC_FRAGMENT_CACHE", default=True)
 
 # --- Check-worthiness model ------------------------------------------------------------
 # The trained artefact intake scores with (committed; `manage.py train_checkworthiness`).

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from claims import fragments
 from claims.figures import format_number, format_quantity
 from claims.models import Figure
 from claims.quantities import localised_quantity
@@ -149,3 +150,10 @@ def language_alternates(context) -> list[dict]:
     ]
     default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
     return [*alternates, {"hreflang": "x-default", "url": default_url}]
+
+
+@register.simple_tag
+def claim_cards(claims, level: str = "3") -> SafeString:
+    """The claims' cards, as a loop including "claims/_claim_card.html" renders them, each one
+    cached with its claim's page version (claims.fragments)."""
+    return fragments.claim_cards(claims, str(level))

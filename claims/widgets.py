@@ -11,7 +11,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 
 def _text(value) -> str:
     """`{{ value|stringformat:'s' }}` in a template: the value as text, escaped unless safe."""
-    return conditional_escape(value if isinstance(value, SafeData) else "%s" % (value,))
+    return conditional_escape(value if isinstance(value, SafeData) else str(value))
 
 
 def _attrs(attrs: dict) -> str:

@@ -41,6 +41,29 @@ def listing(claims: ClaimQuerySet | None = None, *, user=None) -> QuerySet[Claim
     return base.visible_to(user).with_public_relations().order_by("-published_at", "-pk")
 
 
+# What a claim card (templates/claims/_claim_card.html) reads of a claim: lists fetch only these,
+# not the text, analysis and search document of every claim on the page.
+CARD_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "status",
+    "needs_attention",
+    "stated_on",
+    "verdict_summary",
+    "published_at",
+    "claimant__name",
+    "rating__slug",
+    "rating__label",
+)
+
+
+def card_listing(claims: ClaimQuerySet | None = None) -> QuerySet[Claim]:
+    """`listing(claims)` for readers with only what the claim cards show (`CARD_FIELDS`): 2
+    queries for any page, like `listing`."""
+    return listing(claims).only(*CARD_FIELDS)
+
+
 def published_card(pk: int) -> Claim | None:
     """Published claim `pk` with its claimant and rating (what the verdict card, oEmbed and
     the share image show), in one query; None when it is missing or not public."""

@@ -45,7 +45,7 @@ def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> Pa
 @require_safe
 @cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    latest = list(selectors.listing()[:12])
+    latest = list(selectors.card_listing()[:12])
     topics = selectors.topics_by_public_claims(8)
     return render(
         request,
@@ -129,7 +129,7 @@ class ClaimFilterForm(forms.Form):
 @cached_public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
-    page = _page(request, selectors.listing(form.filter(Claim.objects.all())))
+    page = _page(request, selectors.card_listing(form.filter(Claim.objects.all())))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -285,7 +285,7 @@ def scorecard_chart(claimant: Claimant) -> list[dict]:
 def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # A claimant with nothing published is not public (drafts must not reveal who we check).
     claimant = get_object_or_404(Claimant.objects.with_public_claims(), slug=slug)
-    page = _page(request, selectors.listing(Claim.objects.by_claimant(claimant)))
+    page = _page(request, selectors.card_listing(Claim.objects.by_claimant(claimant)))
     rows = scorecard_chart(claimant)
     return render(
         request,
@@ -305,7 +305,7 @@ def claimant_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_public_page
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.with_public_claims(), slug=slug)
-    page = _page(request, selectors.listing(Claim.objects.filter(topics=topic)))
+    page = _page(request, selectors.card_listing(Claim.objects.filter(topics=topic)))
     return render(
         request,
         "claims/topic_detail.html",

@@ -1,0 +1,179 @@
+"""Cached claim cards (claims/fragments.py) and the Python-rendered filter selects: the same
+HTML as before, reused across lists, and never stale: a card is rendered again whenever its
+claim, claimant, topics, figures, citations, sources or the rating scale change."""
+
+from unittest import mock
+
+import pytest
+from django import forms
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from claims import caching, fragments, selectors, workflow
+from claims.models import Claim, Figure
+from claims.widgets import QuickSelect
+from sources.models import Citation
+from tests.factories import ClaimantFactory, TopicFactory
+from tests.support.builders import publish_fact_check
+
+pytestmark = pytest.mark.django_db
+
+INCLUDE_LOOP = Template(
+    '{% for claim in claims %}{% include "claims/_claim_card.html" with level=level %}{% endfor %}'
+)
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """Whole pages rendered on every request: only the cards can be served from the cache."""
+    settings.PUBLIC_PAGE_CACHE = False
+
+
+@pytest.fixture
+def renders():
+    """How many cards were rendered (not read from the cache), per claim id."""
+    counts: dict[int, int] = {}
+    real = fragments.render_card
+
+    def counting(claim, level):
+        counts[claim.pk] = counts.get(claim.pk, 0) + 1
+        return real(claim, level)
+
+    with mock.patch.object(fragments, "render_card", counting):
+        yield counts
+
+
+def _cards(level: str = "2") -> str:
+    return str(fragments.claim_cards(selectors.card_listing(), level))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("cached", [True, False])
+def test_cards_are_the_html_the_included_template_renders(settings, language, cached):
+    settings.PUBLIC_FRAGMENT_CACHE = cached
+    publish_fact_check(title="First <claim> & more", needs_attention=True)
+    corrected = publish_fact_check(title="Second claim")
+    Claim.objects.filter(pk=corrected.pk).update(status=Claim.Status.CORRECTED)
+    with translation.override(language):
+        claims = list(selectors.listing())
+        expected = INCLUDE_LOOP.render(Context({"claims": claims, "level": "2"}))
+        assert _cards() == expected
+        assert _cards() == expected  # read back from the cache
+        assert "First &lt;claim&gt; &amp; more" in expected
+
+
+def test_a_second_list_reads_the_cards_from_the_cache(anon, page_cache_off, renders):
+    claims = [publish_fact_check(title=f"Claim {n}") for n in range(3)]
+    first = anon.get("/claims/").content
+    assert renders == {claim.pk: 1 for claim in claims}
+    assert anon.get("/claims/").content == first
+    assert renders == {claim.pk: 1 for claim in claims}
+    # Another list with other headings renders its own; one in the same language reuses them.
+    anon.get(claims[0].claimant.get_absolute_url())
+    assert renders[claims[0].pk] == 2
+    anon.get("/es/claims/")
+    assert renders[claims[0].pk] == 3
+
+
+def test_cards_are_not_shared_between_languages(anon, page_cache_off):
+    publish_fact_check()
+    assert "Checked" in anon.get("/claims/").content.decode()
+    spanish = anon.get("/es/claims/").content.decode()
+    assert "Checked" not in spanish
+    assert 'href="/es/claims/' in spanish
+
+
+def test_editing_a_claim_renders_only_its_card_again(anon, page_cache_off, renders):
+    claim, other = publish_fact_check(title="Edited one"), publish_fact_check(title="Other one")
+    anon.get("/claims/")
+    claim.title = "Edited title"
+    claim.save()
+    html = anon.get("/claims/").content.decode()
+    assert "Edited title" in html
+    assert renders == {claim.pk: 2, other.pk: 1}
+
+
+def test_claimant_topic_and_rating_changes_show_on_cached_cards(anon, page_cache_off):
+    # (The filter form lists names too: the assertions look inside the cards.)
+    claim = publish_fact_check(claimant=ClaimantFactory(name="Old Name"))
+    anon.get("/claims/")
+    claimant = claim.claimant
+    claimant.name = "New Name"
+    claimant.save()
+    assert '<p class="card__who">New Name' in anon.get("/claims/").content.decode()
+
+    topic = claim.topics.get()
+    topic.name = "Renamed topic"
+    topic.save()
+    assert ">Renamed topic</a>" in anon.get("/claims/").content.decode()
+    claim.topics.add(TopicFactory(name="Added topic"))
+    assert ">Added topic</a>" in anon.get("/claims/").content.decode()
+
+    rating = claim.rating
+    rating.label = "Renamed verdict"
+    rating.save()
+    assert ">Renamed verdict</span>" in anon.get("/claims/").content.decode()
+
+
+def test_evidence_flagged_by_monitoring_shows_on_cached_cards(anon, page_cache_off):
+    claim = publish_fact_check()
+    assert "Under review" not in anon.get("/claims/").content.decode()
+    workflow.flag_for_attention([claim.pk], "A source changed.")  # update(), no model signal
+    assert "Under review" in anon.get("/claims/").content.decode()
+
+
+def test_figure_citation_and_source_changes_render_the_card_again(anon, page_cache_off, renders):
+    claim, other = publish_fact_check(), publish_fact_check(title="Other one")
+    anon.get("/claims/")
+    figure = Figure.objects.get(claim=claim)
+    figure.label = "Relabelled"
+    figure.save()
+    anon.get("/claims/")
+    assert renders == {claim.pk: 2, other.pk: 1}
+
+    citation = Citation.objects.get(claim=claim)
+    citation.excerpt_state = Citation.ExcerptState.MISSING
+    citation.save()
+    anon.get("/claims/")
+    assert renders == {claim.pk: 3, other.pk: 1}
+
+    source = citation.source
+    now = timezone.now()
+    source.state, source.state_changed_at, source.last_checked_at = "broken", now, now
+    source.save(update_fields=["state", "state_changed_at", "last_checked_at"])
+    anon.get("/claims/")
+    assert renders == {claim.pk: 4, other.pk: 1}
+
+
+def test_cards_render_when_the_cache_is_down(anon, page_cache_off):
+    claim = publish_fact_check(title="Shown anyway")
+    broken = mock.Mock(side_effect=ConnectionError("redis down"))
+    with mock.patch.multiple(
+        caching.cache, get_many=broken, set_many=broken, add=broken, get=broken, set=broken
+    ):
+        response = anon.get("/claims/")
+    assert response.status_code == 200
+    assert claim.title in response.content.decode()
+
+
+def test_cards_can_be_switched_off(anon, page_cache_off, settings, renders):
+    settings.PUBLIC_FRAGMENT_CACHE = False
+    claim = publish_fact_check()
+    anon.get("/claims/"), anon.get("/claims/")
+    assert renders == {claim.pk: 2}
+
+
+@pytest.mark.parametrize("value", [None, "", "b", "<x>"])
+def test_quick_select_renders_what_django_select_renders(value):
+    choices = [
+        ("", "Any"),
+        ("a", "Plain"),
+        ("b", "Ampersand & <b>tags</b>"),
+        ("<x>", 'Quote "x"'),
+        ("Group <1>", [("g1", "One"), ("g2", "Two")]),
+    ]
+    plain = forms.Select(attrs={"data-x": 'a"b', "required": True, "disabled": False})
+    quick = QuickSelect(attrs={"data-x": 'a"b', "required": True, "disabled": False})
+    plain.choices = quick.choices = choices
+    for attrs in (None, {"id": "id_field", "aria-describedby": "field-error"}):
+        assert quick.render("field", value, attrs) == plain.render("field", value, attrs)

@@ -33,6 +33,18 @@ from claims.models import Claim, Claimant, ClaimEvent, Rating, Topic
 from claims.widgets import QuickSelect
 
 PAGE_SIZE = 20
+# Columns no public page shows (search and similarity documents, the editors' note): not
+# fetched for the claim page or search results, nor for the claim a page links to as a repeat.
+UNSHOWN_FIELDS = (
+    "search_vector",
+    "normalised_text",
+    "attention_reason",
+    "repeat_of__search_vector",
+    "repeat_of__normalised_text",
+    "repeat_of__attention_reason",
+    "repeat_of__analysis",
+    "repeat_of__text",
+)
 SAFE_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
@@ -142,7 +154,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cached_public_page(claim_kwarg="pk")
 def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    claim = selectors.claim_page(pk)
+    claim = selectors.claim_page(pk, Claim.objects.with_public_page().defer(*UNSHOWN_FIELDS))
     if claim is None:  # missing, or not public: a draft's id answers like a missing one
         raise Http404("No such fact check.")
     if claim.slug != slug:
@@ -327,7 +339,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
     language = language if language in claim_languages() else ""
     page = None
     if query:
-        page = _page(request, search.search_claims(query, language or None))
+        page = _page(
+            request,
+            search.search_claims(query, language or None).defer("analysis", *UNSHOWN_FIELDS[:3]),
+        )
         for claim in page.object_list:
             claim.highlighted = search.highlight(claim, query)
     filters = {"q": query, **({"languageCode": language} if language else {})}

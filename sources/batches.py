@@ -465,6 +465,7 @@ def _lock_for_record(source_ids: list[int]) -> dict[int, Source]:
         )
         .annotate(
             has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))),
+            has_snapshots=Exists(Snapshot.objects.filter(source=OuterRef("pk"))),
             latest_check_id=Subquery(latest.values("pk")[:1]),
         )
         .filter(pk__in=source_ids)
@@ -490,6 +491,7 @@ def _store_snapshots(
     touched: set[int] = set()
     wanted: dict[int, tuple[str, Fetched]] = {}
     with_tables: list[tuple[Snapshot, list]] = []
+    has_snapshots = {source.pk: source.has_snapshots for _item, source in work}
     for item, source in work:
         extracted = item.classified.extracted
         content_hash = text_hash(extracted.main_text)
@@ -516,14 +518,18 @@ def _store_snapshots(
                 touched.add(snapshot.source_id)
         if changed:
             Snapshot.objects.bulk_update(changed, ["tables"])
-    if wanted:
+    # A text seen before can only be among the snapshots of a source that has some (a first
+    # check has none: no look-up).
+    seen_before = [pk for pk in wanted if has_snapshots[pk]]
+    if seen_before:
         seen = Snapshot.objects.filter(
-            source_id__in=list(wanted),
-            content_hash__in=[content_hash for content_hash, _item in wanted.values()],
+            source_id__in=seen_before,
+            content_hash__in=[wanted[pk][0] for pk in seen_before],
         )
         for snapshot in seen:
             if wanted.get(snapshot.source_id, ("",))[0] == snapshot.content_hash:
                 snapshots[snapshot.source_id] = snapshot
+    if wanted:
         new = [
             _new_snapshot(source_id, content_hash, item, now)
             for source_id, (content_hash, item) in wanted.items()

@@ -58,14 +58,15 @@ def snapshot_changed(sender, instance: Snapshot, **kwargs) -> None:
 def sources_checked_in_bulk(sources: list[Source], new_snapshots: set[int]) -> None:
     """What source_changed and snapshot_changed do for checks written in bulk (bulk writes send
     no signals), in one query: `sources` as saved, `new_snapshots` the ids of those given a new
-    snapshot row (or new tables)."""
+    snapshot row (or new tables). Sources annotated `has_citations=False` need no look-up."""
     changed = [s for s in sources if _state_changed(s)]
     touched = {s.pk for s in changed} | set(new_snapshots)
     claim_ids: dict[int, list[int]] = {pk: [] for pk in touched}
-    if touched:
-        for source_id, claim_id in Citation.objects.filter(source_id__in=touched).values_list(
-            "source_id", "claim_id"
-        ):
+    cited = {s.pk for s in sources if getattr(s, "has_citations", True)}
+    if touched & cited:
+        for source_id, claim_id in Citation.objects.filter(
+            source_id__in=touched & cited
+        ).values_list("source_id", "claim_id"):
             claim_ids[source_id].append(claim_id)
     if changed:
         # A change of state may also flag claims for attention, which lists show.

@@ -411,3 +411,20 @@ def test_a_long_batch_keeps_its_host_slots_from_expiring(rules):
     finally:
         scheduling.free_host_slots(slots)
     assert client.get(key) is None
+
+
+@pytest.mark.django_db
+def test_a_page_back_to_an_earlier_text_gets_its_snapshot_back_in_a_batch(site, rules):
+    source = cited_source(site.url("/restored"))
+    t0 = timezone.now()
+    for hours, figure in [(0, "9,400"), (1, "9,450"), (2, "9,400")]:
+        site.set("/restored", article(figure))
+        result = batches.check_sources([source.pk], now=t0 + hours * HOUR)
+        assert result.outcomes[source.pk] == ("ok" if hours == 0 else "changed")
+    first = Snapshot.objects.filter(source=source).order_by("created_at").first()
+    source.refresh_from_db()
+    assert Snapshot.objects.filter(source=source).count() == 2
+    assert source.current_snapshot_id == first.pk
+    citation = source.citations.get()
+    assert (citation.excerpt_state, citation.found_figure) == ("present", "9,400")
+    assert [c.outcome for c in source.checks.order_by("started_at")] == ["ok", "changed", "changed"]

@@ -647,6 +647,44 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
 
 
 @transaction.atomic
+def flag_each_for_attention(flags: list[tuple[int, str]]) -> int:
+    """flag_for_attention([claim_id], reason) for each pair in order, in a fixed number of
+    queries (a batch of checks): a claim takes the first reason it is flagged with."""
+    claim_ids = sorted({claim_id for claim_id, _reason in flags})
+    if not claim_ids:
+        return 0
+    unflagged = set(
+        Claim.objects.filter(pk__in=claim_ids, needs_attention=False).values_list("pk", flat=True)
+    )
+    reasons: dict[int, str] = {}
+    for claim_id, reason in flags:
+        if claim_id in unflagged and claim_id not in reasons:
+            reasons[claim_id] = reason[:2000]
+    if not reasons:
+        return 0
+    now = timezone.now()
+    Claim.objects.filter(pk__in=list(reasons)).update(
+        needs_attention=True,
+        attention_reason=models.Case(
+            *(models.When(pk=pk, then=models.Value(reason)) for pk, reason in reasons.items()),
+            output_field=models.TextField(),
+        ),
+        updated_at=now,
+    )
+    ClaimEvent.objects.bulk_create(
+        ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.ATTENTION, note=reason)
+        for pk, reason in reasons.items()
+    )
+    caching.invalidate_claims(reasons)
+    by_reason: dict[str, list[int]] = {}
+    for pk, reason in reasons.items():
+        by_reason.setdefault(reason, []).append(pk)
+    for reason, pks in by_reason.items():
+        claims_flagged.send(sender=Claim, claim_ids=pks, reason=reason)
+    return len(reasons)
+
+
+@transaction.atomic
 def acknowledge_attention(claim: Claim, user: User, note: str = "") -> Claim:
     """An editor has looked at the moved evidence: clear the flag, keep the record."""
     _require(can_edit(user), _("You cannot edit claims."))

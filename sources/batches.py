@@ -16,8 +16,12 @@ differs (issue 3: at least LinkChecker's rate):
    and that no other check came in between, and two bulk UPDATEs (the sources and their latest
    history rows: repeat_count + 1). No row is added and no signal runs (the page-cache signal
    does nothing for a check that leaves the state as it was).
-5. Everything else (new text, a change, a failure, a state change, excerpts to re-locate) is
-   recorded by checking.record_result, source by source, exactly as a single check.
+5. A readable page with a text to store (a first check, a changed page) is recorded for the
+   whole batch in one transaction too, in a fixed number of queries (_record_new_texts): the
+   rows and rules of checking.record_result, written with bulk inserts and updates, excerpts
+   re-located and claims flagged for the batch, page-cache invalidations sent once at the end.
+6. Everything else (a failure, a 304 that changes the state, excerpts to re-locate in an
+   unchanged text) is recorded by checking.record_result, source by source, as a single check.
 """
 
 from __future__ import annotations
@@ -37,8 +41,13 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from claims import workflow
+from claims.caching import deferred_invalidation
 from sources import checking, scheduling
-from sources.models import Citation, Source, SourceCheck
+from sources.cells import relocate_cells
+from sources.extraction import text_hash
+from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
+from sources.signals import sources_checked_in_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +146,12 @@ def check_sources(
     for item in fetched:
         batch.durations[item.source.pk] = item.result.elapsed_ms
     batch.outcomes = _record_unchanged([f for f in fetched if _repeats_latest(f)], now, lease_until)
+    new_texts = [f for f in fetched if f.source.pk not in batch.outcomes and _has_new_text(f)]
+    recorded, skipped = _record_new_texts(new_texts, now, lease_until)
+    batch.outcomes.update(recorded)
+    batch.skipped.extend(skipped)
     for item in fetched:
-        if item.source.pk in batch.outcomes:
+        if item.source.pk in batch.outcomes or item.source.pk in skipped:
             continue
         check = checking.record_result(
             item.source.pk, item.classified, item.result, now, lease_until=lease_until
@@ -384,3 +397,229 @@ def _update_unchanged_orm(
             ["repeat_count", "last_seen_at", "duration_ms", "error", "content_length"],
         )
     return still
+
+
+def _has_new_text(item: Fetched) -> bool:
+    """A readable answer with a text to store or compare (what _record_new_texts records)."""
+    return item.classified.outcome in checking.ALIVE and item.classified.extracted is not None
+
+
+def _record_new_texts(
+    items: list[Fetched], now: datetime, lease_until: datetime | None
+) -> tuple[dict[int, str], list[int]]:
+    """Record the batch's readable pages with a text, as record_result would one by one, in
+    one transaction and a number of queries that does not grow with the batch; returns
+    ({source id: outcome as recorded}, ids skipped: deleted meanwhile or no longer under the
+    lease, for which nothing is written)."""
+    if not items:
+        return {}, []
+    recorded: dict[int, str] = {}
+    skipped: list[int] = []
+    with transaction.atomic(), deferred_invalidation():
+        locked = _lock_for_record([item.source.pk for item in items])
+        work = []
+        for item in items:
+            source = locked.get(item.source.pk)
+            if source is None or (lease_until is not None and source.next_check_at != lease_until):
+                skipped.append(item.source.pk)
+            else:
+                work.append((item, source))
+        if not work:
+            return recorded, skipped
+        snapshots, new_snapshots = _store_snapshots(work, now)
+        latest = _latest_checks(source for _item, source in work)
+        inserts: list[SourceCheck] = []
+        continued: list[SourceCheck] = []
+        for item, source in work:
+            snapshot = snapshots[source.pk]
+            outcome = checking.apply_success(source, item.classified, item.result, snapshot, now)
+            result = checking.with_reader_error(item.result, item.classified)
+            previous = latest.get(source.pk)
+            check = checking.history_row(source, outcome, result, snapshot, now, previous)
+            (continued if check is previous else inserts).append(check)
+            source.current_snapshot = snapshot
+            source.last_checked_at = now
+            source.last_outcome = outcome
+            recorded[source.pk] = outcome
+        SourceCheck.objects.bulk_create(inserts)
+        if continued:
+            SourceCheck.objects.bulk_update(continued, checking.CONTINUED_FIELDS)
+        sources = [source for _item, source in work]
+        _update_sources(sources)
+        _relocate_batch([(s, snapshots[s.pk]) for s in sources if s.has_citations], now)
+        sources_checked_in_bulk(sources, new_snapshots)
+    return recorded, skipped
+
+
+def _lock_for_record(source_ids: list[int]) -> dict[int, Source]:
+    """The sources as record_result locks them (in id order: batches side by side lock in the
+    same order), with the id of each one's latest history row."""
+    latest = SourceCheck.objects.filter(source=OuterRef("pk")).order_by("-last_seen_at", "-pk")
+    rows = (
+        Source.objects.select_for_update(of=("self",))
+        .select_related("current_snapshot")
+        .defer(
+            "current_snapshot__main_text",
+            "current_snapshot__full_text",
+            "current_snapshot__tables",
+        )
+        .annotate(
+            has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))),
+            has_snapshots=Exists(Snapshot.objects.filter(source=OuterRef("pk"))),
+            latest_check_id=Subquery(latest.values("pk")[:1]),
+        )
+        .filter(pk__in=source_ids)
+        .order_by("pk")
+    )
+    return {source.pk: source for source in rows}
+
+
+def _latest_checks(sources) -> dict[int, SourceCheck]:
+    ids = [source.latest_check_id for source in sources if source.latest_check_id]
+    if not ids:
+        return {}
+    return {check.source_id: check for check in SourceCheck.objects.filter(pk__in=ids)}
+
+
+def _store_snapshots(
+    work: list[tuple[Fetched, Source]], now: datetime
+) -> tuple[dict[int, Snapshot], set[int]]:
+    """checking._store_snapshot for the batch: the current snapshot when the text is the same
+    (its tables kept up to date), a snapshot seen before (restored page), else a new row;
+    returns {source id: snapshot} and the ids of the sources whose snapshot rows changed."""
+    snapshots: dict[int, Snapshot] = {}
+    touched: set[int] = set()
+    wanted: dict[int, tuple[str, Fetched]] = {}
+    with_tables: list[tuple[Snapshot, list]] = []
+    has_snapshots = {source.pk: source.has_snapshots for _item, source in work}
+    for item, source in work:
+        extracted = item.classified.extracted
+        content_hash = text_hash(extracted.main_text)
+        current = source.current_snapshot
+        if current is not None and current.content_hash == content_hash:
+            snapshots[source.pk] = current
+            if extracted.tables:
+                with_tables.append((current, list(extracted.tables)))
+        else:
+            wanted[source.pk] = (content_hash, item)
+    if with_tables:
+        # sources.cells.refresh_tables for the batch: the tables the lock left out, one query.
+        stored = dict(
+            Snapshot.objects.filter(pk__in=[s.pk for s, _t in with_tables]).values_list(
+                "pk", "tables"
+            )
+        )
+        changed = []
+        for snapshot, tables in with_tables:
+            snapshot.tables = stored[snapshot.pk]
+            if snapshot.tables != tables:
+                snapshot.tables = tables
+                changed.append(snapshot)
+                touched.add(snapshot.source_id)
+        if changed:
+            Snapshot.objects.bulk_update(changed, ["tables"])
+    # A text seen before can only be among the snapshots of a source that has some (a first
+    # check has none: no look-up).
+    seen_before = [pk for pk in wanted if has_snapshots[pk]]
+    if seen_before:
+        seen = Snapshot.objects.filter(
+            source_id__in=seen_before,
+            content_hash__in=[wanted[pk][0] for pk in seen_before],
+        )
+        for snapshot in seen:
+            if wanted.get(snapshot.source_id, ("",))[0] == snapshot.content_hash:
+                snapshots[snapshot.source_id] = snapshot
+    if wanted:
+        new = [
+            _new_snapshot(source_id, content_hash, item, now)
+            for source_id, (content_hash, item) in wanted.items()
+            if source_id not in snapshots
+        ]
+        for snapshot in Snapshot.objects.bulk_create(new):
+            snapshots[snapshot.source_id] = snapshot
+            touched.add(snapshot.source_id)
+    return snapshots, touched
+
+
+def _new_snapshot(source_id: int, content_hash: str, item: Fetched, now: datetime) -> Snapshot:
+    extracted, result = item.classified.extracted, item.result
+    return Snapshot(
+        source_id=source_id,
+        content_hash=content_hash,
+        created_at=now,
+        title=extracted.title[:500],
+        main_text=extracted.main_text,
+        full_text=extracted.full_text,
+        content_type=result.content_type[:100],
+        final_url=result.final_url[:2000],
+        tables=list(extracted.tables),
+    )
+
+
+def _relocate_batch(pairs: list[tuple[Source, Snapshot]], now: datetime) -> None:
+    """checking._relocate_excerpts for the batch's cited sources, with a new text each: one
+    query for their citations, one bulk update, the claims whose evidence moved flagged at once
+    (cell citations are checked and flagged source by source, as sources.cells does)."""
+    if not pairs:
+        return
+    by_source: dict[int, list[Citation]] = {source.pk: [] for source, _snapshot in pairs}
+    for citation in Citation.objects.filter(source_id__in=list(by_source)).select_related("claim"):
+        by_source[citation.source_id].append(citation)
+    _load_texts([snapshot for _source, snapshot in pairs])
+    located: list[Citation] = []
+    flags: list[tuple[int, str]] = []
+    for source, snapshot in pairs:
+        citations = by_source[source.pk]
+        cells = [c for c in citations if c.locates_cell]
+        if cells:
+            relocate_cells(source, snapshot, cells, now)
+        texts = [c for c in citations if not c.locates_cell]
+        for citation, _previous in checking.locate_excerpts(source, snapshot, texts, now):
+            flags.append((citation.claim_id, citation.attention_reason))
+        located.extend(texts)
+    if located:
+        Citation.objects.bulk_update(located, checking.RELOCATED_FIELDS)
+    if flags:
+        workflow.flag_each_for_attention(flags)
+
+
+def _load_texts(snapshots: list[Snapshot]) -> None:
+    """Fill in the texts the lock left out (a page back to its current text), in one query."""
+    deferred = [s for s in snapshots if "full_text" in s.get_deferred_fields()]
+    if not deferred:
+        return
+    rows = Snapshot.objects.filter(pk__in=[s.pk for s in deferred]).values_list(
+        "pk", "main_text", "full_text"
+    )
+    texts = {pk: (main, full) for pk, main, full in rows}
+    for snapshot in deferred:
+        snapshot.main_text, snapshot.full_text = texts[snapshot.pk]
+
+
+# Table and column names come from the model, values are parameters.
+_UPDATE_SOURCES = """
+UPDATE "{table}" AS s SET {sets} FROM unnest({arrays}) AS v({names}) WHERE s.id = v.id
+"""
+
+
+def _update_sources(sources: list[Source]) -> None:
+    """source.save(update_fields=MONITORING_FIELDS) for each source, in one statement."""
+    if connection.vendor != "postgresql":
+        Source.objects.bulk_update(sources, MONITORING_FIELDS)
+        return
+    # Django's bulk_update compiles a CASE per field and row (tens of ms a batch); this is one
+    # UPDATE ... FROM unnest(...) whatever the batch's size.
+    fields = [Source._meta.get_field(name) for name in MONITORING_FIELDS]
+    columns = ["id", *(f.column for f in fields)]
+    types = ["bigint", *(f.db_type(connection) for f in fields)]
+    arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+    sets = ", ".join(f'"{column}" = v."{column}"' for column in columns[1:])
+    names = ", ".join(f'"{column}"' for column in columns)
+    sql = _UPDATE_SOURCES.format(table=Source._meta.db_table, sets=sets, arrays=arrays, names=names)
+    params = [[source.pk for source in sources]]
+    for f in fields:
+        params.append(
+            [f.get_db_prep_save(getattr(source, f.attname), connection) for source in sources]
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -131,12 +131,31 @@ def _store_snapshot(source: Source, extracted: ExtractedText, result, now: datet
 def _record_check(
     source: Source, outcome: str, result, snapshot: Snapshot | None, now: datetime
 ) -> SourceCheck:
-    """Continue the latest history row when nothing changed, else add one (DESIGN.md §3).
-
-    One row per version of the page (ok / not modified / changed while the snapshot stays
-    the same) or per run of the same failure; `repeat_count` says how often it was seen.
-    """
+    """Continue the latest history row when nothing changed, else add one (DESIGN.md §3)."""
     latest = source.checks.order_by("-last_seen_at", "-pk").first()
+    check = history_row(source, outcome, result, snapshot, now, latest)
+    if check is latest:
+        check.save(update_fields=CONTINUED_FIELDS)
+    else:
+        check.save(force_insert=True)
+    return check
+
+
+# What continuing the latest history row writes.
+CONTINUED_FIELDS = ["repeat_count", "last_seen_at", "duration_ms", "error", "content_length"]
+
+
+def history_row(
+    source: Source,
+    outcome: str,
+    result,
+    snapshot: Snapshot | None,
+    now: datetime,
+    latest: SourceCheck | None,
+) -> SourceCheck:
+    """The history row of this check, not saved: `latest` continued (the same object), or a new
+    row. One row per version of the page (ok / not modified / changed while the snapshot stays
+    the same) or per run of the same failure; `repeat_count` says how often it was seen."""
     fields = {
         "last_seen_at": now,
         "duration_ms": min(max(0, int(result.elapsed_ms)), 2**31 - 1),
@@ -149,9 +168,8 @@ def _record_check(
         latest.repeat_count += 1
         for name, value in fields.items():
             setattr(latest, name, value)
-        latest.save(update_fields=["repeat_count", *fields])
         return latest
-    return SourceCheck.objects.create(
+    return SourceCheck(
         source=source,
         started_at=now,
         outcome=outcome,
@@ -201,6 +219,16 @@ def _relocate_excerpts(
     if cells:
         relocate_cells(source, snapshot, cells, now)
         citations = [c for c in citations if not c.locates_cell]
+    moved = locate_excerpts(source, snapshot, citations, now)
+    Citation.objects.bulk_update(citations, RELOCATED_FIELDS)
+    return moved
+
+
+def locate_excerpts(
+    source: Source, snapshot: Snapshot, citations: list[Citation], now: datetime
+) -> list[tuple[Citation, str]]:
+    """Look for these (text) citations' excerpts in the snapshot's visible text and write the
+    result on them (not saved); returns those whose evidence moved, with their previous state."""
     search = SearchText(snapshot.full_text or snapshot.main_text)
     moved = []
     for citation in citations:
@@ -217,7 +245,6 @@ def _relocate_excerpts(
         after = (citation.excerpt_state, citation.found_figure, citation.found_text)
         if match.state in MOVED_EVIDENCE and before != after:
             moved.append((citation, before[0]))
-    Citation.objects.bulk_update(citations, RELOCATED_FIELDS)
     return moved
 
 
@@ -302,12 +329,20 @@ def _apply_success(
 ) -> tuple[Snapshot | None, str]:
     """Snapshot, state and schedule of a readable answer; returns the snapshot and the outcome
     as recorded (ok becomes changed when the text differs from the current snapshot)."""
-    outcome = classified.outcome
     snapshot: Snapshot | None
     if classified.extracted is not None:
         snapshot = _store_snapshot(source, classified.extracted, result, now)
     else:
         snapshot = source.current_snapshot
+    return snapshot, apply_success(source, classified, result, snapshot, now)
+
+
+def apply_success(
+    source: Source, classified: Classified, result, snapshot: Snapshot | None, now: datetime
+) -> str:
+    """State, validators and schedule of a readable answer whose snapshot is known (not saved);
+    returns the outcome as recorded (ok becomes changed when the text differs)."""
+    outcome = classified.outcome
     had_text = source.current_snapshot_id is not None
     changed = had_text and snapshot is not None and snapshot.pk != source.current_snapshot_id
     if changed and outcome == Outcome.OK:
@@ -332,7 +367,7 @@ def _apply_success(
     plan = scheduling.schedule_after_success(source, changed=changed or not had_text, now=now)
     source.check_interval_seconds = plan.interval_seconds
     source.next_check_at = plan.next_check_at
-    return snapshot, outcome
+    return outcome
 
 
 def _apply_failure(source: Source, outcome: str, now: datetime) -> str | None:
@@ -457,14 +492,7 @@ def record_result(
         else:
             snapshot = None
             reason = _apply_failure(source, outcome, now)
-        if (
-            classified.error
-            and not result.error
-            and dataclasses.is_dataclass(result)
-            and not isinstance(result, type)
-        ):
-            # Decided on reading the body (unsupported, too large): the reason is the reader's.
-            result = dataclasses.replace(result, error=classified.error)
+        result = with_reader_error(result, classified)
         check = _record_check(source, outcome, result, snapshot, now)
         source.last_checked_at = now
         source.last_outcome = outcome
@@ -478,6 +506,19 @@ def record_result(
             if source.state == State.BROKEN:
                 source_broken.send(sender=Source, source=source, reason=reason)
     return check
+
+
+def with_reader_error(result, classified: Classified):
+    """The fetch result carrying the reason a page decided on reading the body (unsupported,
+    too large) was refused: the reason is the reader's."""
+    if (
+        classified.error
+        and not result.error
+        and dataclasses.is_dataclass(result)
+        and not isinstance(result, type)
+    ):
+        return dataclasses.replace(result, error=classified.error)
+    return result
 
 
 def with_elapsed(result, elapsed_ms: int):

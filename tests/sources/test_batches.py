@@ -16,7 +16,7 @@ from sources.models import Snapshot, Source, SourceCheck
 from tests.factories import SourceFactory
 from tests.support.builders import cited_source
 from tests.support.pages import article
-from tests.support.servers import Site
+from tests.support.servers import LocalServer, Site, page
 
 HOUR = timedelta(hours=1)
 BLOCKED = "http://169.254.169.254/latest/meta-data/"
@@ -151,6 +151,107 @@ def test_unchanged_checks_add_no_rows_run_no_signal_and_cost_the_same_queries_fo
     assert set(SourceCheck.objects.values_list("repeat_count", flat=True)) == {2}
     assert set(Source.objects.values_list("check_interval_seconds", flat=True)) == {2 * 3600}
     assert sum(local_site.hits.values()) == 2 * (len(small) + len(large))
+
+
+def new_pages(server, edited, prefix: str, count: int) -> list[Source]:
+    """`count` sources never checked: a third uncited, a third cited for the figure the page
+    shows, a third on the `edited` server, whose page shows another figure (claims flagged)."""
+    sources = []
+    for i in range(count):
+        if i % 3 == 0:
+            sources.append(SourceFactory(url=server.url(f"/{prefix}-{i}"), title=""))
+        else:
+            sources.append(cited_source((server if i % 3 == 1 else edited).url(f"/{prefix}-{i}")))
+    return sources
+
+
+@pytest.fixture
+def edited_site():
+    server = LocalServer(page(article("9,450")))
+    yield server
+    server.close()
+
+
+@pytest.mark.django_db
+def test_first_checks_of_a_batch_cost_the_same_queries_and_cache_writes_for_any_size(
+    local_site, edited_site, rules, monkeypatch
+):
+    from claims import caching
+
+    small = new_pages(local_site, edited_site, "small", 5)
+    large = new_pages(local_site, edited_site, "large", 20)
+    saves, bumps, queries = [], [], []
+
+    def saved(sender, instance, **kwargs):
+        saves.append(instance)
+
+    monkeypatch.setattr(caching, "_try_bump", lambda key: bumps.append(key) or True)
+    post_save.connect(saved, sender=Source, weak=False)
+    try:
+        for group in (small, large):
+            bumps.clear()
+            with CaptureQueriesContext(connection) as captured:
+                result = batches.check_sources([s.pk for s in group])
+            assert set(result.outcomes) == {s.pk for s in group}
+            assert set(result.outcomes.values()) == {"ok"}
+            queries.append(len(captured))
+            # Each page-cache version once for the batch: the lists, and each citing claim.
+            claims = Claim.objects.filter(citations__source__in=group).values_list("pk", flat=True)
+            assert sorted(bumps) == sorted(
+                [caching.LISTS_VERSION_KEY, *(f"public:v:claim:{pk}" for pk in claims)]
+            )
+    finally:
+        post_save.disconnect(saved, sender=Source)
+    assert queries[0] == queries[1], queries
+    assert saves == []  # bulk writes only
+    for group in (small, large):
+        assert Snapshot.objects.filter(source__in=group).count() == len(group)
+        assert SourceCheck.objects.filter(source__in=group, repeat_count=1).count() == len(group)
+        for i, source in enumerate(group):
+            source.refresh_from_db()
+            assert (source.state, source.last_outcome, source.title) == (
+                "ok",
+                "ok",
+                "Returns rise | Home Office",
+            )
+            assert source.current_snapshot.source_id == source.pk
+            if i % 3:
+                citation = source.citations.select_related("claim").get()
+                moved = i % 3 == 2
+                assert citation.excerpt_state == ("figure_changed" if moved else "present")
+                assert citation.claim.needs_attention is moved
+                if moved:
+                    assert citation.claim.attention_reason.startswith("Figure 9,400 → 9,450")
+                    assert citation.claim.events.filter(kind="attention").count() == 1
+
+
+@pytest.mark.django_db
+def test_first_checks_in_a_batch_write_nothing_for_a_source_whose_lease_was_taken(
+    local_site, edited_site, rules, monkeypatch
+):
+    now = timezone.now()
+    sources = new_pages(local_site, edited_site, "leased", 6)
+    Source.objects.filter(pk__in=[s.pk for s in sources]).update(next_check_at=now)
+    due = scheduling.claim_due_batches(now, size=10)
+    [batch] = due.batches
+    # Another delivery recorded one of them while this one was fetching: its lease is gone.
+    taken = sources[2]
+    fetch_one = batches._fetch_one
+
+    def fetch_and_lose_lease(source):
+        if source.pk == taken.pk:
+            Source.objects.filter(pk=taken.pk).update(next_check_at=now + timedelta(days=1))
+        return fetch_one(source)
+
+    monkeypatch.setattr(batches, "_fetch_one", fetch_and_lose_lease)
+    result = batches.check_sources(batch, lease_until=due.lease_until, threads=1)
+    assert result.skipped == [taken.pk]
+    assert set(result.outcomes) == {s.pk for s in sources} - {taken.pk}
+    assert not SourceCheck.objects.filter(source=taken).exists()
+    assert not Snapshot.objects.filter(source=taken).exists()
+    taken.refresh_from_db()
+    assert (taken.state, taken.last_checked_at) == ("unchecked", None)
+    assert taken.citations.get().excerpt_state == "unknown"
 
 
 @pytest.mark.django_db
@@ -310,3 +411,20 @@ def test_a_long_batch_keeps_its_host_slots_from_expiring(rules):
     finally:
         scheduling.free_host_slots(slots)
     assert client.get(key) is None
+
+
+@pytest.mark.django_db
+def test_a_page_back_to_an_earlier_text_gets_its_snapshot_back_in_a_batch(site, rules):
+    source = cited_source(site.url("/restored"))
+    t0 = timezone.now()
+    for hours, figure in [(0, "9,400"), (1, "9,450"), (2, "9,400")]:
+        site.set("/restored", article(figure))
+        result = batches.check_sources([source.pk], now=t0 + hours * HOUR)
+        assert result.outcomes[source.pk] == ("ok" if hours == 0 else "changed")
+    first = Snapshot.objects.filter(source=source).order_by("created_at").first()
+    source.refresh_from_db()
+    assert Snapshot.objects.filter(source=source).count() == 2
+    assert source.current_snapshot_id == first.pk
+    citation = source.citations.get()
+    assert (citation.excerpt_state, citation.found_figure) == ("present", "9,400")
+    assert [c.outcome for c in source.checks.order_by("started_at")] == ["ok", "changed", "changed"]

@@ -43,6 +43,28 @@ def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None 
     return candidate
 
 
+def unique_slugs(model: type[models.Model], texts: list[str]) -> list[str]:
+    """What `unique_slug` gives for each of `texts` saved one after the other (each taking its
+    slug before the next is chosen), in one query: bulk creation."""
+    max_length = model._meta.get_field("slug").max_length
+    bases = [(slugify(text) or "item")[: max_length - 6].strip("-") for text in texts]
+    if not bases:
+        return []
+    prefixes = Q()
+    for base in set(bases):
+        prefixes |= Q(slug__startswith=base)
+    taken = set(model._default_manager.filter(prefixes).values_list("slug", flat=True))
+    slugs = []
+    for base in bases:
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        slugs.append(candidate)
+    return slugs
+
+
 def slug_matches(model: type[models.Model], slug: str, text: str) -> bool:
     """Whether `slug` is what unique_slug gives for `text` (its base, or the base with -N)."""
     max_length = model._meta.get_field("slug").max_length

@@ -129,9 +129,7 @@ def main() -> None:
     print("\n| run | items/s (median) | rate vs base (median of rounds) |\n|---|---:|---:|")
     for name, rates in runs.items():
         ratios = [rate / baseline for rate, baseline in zip(rates, runs["base"], strict=True)]
-        print(
-            f"| {name} | {statistics.median(rates):.0f} | {statistics.median(ratios):.2f}× |"
-        )
+        print(f"| {name} | {statistics.median(rates):.0f} | {statistics.median(ratios):.2f}× |")
 
 
 if __name__ == "__main__":

@@ -285,11 +285,9 @@ def test_each_page_cache_key_is_bumped_once_for_the_whole_import(
     with django_capture_on_commit_callbacks(execute=True):
         report = import_claim_reviews(claim_review_items(12), editor)
     assert report.count("created") == 12
-    # Now and after commit: twice each, though three chunks of four claims were written.
-    assert bumped.count(caching.LISTS_VERSION_KEY) == 2
-    for item in report.items:
-        assert bumped.count(f"public:v:claim:{item.claim_id}") == 2
-    assert len(bumped) == 2 * 13
+    # Now and after commit, though three chunks of four claims were written; new claims had
+    # no cached page of their own, so only the lists' version is bumped.
+    assert bumped == [caching.LISTS_VERSION_KEY] * 2
 
 
 def test_a_failing_import_still_invalidates_what_its_committed_chunks_wrote(editor, monkeypatch):
@@ -308,10 +306,8 @@ def test_a_failing_import_still_invalidates_what_its_committed_chunks_wrote(edit
     monkeypatch.setattr(claimreview_import, "import_chunk", fail_on_the_second_chunk)
     with pytest.raises(RuntimeError):
         import_claim_reviews(claim_review_items(12), editor)
-    first = Claim.objects.order_by("pk").values_list("pk", flat=True)
-    assert len(first) == 4
+    assert Claim.objects.count() == 4  # the first chunk, committed
     assert caching.LISTS_VERSION_KEY in bumped
-    assert all(f"public:v:claim:{pk}" in bumped for pk in first)
 
 
 @pytest.mark.services

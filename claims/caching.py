@@ -182,9 +182,9 @@ def version_ttl() -> float:
 _version_memo: dict[str, tuple[float, int]] = {}
 
 
-def _versions(claim_id: int | None) -> str | None:
-    own = _claim_version_key(claim_id) if claim_id else LISTS_VERSION_KEY
-    keys = [SITE_VERSION_KEY, own]
+def _read_versions(keys: list[str]) -> dict[str, int] | None:
+    """The current number of each version key (memoised for PUBLIC_PAGE_VERSION_TTL, created
+    when missing), in at most two round trips; None if the cache is down."""
     ttl = version_ttl()
     now = time.monotonic()
     found: dict[str, int] = {}
@@ -210,6 +210,15 @@ def _versions(claim_id: int | None) -> str | None:
                 if key in found:
                     _version_memo[key] = (now, found[key])
     if len(found) != len(keys):
+        return None
+    return found
+
+
+def _versions(claim_id: int | None) -> str | None:
+    own = _claim_version_key(claim_id) if claim_id else LISTS_VERSION_KEY
+    keys = [SITE_VERSION_KEY, own]
+    found = _read_versions(keys)
+    if found is None:
         return None
     return ".".join(str(found[key]) for key in keys)
 
@@ -386,32 +395,8 @@ def claim_versions(claim_ids: Iterable[int]) -> dict[int, str] | None:
     exactly when the claim's page is.
     """
     ids = list(dict.fromkeys(pk for pk in claim_ids if pk))
-    keys = [SITE_VERSION_KEY, *(_claim_version_key(pk) for pk in ids)]
-    ttl = version_ttl()
-    now = time.monotonic()
-    found: dict[str, int] = {}
-    if ttl:
-        for key in keys:
-            memo = _version_memo.get(key)
-            if memo is not None and now - memo[0] < ttl:
-                found[key] = memo[1]
-    wanted = [key for key in keys if key not in found]
-    if wanted:
-        try:
-            found.update(cache.get_many(wanted))
-            missing = [key for key in wanted if key not in found]
-            if missing:
-                for key in missing:
-                    cache.add(key, _fresh_version(), timeout=None)
-                found.update(cache.get_many(missing))
-        except Exception:
-            logger.warning("Page cache unavailable; rendering", exc_info=True)
-            return None
-        if ttl:
-            for key in wanted:
-                if key in found:
-                    _version_memo[key] = (now, found[key])
-    if len(found) != len(keys):
+    found = _read_versions([SITE_VERSION_KEY, *(_claim_version_key(pk) for pk in ids)])
+    if found is None:
         return None
     site = found[SITE_VERSION_KEY]
     return {pk: f"{site}.{found[_claim_version_key(pk)]}" for pk in ids}

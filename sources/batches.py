@@ -456,15 +456,8 @@ def _lock_for_record(source_ids: list[int]) -> dict[int, Source]:
     same order), with the id of each one's latest history row."""
     latest = SourceCheck.objects.filter(source=OuterRef("pk")).order_by("-last_seen_at", "-pk")
     rows = (
-        Source.objects.select_for_update(of=("self",))
-        .select_related("current_snapshot")
-        .defer(
-            "current_snapshot__main_text",
-            "current_snapshot__full_text",
-            "current_snapshot__tables",
-        )
+        checking.sources_locked_for_recording()
         .annotate(
-            has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))),
             has_snapshots=Exists(Snapshot.objects.filter(source=OuterRef("pk"))),
             latest_check_id=Subquery(latest.values("pk")[:1]),
         )

@@ -446,6 +446,21 @@ def check_source(
     return record_result(source_id, classified, result, now)
 
 
+def sources_locked_for_recording():
+    """Sources locked for writing a check: the current snapshot comes with the row (without its
+    texts), and whether any citation needs re-locating too."""
+    return (
+        Source.objects.select_for_update(of=("self",))
+        .select_related("current_snapshot")
+        .defer(
+            "current_snapshot__main_text",
+            "current_snapshot__full_text",
+            "current_snapshot__tables",
+        )
+        .annotate(has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))))
+    )
+
+
 def record_result(
     source_id: int,
     classified: Classified,
@@ -469,18 +484,7 @@ def record_result(
     with transaction.atomic():
         # Every query counts at a million sources: the current snapshot comes with the row
         # (without its texts), and whether any citation needs re-locating too.
-        source = (
-            Source.objects.select_for_update(of=("self",))
-            .select_related("current_snapshot")
-            .defer(
-                "current_snapshot__main_text",
-                "current_snapshot__full_text",
-                "current_snapshot__tables",
-            )
-            .annotate(has_citations=Exists(Citation.objects.filter(source=OuterRef("pk"))))
-            .filter(pk=source_id)
-            .first()
-        )
+        source = sources_locked_for_recording().filter(pk=source_id).first()
         if source is None:
             return None
         if lease_until is not None and source.next_check_at != lease_until:

@@ -1,6 +1,7 @@
 """REST API throughput under gunicorn as ratios to a hello-world DRF view; ClaimReview import rate.
 
 Run:  .venv/bin/python bench/api.py [--claims 10000] [--seconds 6] [--rounds 3] [--connections 8]
+      [--database cw_c_bench] [--redis-db 5] [--broker-db 6] [--port 18300]
 
 1. (Re)creates the PostgreSQL database `cw_c_bench`, migrates it and bulk-loads N published
    claims (2 figures and 2 citations each; 300 claimants, 2,000 shared sources).
@@ -50,6 +51,15 @@ ENV = {
     "API_THROTTLE_ANON": "100000000/minute",
     "API_THROTTLE_USER": "100000000/minute",
 }
+
+
+def use_database(name: str, redis_db: int, broker_db: int) -> None:
+    global DB_NAME
+    DB_NAME = name
+    ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    ENV["REDIS_URL"] = f"redis://127.0.0.1:6379/{redis_db}"
+    ENV["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{broker_db}"
+    ENV["CACHE_KEY_PREFIX"] = name
 
 
 def psql(sql: str) -> None:
@@ -217,13 +227,21 @@ def wrk(path: str | None, seconds: int, connections: int, script: str | None = N
 
 
 def main() -> None:
+    global PORT
     parser = argparse.ArgumentParser()
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--import-items", type=int, default=2_000)
+    # Sessions that bench side by side each give their own database and Redis dbs.
+    parser.add_argument("--database", default=DB_NAME)
+    parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument("--broker-db", type=int, default=6)
+    parser.add_argument("--port", type=int, default=PORT)
     args = parser.parse_args()
+    use_database(args.database, args.redis_db, args.broker_db)
+    PORT = args.port
 
     os.environ.update(ENV)
     import django

@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import matching, search, workflow
+from claims.api import representation
 from claims.api.claimants import ClaimantSummarySerializer, RatingSerializer, TopicSerializer
 from claims.api.figures import NestedFigureSerializer
 from claims.api.languages import LanguageField
@@ -36,7 +37,7 @@ from claims.api.visibility import visible_claimants
 from claims.claimreview import claim_review
 from claims.languages import detect_language, language_choices
 from claims.models import Claim, Claimant, Correction, Figure, Rating, Topic, sees_unpublished
-from config.api.conditional import ConditionalRetrieveMixin
+from config.api.conditional import ConditionalRetrieveMixin, conditional_response
 from config.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from config.api.pagination import ApiCursorPagination
 
@@ -346,6 +347,13 @@ def claim_list_queryset(request: Request) -> QuerySet[Claim]:
     )
 
 
+def claim_reading_queryset(request: Request) -> QuerySet[Claim]:
+    """Claims the client may see, annotated for ordering; the reads join what they show."""
+    return Claim.objects.visible_to(request.user).annotate(
+        publication_date=Coalesce("published_at", "created_at")
+    )
+
+
 class SimilarParamsSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
     claimant = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
@@ -433,7 +441,26 @@ class ClaimViewSet(
         return self.request is not None and sees_unpublished(self.request.user)
 
     def get_queryset(self) -> QuerySet[Claim]:
+        if self.action in {"list", "retrieve"}:
+            # Read as rows by claims.api.representation, which fetches the parts itself.
+            return claim_reading_queryset(self.request)
         return claim_list_queryset(self.request)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        claims = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(representation.claim_rows(claims))
+        if page is None:
+            return Response(representation.claim_representations(list(claims)))
+        return self.get_paginated_response(representation.claim_representations(page))
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        claims = representation.claim_rows(self.filter_queryset(self.get_queryset()))
+        row = claims.filter(pk=self.kwargs["pk"]).first() if self.kwargs["pk"].isdigit() else None
+        if row is None:
+            raise NotFound()
+        self.check_object_permissions(request, row)
+        reading = representation.claim_reading(row)
+        return conditional_response(request, reading.data, reading.last_modified)
 
     def last_modified(self, claim: Claim):
         stamps = [claim.updated_at]

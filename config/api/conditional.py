@@ -31,21 +31,26 @@ class ConditionalRetrieveMixin:
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         instance = self.get_object()
         data = self.get_serializer(instance).data
-        etag = _etag_for(JSONRenderer().render(data).decode("utf-8"))
-        modified = self.last_modified(instance)
-        if_none_match = request.headers.get("If-None-Match")
-        if_modified_since = request.headers.get("If-Modified-Since")
-        not_modified = False
-        if if_none_match is not None:
-            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            not_modified = etag in tags or "*" in tags
-        elif if_modified_since and modified is not None:
-            since = parse_http_date_safe(if_modified_since)
-            not_modified = since is not None and int(modified.timestamp()) <= since
-        response = Response(status=304) if not_modified else Response(data)
-        response["ETag"] = etag
-        if modified is not None:
-            response["Last-Modified"] = http_date(modified.timestamp())
-        # The representation depends on who asks (editors see more).
-        patch_vary_headers(response, ["Authorization", "Cookie"])
-        return response
+        return conditional_response(request, data, self.last_modified(instance))
+
+
+def conditional_response(request: Request, data, modified: datetime | None) -> Response:
+    """The representation `data` with its ETag and Last-Modified, or a 304 when the client's
+    copy is current."""
+    etag = _etag_for(JSONRenderer().render(data).decode("utf-8"))
+    if_none_match = request.headers.get("If-None-Match")
+    if_modified_since = request.headers.get("If-Modified-Since")
+    not_modified = False
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        not_modified = etag in tags or "*" in tags
+    elif if_modified_since and modified is not None:
+        since = parse_http_date_safe(if_modified_since)
+        not_modified = since is not None and int(modified.timestamp()) <= since
+    response = Response(status=304) if not_modified else Response(data)
+    response["ETag"] = etag
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified.timestamp())
+    # The representation depends on who asks (editors see more).
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response

@@ -1,0 +1,401 @@
+"""The API's read paths for claims (list and detail): the representation `ClaimSerializer`
+documents, built as plain dicts from narrow rows.
+
+`ClaimSerializer` stays the schema and the write path; here a page of claims costs one query
+for the claims (claimant and rating joined) and one per relation, each reading only the columns
+the representation shows, and no model instance or per-field serializer dispatch. Every value
+is formatted as DRF's field would format it (tests compare the two outputs byte for byte).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Context, Decimal, getcontext
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
+
+from claims.figures import arithmetic
+from claims.models import Claim, Correction, Figure, Rating
+
+Row = dict[str, Any]
+
+# Claim columns in the order of ClaimSerializer's fields; "claimant__…" and "rating__…" are
+# the nested claimant and rating.
+CLAIM_COLUMNS = (
+    "id",
+    "title",
+    "slug",
+    "text",
+    "language",
+    "claimant__id",
+    "claimant__name",
+    "claimant__slug",
+    "claimant__kind",
+    "claimant__role",
+    "claimant__same_as",
+    "stated_on",
+    "appearance_url",
+    "venue",
+    "status",
+    "rating__id",
+    "rating__label",
+    "rating__slug",
+    "rating__value",
+    "rating__colour",
+    "rating__bucket",
+    "rating__description",
+    "verdict_summary",
+    "analysis",
+    "published_at",
+    "updated_at",
+    "needs_attention",
+    "attention_reason",
+    "review_url",
+)
+# What cursor pagination may order by (it reads the position from the row) besides the shown
+# columns; annotations are added when the queryset has them.
+_ORDERING_COLUMNS = ("created_at",)
+_ORDERING_ANNOTATIONS = ("publication_date", "search_rank")
+
+_FIGURE_COLUMNS = (
+    "claim_id",
+    "id",
+    "label",
+    "value",
+    "unit",
+    "approximation",
+    "period",
+    "baseline_value",
+    "baseline_period",
+    "stated_change_pct",
+    "position",
+)
+_CITATION_COLUMNS = (
+    "claim_id",
+    "id",
+    "role",
+    "excerpt",
+    "cited_figure",
+    "excerpt_state",
+    "found_text",
+    "found_figure",
+    "excerpt_checked_at",
+    "source__id",
+    "source__url",
+    "source__title",
+    "source__publisher",
+    "source__kind",
+    "source__state",
+    "source__last_checked_at",
+    # Not shown: what the detail's Last-Modified reads.
+    "created_at",
+    "source__state_changed_at",
+)
+_CORRECTION_COLUMNS = (
+    "claim_id",
+    "id",
+    "kind",
+    "created_at",
+    "what_changed",
+    "reason",
+    "previous_rating__slug",
+    "new_rating__slug",
+)
+_TOPIC_COLUMNS = (
+    "claim_id",
+    "topic__id",
+    "topic__name",
+    "topic__slug",
+    "topic__description",
+)
+
+_RATING_ORDINAL_BUCKETS = frozenset({Rating.Bucket.TRUE, Rating.Bucket.MIXED, Rating.Bucket.FALSE})
+# What the `slug` path converter accepts; any other slug goes through reverse() (and fails there).
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+_PLACEHOLDER_PK = 987654321012345
+_PLACEHOLDER_SLUG = "claim-slug-placeholder"
+
+
+def claim_rows(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    """The claims of `queryset` as rows of the shown columns (plus what ordering may read)."""
+    annotations = [name for name in _ORDERING_ANNOTATIONS if name in queryset.query.annotations]
+    return queryset.values(*CLAIM_COLUMNS, *_ORDERING_COLUMNS, *annotations)
+
+
+@dataclass
+class ClaimParts:
+    """The related rows of some claims, by claim id, in the order they are shown."""
+
+    topics: dict[int, list[Row]]
+    figures: dict[int, list[Row]]
+    citations: dict[int, list[Row]]
+    corrections: dict[int, list[Row]]
+
+
+def _by_claim(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["claim_id"]].append(row)
+    return grouped
+
+
+def claim_parts(claim_ids: Sequence[int]) -> ClaimParts:
+    """Topics, figures, citations (with their source) and corrections of these claims: one
+    query each, whatever the number of claims."""
+    if not claim_ids:
+        return ClaimParts({}, {}, {}, {})
+    citation_model = Claim._meta.get_field("citations").related_model
+    topics = (
+        Claim.topics.through.objects.filter(claim_id__in=claim_ids)
+        .order_by("topic__name")
+        .values(*_TOPIC_COLUMNS)
+    )
+    figures = (
+        Figure.objects.filter(claim_id__in=claim_ids)
+        .order_by("position", "pk")
+        .values(*_FIGURE_COLUMNS)
+    )
+    citations = (
+        citation_model._default_manager.filter(claim_id__in=claim_ids)
+        .order_by(*citation_model._meta.ordering)
+        .values(*_CITATION_COLUMNS)
+    )
+    corrections = (
+        Correction.objects.filter(claim_id__in=claim_ids)
+        .order_by(*Correction._meta.ordering)
+        .values(*_CORRECTION_COLUMNS)
+    )
+    return ClaimParts(
+        topics=_by_claim(topics),
+        figures=_by_claim(figures),
+        citations=_by_claim(citations),
+        corrections=_by_claim(corrections),
+    )
+
+
+class _Formats:
+    """DRF's output formats for one response, with what they read (time zone, decimal
+    context, the claim page address) looked up once."""
+
+    def __init__(self) -> None:
+        self.zone: tzinfo | None = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.iso_dates = api_settings.DATE_FORMAT.lower() == ISO_8601
+        self.iso_datetimes = api_settings.DATETIME_FORMAT.lower() == ISO_8601
+        context = getcontext()
+        self.value = _DecimalFormat(context, max_digits=20, decimal_places=4)
+        self.pct = _DecimalFormat(context, max_digits=9, decimal_places=3)
+        self.computed = _DecimalFormat(context, max_digits=24, decimal_places=2)
+        self.site_url = settings.SITE_URL
+        placeholder = reverse(
+            "claims:claim_detail", kwargs={"pk": _PLACEHOLDER_PK, "slug": _PLACEHOLDER_SLUG}
+        )
+        self.page_prefix, _pk, rest = placeholder.partition(str(_PLACEHOLDER_PK))
+        self.page_middle, _slug, self.page_suffix = rest.partition(_PLACEHOLDER_SLUG)
+        self._datetime_field = serializers.DateTimeField()
+        self._date_field = serializers.DateField()
+
+    def datetime(self, value: datetime | None) -> str | None:
+        if not value:
+            return None
+        if self.zone is None or not self.iso_datetimes or not timezone.is_aware(value):
+            return self._datetime_field.to_representation(value)
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def date(self, value: date | None) -> str | None:
+        if not value:
+            return None
+        if not self.iso_dates:
+            return self._date_field.to_representation(value)
+        return value.isoformat()
+
+    def page_url(self, pk: int, slug: str) -> str:
+        if not _PLAIN_SLUG.fullmatch(slug):
+            path = reverse("claims:claim_detail", kwargs={"pk": pk, "slug": slug})
+        else:
+            path = f"{self.page_prefix}{pk}{self.page_middle}{slug}{self.page_suffix}"
+        return self.site_url + path
+
+
+class _DecimalFormat:
+    """serializers.DecimalField(max_digits, decimal_places).to_representation, for non-null
+    values, with its quantizing context built once."""
+
+    def __init__(self, context: Context, *, max_digits: int, decimal_places: int) -> None:
+        self.context = context.copy()
+        self.context.prec = max_digits
+        self.exponent = Decimal(".1") ** decimal_places
+        self.field = serializers.DecimalField(max_digits=max_digits, decimal_places=decimal_places)
+        self.plain = api_settings.COERCE_DECIMAL_TO_STRING and not self.field.localize
+
+    def __call__(self, value: Decimal | None) -> str | None:
+        if value is None:
+            return None
+        if not self.plain or not isinstance(value, Decimal):
+            return self.field.to_representation(value)
+        return f"{value.quantize(self.exponent, context=self.context):f}"
+
+
+def _figure(row: Row, formats: _Formats) -> dict:
+    value, baseline, stated = row["value"], row["baseline_value"], row["stated_change_pct"]
+    # The Figure model's computed properties, on the row's values.
+    implied = None if stated is None else arithmetic.implied_baseline(value, stated)
+    actual = None if baseline is None else arithmetic.change_pct(baseline, value)
+    consistent = (
+        None
+        if stated is None or baseline is None
+        else arithmetic.change_is_consistent(value, baseline, stated)
+    )
+    return {
+        "id": row["id"],
+        "label": row["label"],
+        "value": formats.value(value),
+        "unit": row["unit"],
+        "approximation": row["approximation"],
+        "period": row["period"],
+        "baseline_value": formats.value(baseline),
+        "baseline_period": row["baseline_period"],
+        "stated_change_pct": formats.pct(stated),
+        "position": row["position"],
+        "implied_baseline": formats.computed(implied),
+        "actual_change_pct": formats.computed(actual),
+        "change_is_consistent": consistent,
+    }
+
+
+def _citation(row: Row, formats: _Formats) -> dict:
+    return {
+        "id": row["id"],
+        "role": row["role"],
+        "excerpt": row["excerpt"],
+        "cited_figure": row["cited_figure"],
+        "excerpt_state": row["excerpt_state"],
+        "found_text": row["found_text"],
+        "found_figure": row["found_figure"],
+        "excerpt_checked_at": formats.datetime(row["excerpt_checked_at"]),
+        "source": {
+            "id": row["source__id"],
+            "url": row["source__url"],
+            "title": row["source__title"],
+            "publisher": row["source__publisher"],
+            "kind": row["source__kind"],
+            "state": row["source__state"],
+            "last_checked_at": formats.datetime(row["source__last_checked_at"]),
+        },
+    }
+
+
+def _correction(row: Row, formats: _Formats) -> dict:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "created_at": formats.datetime(row["created_at"]),
+        "what_changed": row["what_changed"],
+        "reason": row["reason"],
+        "previous_rating": row["previous_rating__slug"],
+        "new_rating": row["new_rating__slug"],
+    }
+
+
+def _topic(row: Row) -> dict:
+    return {
+        "id": row["topic__id"],
+        "name": row["topic__name"],
+        "slug": row["topic__slug"],
+        "description": row["topic__description"],
+    }
+
+
+def _rating(row: Row) -> dict | None:
+    if row["rating__id"] is None:
+        return None
+    return {
+        "id": row["rating__id"],
+        "label": row["rating__label"],
+        "slug": row["rating__slug"],
+        "value": row["rating__value"],
+        "colour": row["rating__colour"],
+        "bucket": row["rating__bucket"],
+        "description": row["rating__description"],
+        "is_ordinal": row["rating__bucket"] in _RATING_ORDINAL_BUCKETS,
+    }
+
+
+def _claim(row: Row, parts: ClaimParts, formats: _Formats) -> dict:
+    pk = row["id"]
+    return {
+        "id": pk,
+        "title": row["title"],
+        "slug": row["slug"],
+        "text": row["text"],
+        "language": row["language"],
+        "claimant": {
+            "id": row["claimant__id"],
+            "name": row["claimant__name"],
+            "slug": row["claimant__slug"],
+            "kind": row["claimant__kind"],
+            "role": row["claimant__role"],
+            "same_as": row["claimant__same_as"],
+        },
+        "stated_on": formats.date(row["stated_on"]),
+        "appearance_url": row["appearance_url"],
+        "venue": row["venue"],
+        "topics": [_topic(topic) for topic in parts.topics.get(pk, ())],
+        "status": row["status"],
+        "rating": _rating(row),
+        "verdict_summary": row["verdict_summary"],
+        "analysis": row["analysis"],
+        "published_at": formats.datetime(row["published_at"]),
+        "updated_at": formats.datetime(row["updated_at"]),
+        "needs_attention": row["needs_attention"],
+        "attention_reason": row["attention_reason"],
+        "review_url": row["review_url"],
+        "page_url": formats.page_url(pk, row["slug"]),
+        "figures": [_figure(figure, formats) for figure in parts.figures.get(pk, ())],
+        "citations": [_citation(citation, formats) for citation in parts.citations.get(pk, ())],
+        "corrections": [
+            _correction(correction, formats) for correction in parts.corrections.get(pk, ())
+        ],
+    }
+
+
+def claim_representations(rows: Sequence[Row]) -> list[dict]:
+    """ClaimSerializer's representation of these claim rows (from `claim_rows`), in order."""
+    parts = claim_parts([row["id"] for row in rows])
+    formats = _Formats()
+    return [_claim(row, parts, formats) for row in rows]
+
+
+@dataclass
+class ClaimReading:
+    """One claim's representation and the newest time it depends on (its Last-Modified)."""
+
+    data: dict
+    last_modified: datetime
+
+
+def claim_reading(row: Row) -> ClaimReading:
+    """ClaimSerializer's representation of one claim row, with its Last-Modified: the newest of
+    the claim's, its citations' and sources' and its corrections' times."""
+    parts = claim_parts([row["id"]])
+    data = _claim(row, parts, _Formats())
+    stamps = [row["updated_at"]]
+    for citation in parts.citations.get(row["id"], ()):
+        stamps += [
+            citation["excerpt_checked_at"],
+            citation["created_at"],
+            citation["source__last_checked_at"],
+            citation["source__state_changed_at"],
+        ]
+    stamps += [correction["created_at"] for correction in parts.corrections.get(row["id"], ())]
+    return ClaimReading(data, max(stamp for stamp in stamps if stamp is not None))

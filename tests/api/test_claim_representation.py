@@ -1,0 +1,186 @@
+"""claims/api/representation.py: the claim list's and detail's plain-dict read path gives,
+byte for byte, what ClaimSerializer gives for the same claims."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+from claims.api import representation
+from claims.api.claims import ClaimSerializer, claim_list_queryset, claim_reading_queryset
+from claims.models import Claim, Correction
+from config.api.conditional import _etag_for
+from tests.factories import (
+    CitationFactory,
+    ClaimantFactory,
+    ClaimFactory,
+    FigureFactory,
+    PublishedClaimFactory,
+    SnapshotFactory,
+    SourceFactory,
+    TopicFactory,
+    rating,
+)
+
+pytestmark = pytest.mark.django_db
+
+WINTER = dt.datetime(2025, 1, 15, 9, 30, 12, 345678, tzinfo=dt.UTC)
+SUMMER = dt.datetime(2025, 7, 1, 23, 59, 59, tzinfo=dt.UTC)
+
+
+def varied_claims() -> list[Claim]:
+    """Claims with every kind of part and value the representation formats."""
+    claimant = ClaimantFactory(
+        name="Ministère «de l’Intérieur»",
+        same_as=["https://www.wikidata.org/wiki/Q1", "https://example.org/ü"],
+    )
+    plain = PublishedClaimFactory(published_at=SUMMER, stated_on=dt.date(2024, 2, 29))
+    FigureFactory(
+        claim=plain,
+        value=Decimal("9400"),
+        baseline_value=Decimal("7900.5"),
+        stated_change_pct=Decimal("19.25"),
+    )
+    FigureFactory(claim=plain, label="Second", value=Decimal("-0.0001"), position=2)
+    FigureFactory(claim=plain, label="No change", value=Decimal("12345678901234.5678"))
+    FigureFactory(claim=plain, label="Zero base", value=Decimal("5"), baseline_value=Decimal("0"))
+    FigureFactory(
+        claim=plain, label="Down all", value=Decimal("10"), stated_change_pct=Decimal("-100")
+    )
+    plain.topics.add(TopicFactory(name="Zeta"), TopicFactory(name="Alpha"))
+
+    snapshot_source = SourceFactory(
+        state="changed", last_checked_at=WINTER, title="Données — “officielles”"
+    )
+    snapshot_source.current_snapshot = SnapshotFactory(source=snapshot_source)
+    snapshot_source.save()
+    CitationFactory(
+        claim=plain,
+        source=snapshot_source,
+        excerpt_state="figure_changed",
+        found_text="rose to 9,500",
+        found_figure="9,500",
+        cited_figure="9,400",
+        excerpt_checked_at=SUMMER,
+    )
+    CitationFactory(claim=plain, source=SourceFactory(state="unchecked"), role="origin")
+
+    corrected = PublishedClaimFactory(
+        claimant=claimant,
+        status=Claim.Status.CORRECTED,
+        rating=rating("inaccurate"),
+        language="es",
+        title="Se duplicó el número de retornos",
+        text="El número se duplicó, dijo.\u2028Segunda línea",
+        appearance_url="https://news.example/ü?a=1&b=2",
+        venue="Radio <Nacional>",
+        analysis="**Markdown** <b>kept</b> as written",
+        review_url="https://factchecker.example/review/1",
+        needs_attention=True,
+        attention_reason="Source changed",
+    )
+    Correction.objects.create(
+        claim=corrected,
+        kind=Correction.Kind.CORRECTION,
+        created_at=WINTER,
+        what_changed="Rating",
+        reason="New figures",
+        previous_rating=rating("accurate"),
+        new_rating=rating("inaccurate"),
+    )
+    Correction.objects.create(
+        claim=corrected, kind=Correction.Kind.UPDATE, what_changed="Clarified", reason=""
+    )
+    CitationFactory(claim=corrected, role="contradicts")
+
+    withdrawn = PublishedClaimFactory(status=Claim.Status.WITHDRAWN, rating=rating("unverifiable"))
+    draft = ClaimFactory(rating=None, slug="draft-with_underscore")
+    return [plain, corrected, withdrawn, draft]
+
+
+def drf_request(user=None) -> Request:
+    from django.contrib.auth.models import AnonymousUser
+
+    request = Request(RequestFactory().get("/api/v1/claims/"))
+    request.user = user or AnonymousUser()
+    return request
+
+
+def serializer_json(claims, request) -> bytes:
+    data = ClaimSerializer(claims, many=True, context={"request": request}).data
+    return JSONRenderer().render(data)
+
+
+def fast_json(queryset) -> bytes:
+    rows = list(representation.claim_rows(queryset))
+    return JSONRenderer().render(representation.claim_representations(rows))
+
+
+def test_list_representation_is_byte_identical_to_the_serializer(editor):
+    varied_claims()
+    request = drf_request(editor)
+    ordered = claim_list_queryset(request).order_by("pk")
+    expected = serializer_json(ordered, request)
+    assert fast_json(claim_reading_queryset(request).order_by("pk")) == expected
+    assert b'"language":"es"' in expected and b'"status":"withdrawn"' in expected
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/Sao_Paulo", "UTC"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_representation_follows_the_active_time_zone_and_language(editor, zone, language):
+    varied_claims()
+    request = drf_request(editor)
+    with timezone.override(zoneinfo.ZoneInfo(zone)), translation.override(language):
+        expected = serializer_json(claim_list_queryset(request).order_by("pk"), request)
+        assert fast_json(claim_reading_queryset(request).order_by("pk")) == expected
+
+
+def test_detail_reading_matches_the_serializer_and_last_modified(editor):
+    claims = varied_claims()
+    request = drf_request(editor)
+    for claim in claims:
+        instance = claim_list_queryset(request).get(pk=claim.pk)
+        expected = ClaimSerializer(instance, context={"request": request}).data
+        row = representation.claim_rows(claim_reading_queryset(request)).get(pk=claim.pk)
+        reading = representation.claim_reading(row)
+        assert JSONRenderer().render(reading.data) == JSONRenderer().render(expected)
+        stamps = [instance.updated_at]
+        for citation in instance.citations.all():
+            stamps += [
+                citation.excerpt_checked_at,
+                citation.created_at,
+                citation.source.last_checked_at,
+                citation.source.state_changed_at,
+            ]
+        stamps += [correction.created_at for correction in instance.corrections.all()]
+        assert reading.last_modified == max(s for s in stamps if s is not None)
+
+
+def test_api_list_and_detail_answer_the_serializers_bytes(anon_api):
+    claims = varied_claims()
+    request = drf_request()
+    public = claim_list_queryset(request).order_by("-published_at")
+    response = anon_api.get("/api/v1/claims/?page_size=50")
+    body = response.content
+    expected_results = serializer_json(public, request)
+    assert body.endswith(b'"results":' + expected_results + b"}")
+    for claim in claims[:2]:
+        detail = anon_api.get(f"/api/v1/claims/{claim.pk}/")
+        data = ClaimSerializer(public.get(pk=claim.pk), context={"request": request}).data
+        expected = JSONRenderer().render(data)
+        assert detail.content == expected
+        assert detail["ETag"] == _etag_for(expected.decode("utf-8"))
+
+
+def test_detail_of_a_missing_or_private_claim_is_the_same_404(anon_api):
+    draft = ClaimFactory()
+    missing = anon_api.get("/api/v1/claims/999999/")
+    private = anon_api.get(f"/api/v1/claims/{draft.pk}/")
+    assert missing.status_code == private.status_code == 404
+    assert missing.json() == private.json()
+    assert anon_api.get("/api/v1/claims/not-a-number/").status_code == 404

@@ -24,6 +24,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -446,18 +447,23 @@ class ClaimViewSet(
             return claim_reading_queryset(self.request)
         return claim_list_queryset(self.request)
 
+    def filter_queryset(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        if not self.request.query_params:
+            # Without parameters the filter set and the search select everything: only the
+            # default ordering applies (building the filter set is a good part of a request).
+            return OrderingFilter().filter_queryset(self.request, queryset, self)
+        return super().filter_queryset(queryset)
+
     def list(self, request: Request, *args, **kwargs) -> Response:
-        claims = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(representation.claim_rows(claims))
+        rows = representation.claim_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
         if page is None:
-            return Response(representation.claim_representations(list(claims)))
+            page = list(rows)
         return self.get_paginated_response(representation.claim_representations(page))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        claims = representation.claim_rows(self.filter_queryset(self.get_queryset()))
-        row = claims.filter(pk=self.kwargs["pk"]).first() if self.kwargs["pk"].isdigit() else None
-        if row is None:
-            raise NotFound()
+        rows = representation.claim_rows(self.filter_queryset(self.get_queryset()))
+        row = get_object_or_404(rows, pk=self.kwargs["pk"])
         self.check_object_permissions(request, row)
         reading = representation.claim_reading(row)
         return conditional_response(request, reading.data, reading.last_modified)

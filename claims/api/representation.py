@@ -9,6 +9,7 @@ is formatted as DRF's field would format it (tests compare the two outputs byte 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -149,38 +150,33 @@ def _by_claim(rows: Iterable[Row]) -> dict[int, list[Row]]:
     return grouped
 
 
+@functools.cache
+def _part_rows() -> dict[str, QuerySet]:
+    """Each relation's rows, ordered as its prefetch would be and narrowed to the shown
+    columns; built once (resolving the columns is a good part of a query's cost) and
+    filtered by claim for each read."""
+    citation_model = Claim._meta.get_field("citations").related_model
+    return {
+        "topics": Claim.topics.through.objects.order_by("topic__name").values(*_TOPIC_COLUMNS),
+        "figures": Figure.objects.order_by("position", "pk").values(*_FIGURE_COLUMNS),
+        "citations": citation_model._default_manager.order_by(
+            *citation_model._meta.ordering
+        ).values(*_CITATION_COLUMNS),
+        "corrections": Correction.objects.order_by(*Correction._meta.ordering).values(
+            *_CORRECTION_COLUMNS
+        ),
+    }
+
+
 def claim_parts(claim_ids: Sequence[int]) -> ClaimParts:
     """Topics, figures, citations (with their source) and corrections of these claims: one
     query each, whatever the number of claims."""
     if not claim_ids:
         return ClaimParts({}, {}, {}, {})
-    citation_model = Claim._meta.get_field("citations").related_model
-    topics = (
-        Claim.topics.through.objects.filter(claim_id__in=claim_ids)
-        .order_by("topic__name")
-        .values(*_TOPIC_COLUMNS)
-    )
-    figures = (
-        Figure.objects.filter(claim_id__in=claim_ids)
-        .order_by("position", "pk")
-        .values(*_FIGURE_COLUMNS)
-    )
-    citations = (
-        citation_model._default_manager.filter(claim_id__in=claim_ids)
-        .order_by(*citation_model._meta.ordering)
-        .values(*_CITATION_COLUMNS)
-    )
-    corrections = (
-        Correction.objects.filter(claim_id__in=claim_ids)
-        .order_by(*Correction._meta.ordering)
-        .values(*_CORRECTION_COLUMNS)
-    )
-    return ClaimParts(
-        topics=_by_claim(topics),
-        figures=_by_claim(figures),
-        citations=_by_claim(citations),
-        corrections=_by_claim(corrections),
-    )
+    grouped = {
+        name: _by_claim(rows.filter(claim_id__in=claim_ids)) for name, rows in _part_rows().items()
+    }
+    return ClaimParts(**grouped)
 
 
 class _Formats:

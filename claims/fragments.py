@@ -1,4 +1,5 @@
-"""Cached fragments of the public pages: the claim cards of the lists, and the claim page.
+"""Cached fragments of the public pages: the claim cards of the lists, the lists' filter
+fields and counts, and the claim page.
 
 A list page (home, all fact checks, a claimant's, a topic's) is re-rendered whenever any claim
 changes, yet most of its cards have not. Each rendered card is kept under the versions of its
@@ -12,12 +13,18 @@ kept the same way, under the versions of the claim and of the claim it repeats (
 status it shows). One thing on it bumps no version: the time a routine check last reached a
 cited source. Those times are cached as markers and filled in from the database on each read.
 
+The list of all fact checks keeps its filter fields and its count, and search its count, under
+the lists' own versions
+(`caching.lists_versions`, bumped by any change to a claim, claimant, topic or the scale) plus
+the language and the filters asked for.
+
 Setting `PUBLIC_FRAGMENT_CACHE` (default on) turns it off; every cache call fails soft (the
 cards are rendered as if nothing were cached).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable
@@ -219,3 +226,48 @@ def _fill_last_checked(html: str, checked_at: dict) -> str | None:
 
     filled = _MARKER.sub(fill, html)
     return None if missing else filled
+
+
+# --- The list of all fact checks: filter fields and count ---------------------------------------
+
+FILTER_FIELDS_TEMPLATE = "claims/_filter_fields.html"
+
+
+@dataclass(frozen=True)
+class ListPartsLookup:
+    """Where a filtered list's parts are cached, and what was found there: {"fields": html,
+    "count": int}."""
+
+    key: str
+    stored: dict | None
+
+
+def look_up_list_parts(filter_query: str, kind: str = "list") -> ListPartsLookup | None:
+    """The cached parts of the list (`kind` "list": filter fields and count; "search": the
+    count) asked for by `filter_query` (the query string without the page), under the lists'
+    current versions; None when fragments are off or the cache is down."""
+    if not fragment_cache_enabled():
+        return None
+    versions = caching.lists_versions()
+    if versions is None:
+        return None
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    digest = hashlib.sha256(filter_query.encode("utf-8")).hexdigest()[:32]
+    key = f"public:{kind}-parts:{versions}:{language}:{digest}"
+    try:
+        stored = cache.get(key)
+    except Exception:
+        logger.warning("Fragment cache unavailable; rendering", exc_info=True)
+        return None
+    return ListPartsLookup(key, stored if isinstance(stored, dict) else None)
+
+
+def render_filter_fields(form) -> SafeString:
+    return get_template(FILTER_FIELDS_TEMPLATE).render({"form": form})
+
+
+def store_list_parts(lookup: ListPartsLookup, count: int, fields: str = "") -> None:
+    try:
+        cache.set(lookup.key, {"fields": str(fields), "count": count}, FRAGMENT_TIMEOUT)
+    except Exception:
+        logger.warning("Could not store fragments in cache", exc_info=True)

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -141,13 +142,24 @@ class ClaimFilterForm(forms.Form):
 @cached_public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
-    page = _page(request, selectors.card_listing(form.filter(Claim.objects.all())))
     query = request.GET.copy()
     query.pop("page", None)
+    filter_query = query.urlencode()
+    paginator = Paginator(selectors.card_listing(form.filter(Claim.objects.all())), PAGE_SIZE)
+    lookup = fragments.look_up_list_parts(filter_query)
+    stored = lookup.stored if lookup is not None else None
+    if stored is not None:
+        paginator.count = stored["count"]  # the cached_property, read from the cache instead
+        fields = mark_safe(stored["fields"])  # noqa: S308 - a rendered template
+    else:
+        fields = fragments.render_filter_fields(form)
+    page = paginator.get_page(request.GET.get("page"))
+    if lookup is not None and stored is None:
+        fragments.store_list_parts(lookup, paginator.count, fields)
     return render(
         request,
         "claims/claim_list.html",
-        {"form": form, "page": page, "filter_query": query.urlencode()},
+        {"form": form, "filter_fields": fields, "page": page, "filter_query": filter_query},
     )
 
 
@@ -368,14 +380,19 @@ def search_page(request: HttpRequest) -> HttpResponse:
     language = primary_language(request.GET.get("languageCode", "")[:35])
     language = language if language in claim_languages() else ""
     page = None
+    filters = {"q": query, **({"languageCode": language} if language else {})}
     if query:
-        page = _page(
-            request,
-            search.search_claims(query, language or None).defer("analysis", *UNSHOWN_FIELDS[:3]),
-        )
+        results = search.search_claims(query, language or None)
+        paginator = Paginator(results.defer("analysis", *UNSHOWN_FIELDS[:3]), PAGE_SIZE)
+        # The count is a second full-text query: kept with the lists' versions, like the lists'.
+        lookup = fragments.look_up_list_parts(urlencode(filters), kind="search")
+        if lookup is not None and lookup.stored is not None:
+            paginator.count = lookup.stored["count"]
+        page = paginator.get_page(request.GET.get("page"))
+        if lookup is not None and lookup.stored is None:
+            fragments.store_list_parts(lookup, paginator.count)
         for claim in page.object_list:
             claim.highlighted = search.highlight(claim, query)
-    filters = {"q": query, **({"languageCode": language} if language else {})}
     return render(
         request,
         "claims/search.html",

@@ -266,3 +266,63 @@ def test_claim_pages_render_when_the_cache_is_down(anon, page_cache_off):
         response = anon.get(claim.get_absolute_url())
     assert response.status_code == 200
     assert "Shown anyway" in response.content.decode()
+
+
+# --- The list's filter fields and count ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_list_pages_are_the_same_with_their_filter_fields_and_count_cached(
+    anon, page_cache_off, settings, language
+):
+    claims = [publish_fact_check(title=f"Claim {n}") for n in range(3)]
+    claims[1].topics.add(TopicFactory(name="Energy & <power>"))
+    prefix = "/es" if language == "es" else ""
+    urls = [
+        f"{prefix}/claims/",
+        f"{prefix}/claims/?topic={claims[1].topics.last().slug}",
+        f"{prefix}/claims/?rating=no-such-rating&page=2",
+        f"{prefix}/claims/?published_from=2030-01-01&published_to=2020-01-01",
+    ]
+    settings.PUBLIC_FRAGMENT_CACHE = False
+    expected = [anon.get(url).content.decode() for url in urls]
+    settings.PUBLIC_FRAGMENT_CACHE = True
+    assert [anon.get(url).content.decode() for url in urls] == expected  # rendered, stored
+    assert [anon.get(url).content.decode() for url in urls] == expected  # from the cache
+    assert 'name="claimant"' in expected[0] and "Energy &amp; &lt;power&gt;" in expected[0]
+
+
+def test_a_cached_list_count_and_filters_follow_new_claims_and_names(anon, page_cache_off):
+    publish_fact_check(title="First", claimant=ClaimantFactory(name="Old Name"))
+    before = anon.get("/claims/").content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        assert anon.get("/claims/").content.decode() == before
+    cached_queries = len(ctx.captured_queries)
+    claimant = Claim.objects.get().claimant
+    claimant.name = "New Name"
+    claimant.save()
+    publish_fact_check(title="Second")
+    html = anon.get("/claims/").content.decode()
+    assert ">New Name</option>" in html and ">Old Name</option>" not in html
+    assert "2 fact checks" in html
+    with CaptureQueriesContext(connection) as ctx:
+        anon.get("/claims/")
+    assert len(ctx.captured_queries) == cached_queries
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_search_pages_are_the_same_with_their_count_cached(
+    anon, page_cache_off, settings, language
+):
+    for n in range(3):
+        publish_fact_check(title=f"Returns claim {n}")
+    prefix = "/es" if language == "es" else ""
+    urls = [f"{prefix}/search/?q=returned", f"{prefix}/search/?q=9%2C400&languageCode=en"]
+    settings.PUBLIC_FRAGMENT_CACHE = False
+    expected = [anon.get(url).content.decode() for url in urls]
+    settings.PUBLIC_FRAGMENT_CACHE = True
+    assert [anon.get(url).content.decode() for url in urls] == expected
+    assert [anon.get(url).content.decode() for url in urls] == expected
+    assert expected[0].count('class="result"') == 3
+    publish_fact_check(title="Returns claim 3")
+    assert anon.get(urls[0]).content.decode().count('class="result"') == 4

@@ -111,7 +111,7 @@ _last_checked_template = None
 
 
 def render_last_checked(when) -> str:
-    """ ", last checked <time>" after a cited source's state; "" if it was never checked."""
+    """What follows a cited source's state: ", last checked <time>", or "" if never checked."""
     global _last_checked_template
     if _last_checked_template is None:
         _last_checked_template = engines["django"].from_string(_LAST_CHECKED_SOURCE)
@@ -128,10 +128,9 @@ def _claim_page_key(versions: str, language: str) -> str:
 
 @dataclass(frozen=True)
 class ClaimPageLookup:
-    """Where claim `claim_id`'s blocks are cached under its current versions, and what was
-    found there: {"blocks": {name: html with markers}, "repeat_of": [id, versions] | None}."""
+    """Where a claim's blocks are cached under its current versions, and what was found
+    there: {"blocks": {name: html with markers}, "repeat_of": [id, versions] | None}."""
 
-    claim_id: int
     key: str
     stored: dict | None
 
@@ -151,7 +150,7 @@ def look_up_claim_page(claim_id: int) -> ClaimPageLookup | None:
     except Exception:
         logger.warning("Fragment cache unavailable; rendering", exc_info=True)
         return None
-    return ClaimPageLookup(claim_id, key, stored if isinstance(stored, dict) else None)
+    return ClaimPageLookup(key, stored if isinstance(stored, dict) else None)
 
 
 def claim_page_from_cache(

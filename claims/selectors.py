@@ -2,7 +2,8 @@
 queries whatever the number of rows.
 
 - `listing`: claims for a list, newest first, with what a list shows;
-- `claim_page` and `public_history`: one claim with everything its page shows;
+- `claim_page` (`claim_page_row` + `claim_page_relations`) and `public_history`: one claim
+  with everything its page shows; `claim_page_stamp`: what its cached blocks are checked against;
 - `published_card`: one published claim with what its card and share image show;
 - `scorecard` (with `with_scorecards` for many claimants at once): published claims per step
   of the verdict scale;

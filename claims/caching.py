@@ -400,3 +400,13 @@ def claim_versions(claim_ids: Iterable[int]) -> dict[int, str] | None:
         return None
     site = found[SITE_VERSION_KEY]
     return {pk: f"{site}.{found[_claim_version_key(pk)]}" for pk in ids}
+
+
+def lists_versions() -> str | None:
+    """The "site.lists" versions the list pages are cached under (memoised like the pages'
+    own); None if the cache is down. What is cached for lists elsewhere (their filter fields
+    and counts) is keyed by these, so it is invalidated exactly when the list pages are."""
+    found = _read_versions([SITE_VERSION_KEY, LISTS_VERSION_KEY])
+    if found is None:
+        return None
+    return f"{found[SITE_VERSION_KEY]}.{found[LISTS_VERSION_KEY]}"

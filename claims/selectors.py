@@ -2,7 +2,8 @@
 queries whatever the number of rows.
 
 - `listing`: claims for a list, newest first, with what a list shows;
-- `claim_page` and `public_history`: one claim with everything its page shows;
+- `claim_page` (`claim_page_row` + `claim_page_relations`) and `public_history`: one claim
+  with everything its page shows; `claim_page_stamp`: what its cached blocks are checked against;
 - `published_card`: one published claim with what its card and share image show;
 - `scorecard` (with `with_scorecards` for many claimants at once): published claims per step
   of the verdict scale;
@@ -19,7 +20,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from claims.models import (
@@ -75,9 +76,16 @@ def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
     of the ordinal scale (for ClaimReview), topics, figures, corrections, citations with their
     sources, and the status and rating changes. Taken from `claims` (default: the claims with
     a public page: published, corrected or withdrawn); None when it is not among them."""
+    claim = claim_page_row(pk, claims)
+    if claim is not None:
+        claim_page_relations(claim)
+    return claim
+
+
+def claim_page_row(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
+    """The first query of `claim_page`: claim `pk` with its claimant, rating, the claim it
+    repeats and the bounds of the ordinal scale; `claim_page_relations` reads the rest."""
     base = Claim.objects.with_public_page() if claims is None else claims
-    # claims does not import sources: the citation model comes from the reverse relation.
-    citation_model = Claim._meta.get_field("citations").related_model
     ordinal = Rating.objects.filter(
         bucket__in=[Rating.Bucket.TRUE, Rating.Bucket.MIXED, Rating.Bucket.FALSE]
     )
@@ -88,32 +96,72 @@ def claim_page(pk: int, claims: QuerySet[Claim] | None = None) -> Claim | None:
             scale_worst=Subquery(ordinal.order_by("value").values("value")[:1]),
             scale_best=Subquery(ordinal.order_by("-value").values("value")[:1]),
         )
-        .prefetch_related(
-            "topics",
-            "figures",
-            Prefetch(
-                "corrections",
-                Correction.objects.select_related("previous_rating", "new_rating").order_by(
-                    "created_at", "pk"
-                ),
-            ),
-            Prefetch("citations", citation_model._default_manager.select_related("source")),
-            Prefetch(
-                "events",
-                ClaimEvent.objects.filter(
-                    kind__in=[
-                        ClaimEvent.Kind.CREATED,
-                        ClaimEvent.Kind.STATUS,
-                        ClaimEvent.Kind.RATING,
-                    ]
-                )
-                .select_related("from_rating", "to_rating")
-                .order_by("at", "pk"),
-            ),
-        )
         .filter(pk=pk)
         .first()
     )
+
+
+def claim_page_relations(claim: Claim) -> None:
+    """Read into `claim` (from `claim_page_row`) the rest of what its page shows, in 5 queries:
+    topics, figures, corrections, citations with their sources, status and rating changes."""
+    # claims does not import sources: the citation model comes from the reverse relation.
+    citation_model = Claim._meta.get_field("citations").related_model
+    prefetch_related_objects(
+        [claim],
+        "topics",
+        "figures",
+        Prefetch(
+            "corrections",
+            Correction.objects.select_related("previous_rating", "new_rating").order_by(
+                "created_at", "pk"
+            ),
+        ),
+        Prefetch("citations", citation_model._default_manager.select_related("source")),
+        Prefetch(
+            "events",
+            ClaimEvent.objects.filter(
+                kind__in=[
+                    ClaimEvent.Kind.CREATED,
+                    ClaimEvent.Kind.STATUS,
+                    ClaimEvent.Kind.RATING,
+                ]
+            )
+            .select_related("from_rating", "to_rating")
+            .order_by("at", "pk"),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimPageStamp:
+    """What a cached claim page is checked against: the claim's address and status, the
+    claim it repeats, and when each cited source was last checked (by citation id)."""
+
+    slug: str
+    status: str
+    repeat_of_id: int | None
+    checked_at: dict[int, datetime.datetime | None]
+
+
+def claim_page_stamp(pk: int) -> ClaimPageStamp | None:
+    """The stamp of claim `pk`'s page in one query; None unless it has a public page.
+
+    A routine source check changes only the last-checked time, and bumps no page version, so
+    it is read on every request.
+    """
+    rows = (
+        Claim.objects.with_public_page()
+        .filter(pk=pk)
+        .values_list(
+            "slug", "status", "repeat_of_id", "citations__pk", "citations__source__last_checked_at"
+        )
+    )
+    rows = list(rows)
+    if not rows:
+        return None
+    slug, status, repeat_of_id = rows[0][:3]
+    checked_at = {row[3]: row[4] for row in rows if row[3] is not None}
+    return ClaimPageStamp(slug, status, repeat_of_id, checked_at)
 
 
 @dataclass(frozen=True)

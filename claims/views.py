@@ -21,10 +21,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from claims import embeds, search, selectors, share_images
+from claims import embeds, fragments, search, selectors, share_images
 from claims.caching import cached_public_page
 from claims.claimreview import claim_review, json_ld_script_text
 from claims.figures import primary_language
@@ -141,32 +142,74 @@ class ClaimFilterForm(forms.Form):
 @cached_public_page
 def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
-    page = _page(request, selectors.card_listing(form.filter(Claim.objects.all())))
     query = request.GET.copy()
     query.pop("page", None)
+    filter_query = query.urlencode()
+    paginator = Paginator(selectors.card_listing(form.filter(Claim.objects.all())), PAGE_SIZE)
+    lookup = fragments.look_up_list_parts(filter_query)
+    stored = lookup.stored if lookup is not None else None
+    if stored is not None:
+        paginator.count = stored["count"]  # the cached_property, read from the cache instead
+        fields = mark_safe(stored["fields"])  # noqa: S308 - a rendered template
+    else:
+        fields = fragments.render_filter_fields(form)
+    page = paginator.get_page(request.GET.get("page"))
+    if lookup is not None and stored is None:
+        fragments.store_list_parts(lookup, paginator.count, fields)
     return render(
         request,
         "claims/claim_list.html",
-        {"form": form, "page": page, "filter_query": query.urlencode()},
+        {"form": form, "filter_fields": fields, "page": page, "filter_query": filter_query},
     )
 
 
 @require_safe
 @cached_public_page(claim_kwarg="pk")
 def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    claim = selectors.claim_page(pk, Claim.objects.with_public_page().defer(*UNSHOWN_FIELDS))
-    if claim is None:  # missing, or not public: a draft's id answers like a missing one
+    lookup = fragments.look_up_claim_page(pk)
+    if lookup is not None and lookup.stored is not None:
+        stamp = selectors.claim_page_stamp(pk)
+        if stamp is None:  # missing, or not public: a draft's id answers like a missing one
+            raise Http404("No such fact check.")
+        if stamp.slug != slug:
+            return redirect("claims:claim_detail", pk=pk, slug=stamp.slug, permanent=True)
+        if stamp.status != Claim.Status.WITHDRAWN:
+            blocks = fragments.claim_page_from_cache(lookup, stamp.repeat_of_id, stamp.checked_at)
+            if blocks is not None:
+                return _claim_page_from_blocks(request, pk, stamp.slug, blocks)
+    claim = selectors.claim_page_row(pk, Claim.objects.with_public_page().defer(*UNSHOWN_FIELDS))
+    if claim is None:
         raise Http404("No such fact check.")
     if claim.slug != slug:
         return redirect(claim, permanent=True)
     if claim.status == Claim.Status.WITHDRAWN:
+        selectors.claim_page_relations(claim)
         return _withdrawn(request, claim)
-    canonical = settings.SITE_URL + claim.get_absolute_url()
+    context = claim_page_context(claim)
+    blocks = None if lookup is None else fragments.store_claim_page(request, lookup, context)
+    if blocks is None:  # fragments off, or the cache is down
+        return render(request, fragments.CLAIM_PAGE_TEMPLATE, context)
+    return _claim_page_from_blocks(request, pk, claim.slug, blocks)
+
+
+def _claim_page_from_blocks(request: HttpRequest, pk: int, slug: str, blocks: dict) -> HttpResponse:
+    path = reverse("claims:claim_detail", kwargs={"pk": pk, "slug": slug})
+    return render(
+        request,
+        fragments.CLAIM_PAGE_SHELL,
+        {"blocks": blocks, "canonical_url": settings.SITE_URL + path},
+    )
+
+
+def claim_page_context(claim: Claim) -> dict:
+    """What claims/claim_detail.html shows of `claim` (from `selectors.claim_page_row`; the
+    rest of the claim page is read here)."""
+    selectors.claim_page_relations(claim)
     scale = None if claim.scale_worst is None else (claim.scale_worst, claim.scale_best)
     review = claim_review(claim, scale=scale)
-    context = {
+    return {
         "claim": claim,
-        "canonical_url": canonical,
+        "canonical_url": settings.SITE_URL + claim.get_absolute_url(),
         "json_ld": json_ld_script_text(review),
         "embed_code": embeds.embed_snippet(claim),
         "oembed_url": embeds.oembed_discovery_url(claim),
@@ -180,7 +223,6 @@ def claim_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "citations": list(claim.citations.all()),
         **public_log(claim),
     }
-    return render(request, "claims/claim_detail.html", context)
 
 
 @require_safe
@@ -338,14 +380,19 @@ def search_page(request: HttpRequest) -> HttpResponse:
     language = primary_language(request.GET.get("languageCode", "")[:35])
     language = language if language in claim_languages() else ""
     page = None
+    filters = {"q": query, **({"languageCode": language} if language else {})}
     if query:
-        page = _page(
-            request,
-            search.search_claims(query, language or None).defer("analysis", *UNSHOWN_FIELDS[:3]),
-        )
+        results = search.search_claims(query, language or None)
+        paginator = Paginator(results.defer("analysis", *UNSHOWN_FIELDS[:3]), PAGE_SIZE)
+        # The count is a second full-text query: kept with the lists' versions, like the lists'.
+        lookup = fragments.look_up_list_parts(urlencode(filters), kind="search")
+        if lookup is not None and lookup.stored is not None:
+            paginator.count = lookup.stored["count"]
+        page = paginator.get_page(request.GET.get("page"))
+        if lookup is not None and lookup.stored is None:
+            fragments.store_list_parts(lookup, paginator.count)
         for claim in page.object_list:
             claim.highlighted = search.highlight(claim, query)
-    filters = {"q": query, **({"languageCode": language} if language else {})}
     return render(
         request,
         "claims/search.html",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.urls import translate_url
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -157,3 +157,12 @@ def claim_cards(claims, level: str = "3") -> SafeString:
     """The claims' cards, as a loop including "claims/_claim_card.html" renders them, each one
     cached with its claim's page version (claims.fragments)."""
     return fragments.claim_cards(claims, str(level))
+
+
+@register.simple_tag(takes_context=True)
+def source_last_checked(context, citation) -> SafeString:
+    """ ", last checked <time>" for the citation's source; a marker filled in on each read when
+    the claim page is rendered for the fragment cache (claims.fragments)."""
+    if context.get(fragments.MARKERS_CONTEXT_KEY):
+        return mark_safe(fragments.last_checked_marker(citation.pk))  # noqa: S308 - no user text
+    return mark_safe(fragments.render_last_checked(citation.source.last_checked_at))  # noqa: S308 - a rendered template

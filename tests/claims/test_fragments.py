@@ -6,13 +6,15 @@ from unittest import mock
 
 import pytest
 from django import forms
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from claims import caching, fragments, selectors, workflow
 from claims.models import Claim, Figure
 from claims.widgets import QuickSelect
-from sources.models import Citation
+from sources.models import Citation, Source
 from tests.factories import ClaimantFactory, TopicFactory
 from tests.support.builders import publish_fact_check
 
@@ -177,3 +179,150 @@ def test_quick_select_renders_what_django_select_renders(value):
     plain.choices = quick.choices = choices
     for attrs in (None, {"id": "id_field", "aria-describedby": "field-error"}):
         assert quick.render("field", value, attrs) == plain.render("field", value, attrs)
+
+
+# --- The claim page's blocks --------------------------------------------------------------------
+
+
+def _varied_claims(reviewer) -> list[Claim]:
+    plain = publish_fact_check(title="Plain <one> & more", figures=0, citations=0, analysis="")
+    rich = publish_fact_check(title="Rich one", figures=3, citations=3, needs_attention=True)
+    workflow.correct(rich, reviewer, workflow.CorrectionNote("The 2023 figure.", "A typo."))
+    workflow.update_published(rich, reviewer, "A newer release came out.")
+    never_checked = Citation.objects.filter(claim=rich).first().source
+    never_checked.last_checked_at = None
+    never_checked.save()
+    repeat = publish_fact_check(title="Said again", repeat_of=plain)
+    return [plain, rich, repeat]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_claim_pages_are_the_same_with_their_blocks_cached(
+    anon, page_cache_off, settings, reviewer, language
+):
+    claims = _varied_claims(reviewer)
+    prefix = "/es" if language == "es" else ""
+    urls = [prefix + claim.get_absolute_url().removeprefix("/es") for claim in claims]
+    settings.PUBLIC_FRAGMENT_CACHE = False
+    expected = [anon.get(url).content.decode() for url in urls]
+    settings.PUBLIC_FRAGMENT_CACHE = True
+    rendered = [anon.get(url).content.decode() for url in urls]  # rendered and stored
+    read_back = [anon.get(url).content.decode() for url in urls]  # from the cache
+    assert rendered == expected
+    assert read_back == expected
+    assert f'<html lang="{language}">' in expected[0]
+    assert "Plain &lt;one&gt; &amp; more" in expected[0] and "Said again" in expected[2]
+    assert expected[1].count('class="source"') == 3
+
+
+def test_a_cached_claim_page_costs_one_query(anon, page_cache_off):
+    claim = publish_fact_check(figures=3, citations=3)
+    anon.get(claim.get_absolute_url())
+    with CaptureQueriesContext(connection) as ctx:
+        assert anon.get(claim.get_absolute_url()).status_code == 200
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_routine_check_shows_its_time_on_a_cached_claim_page(anon, page_cache_off):
+    claim = publish_fact_check(citations=2)
+    anon.get(claim.get_absolute_url())
+    checked = timezone.make_aware(timezone.datetime(2031, 5, 6, 7, 8))
+    # A check that finds the page as before writes only the time: no page version is bumped.
+    Source.objects.filter(citations__claim=claim).update(last_checked_at=checked)
+    html = anon.get(claim.get_absolute_url()).content.decode()
+    assert html.count("last checked <time") == 2
+    assert "6 May 2031" in html
+
+
+def test_the_repeated_claim_s_changes_show_on_a_cached_claim_page(anon, page_cache_off, reviewer):
+    earlier = publish_fact_check(title="Earlier check")
+    claim = publish_fact_check(title="Said again", repeat_of=earlier)
+    assert "Earlier check" in anon.get(claim.get_absolute_url()).content.decode()
+    earlier.title = "Earlier check, retitled"
+    earlier.save()
+    assert "Earlier check, retitled" in anon.get(claim.get_absolute_url()).content.decode()
+    workflow.withdraw(earlier, reviewer, "Revised statistics.")
+    assert "checked before" not in anon.get(claim.get_absolute_url()).content.decode()
+
+
+def test_a_cached_claim_page_still_refuses_withdrawn_and_redirects_old_slugs(
+    anon, page_cache_off, reviewer
+):
+    claim = publish_fact_check(title="First title")
+    url = claim.get_absolute_url()
+    anon.get(url)
+    response = anon.get(url.replace(claim.slug, "old-slug"))
+    assert response.status_code == 301 and response["Location"] == url
+    workflow.withdraw(claim, reviewer, "Revised statistics.")
+    assert anon.get(url).status_code == 410
+
+
+def test_claim_pages_render_when_the_cache_is_down(anon, page_cache_off):
+    claim = publish_fact_check(title="Shown anyway")
+    broken = mock.Mock(side_effect=ConnectionError("redis down"))
+    with mock.patch.multiple(
+        caching.cache, get_many=broken, set_many=broken, add=broken, get=broken, set=broken
+    ):
+        response = anon.get(claim.get_absolute_url())
+    assert response.status_code == 200
+    assert "Shown anyway" in response.content.decode()
+
+
+# --- The list's filter fields and count ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_list_pages_are_the_same_with_their_filter_fields_and_count_cached(
+    anon, page_cache_off, settings, language
+):
+    claims = [publish_fact_check(title=f"Claim {n}") for n in range(3)]
+    claims[1].topics.add(TopicFactory(name="Energy & <power>"))
+    prefix = "/es" if language == "es" else ""
+    urls = [
+        f"{prefix}/claims/",
+        f"{prefix}/claims/?topic={claims[1].topics.last().slug}",
+        f"{prefix}/claims/?rating=no-such-rating&page=2",
+        f"{prefix}/claims/?published_from=2030-01-01&published_to=2020-01-01",
+    ]
+    settings.PUBLIC_FRAGMENT_CACHE = False
+    expected = [anon.get(url).content.decode() for url in urls]
+    settings.PUBLIC_FRAGMENT_CACHE = True
+    assert [anon.get(url).content.decode() for url in urls] == expected  # rendered, stored
+    assert [anon.get(url).content.decode() for url in urls] == expected  # from the cache
+    assert 'name="claimant"' in expected[0] and "Energy &amp; &lt;power&gt;" in expected[0]
+
+
+def test_a_cached_list_count_and_filters_follow_new_claims_and_names(anon, page_cache_off):
+    publish_fact_check(title="First", claimant=ClaimantFactory(name="Old Name"))
+    before = anon.get("/claims/").content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        assert anon.get("/claims/").content.decode() == before
+    cached_queries = len(ctx.captured_queries)
+    claimant = Claim.objects.get().claimant
+    claimant.name = "New Name"
+    claimant.save()
+    publish_fact_check(title="Second")
+    html = anon.get("/claims/").content.decode()
+    assert ">New Name</option>" in html and ">Old Name</option>" not in html
+    assert "2 fact checks" in html
+    with CaptureQueriesContext(connection) as ctx:
+        anon.get("/claims/")
+    assert len(ctx.captured_queries) == cached_queries
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_search_pages_are_the_same_with_their_count_cached(
+    anon, page_cache_off, settings, language
+):
+    for n in range(3):
+        publish_fact_check(title=f"Returns claim {n}")
+    prefix = "/es" if language == "es" else ""
+    urls = [f"{prefix}/search/?q=returned", f"{prefix}/search/?q=9%2C400&languageCode=en"]
+    settings.PUBLIC_FRAGMENT_CACHE = False
+    expected = [anon.get(url).content.decode() for url in urls]
+    settings.PUBLIC_FRAGMENT_CACHE = True
+    assert [anon.get(url).content.decode() for url in urls] == expected
+    assert [anon.get(url).content.decode() for url in urls] == expected
+    assert expected[0].count('class="result"') == 3
+    publish_fact_check(title="Returns claim 3")
+    assert anon.get(urls[0]).content.decode().count('class="result"') == 4

@@ -6,6 +6,8 @@ sources.addresses; the connection goes to a checked address (a custom httpcore n
 backend), so a second, different DNS answer can never be used (DNS rebinding). Redirects are
 followed by hand and each hop is checked again. One deadline covers DNS, connect, TLS and
 every read; the body is decoded piece by piece and cut at SOURCES_MAX_BYTES.
+A FetchSession keeps the connections of one thread's fetches alive from one fetch to the next
+(the lanes of a batch of checks); each was opened to a checked address, as above.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ from claims.caching import deferred_invalidation
 from sources import checking, scheduling
 from sources.cells import relocate_cells
 from sources.extraction import text_hash
+from sources.fetching import FetchSession
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
 from sources.signals import sources_checked_in_bulk
 
@@ -175,17 +176,23 @@ def _fetch_all(
 
     def run_lane(host: str) -> None:
         queue = queues[host]
-        while True:
-            try:
-                source = queue.popleft()
-            except IndexError:
-                return
-            slots.keep()
-            try:
-                fetched.append(_fetch_one(source))
-            except Exception as error:  # one odd page must not sink the rest of the batch
-                logger.exception("Unexpected failure checking source %s", source.pk)
-                batch.failed[source.pk] = f"{type(error).__name__}: {error}"
+        # A lane fetches pages of one host one after another: over a kept-alive connection.
+        _lane.session = FetchSession()
+        try:
+            while queue:
+                try:
+                    source = queue.popleft()
+                except IndexError:
+                    return
+                slots.keep()
+                try:
+                    fetched.append(_fetch_one(source))
+                except Exception as error:  # one odd page must not sink the rest of the batch
+                    logger.exception("Unexpected failure checking source %s", source.pk)
+                    batch.failed[source.pk] = f"{type(error).__name__}: {error}"
+        finally:
+            _lane.session.close()
+            _lane.session = None
 
     if len(lanes) <= 1 or threads == 1:
         for host in lanes:
@@ -196,6 +203,8 @@ def _fetch_all(
 
 
 _pools = threading.local()
+# The FetchSession of the lane the current thread runs (see _fetch_all).
+_lane = threading.local()
 
 
 def _fetch_pool(threads: int) -> ThreadPoolExecutor:
@@ -213,7 +222,7 @@ def _fetch_pool(threads: int) -> ThreadPoolExecutor:
 
 def _fetch_one(source: Source) -> Fetched:
     started = time.monotonic()
-    result = checking.fetch_for_check(source)
+    result = checking.fetch_for_check(source, getattr(_lane, "session", None))
     classified = checking.classify(source, result)
     if not result.elapsed_ms:
         result = checking.with_elapsed(result, int((time.monotonic() - started) * 1000))

@@ -27,7 +27,7 @@ from sources import scheduling
 from sources.cells import refresh_tables, relocate_cells
 from sources.excerpts import ExcerptMatch, SearchText, excerpt_language, locate_excerpt
 from sources.extraction import ExtractedText, ExtractionError, extract, text_hash
-from sources.fetching import fetch
+from sources.fetching import FetchSession, fetch
 from sources.models import MONITORING_FIELDS, Citation, Snapshot, Source, SourceCheck
 from sources.signals import source_broken
 
@@ -55,6 +55,15 @@ SOFT_404 = re.compile(
     re.IGNORECASE,
 )
 SOFT_404_MAX_TEXT = 1200
+# Words one of which every match of SOFT_404 contains, looked for first: searching SOFT_404
+# itself through a short text costs more than extracting it. Plain ASCII letters with no other
+# case forms, so that text.lower() finds them wherever re.IGNORECASE would.
+_SOFT_404_WORDS = ("found", "404", "page", "longer")
+
+
+def _may_say_not_found(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _SOFT_404_WORDS)
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,8 @@ def is_soft_404(source_url: str, result, extracted: ExtractedText) -> bool:
     """A 200 answer that says "not found", or a deep link sent to the site's home page."""
     if SOFT_404.search(extracted.title):
         return True
-    if len(extracted.main_text) <= SOFT_404_MAX_TEXT and SOFT_404.search(extracted.main_text):
+    main = extracted.main_text
+    if len(main) <= SOFT_404_MAX_TEXT and _may_say_not_found(main) and SOFT_404.search(main):
         return True
     if result.redirect_chain:
         wanted, landed = urlsplit(source_url).path, urlsplit(result.final_url).path
@@ -406,12 +416,15 @@ def _set_state(source: Source, state: str, now: datetime) -> None:
         source.state_changed_at = now
 
 
-def fetch_for_check(source: Source):
-    """Fetch the source's URL through the safe fetcher, with its validators when they count."""
+def fetch_for_check(source: Source, session: FetchSession | None = None):
+    """Fetch the source's URL through the safe fetcher, with its validators when they count
+    (`session`: kept-alive connections of the fetches before, see fetching.FetchSession)."""
     # Validators only when the text they stand for is still here to compare against.
     if source.current_snapshot_id:
-        return fetch(source.url, etag=source.etag, last_modified=source.last_modified)
-    return fetch(source.url)
+        return fetch(
+            source.url, etag=source.etag, last_modified=source.last_modified, session=session
+        )
+    return fetch(source.url, session=session)
 
 
 # What a check needs of the source before fetching (the row is locked only to record).

@@ -6,6 +6,8 @@ sources.addresses; the connection goes to a checked address (a custom httpcore n
 backend), so a second, different DNS answer can never be used (DNS rebinding). Redirects are
 followed by hand and each hop is checked again. One deadline covers DNS, connect, TLS and
 every read; the body is decoded piece by piece and cut at SOURCES_MAX_BYTES.
+A FetchSession keeps the connections of one thread's fetches alive from one fetch to the next
+(the lanes of a batch of checks); each was opened to a checked address, as above.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ PERMANENT_REDIRECTS = {301, 308}
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate, br"  # exactly what sources.decoding can undo
 _dns_pools: dict[int, ThreadPoolExecutor] = {}
+# A FetchSession keeps a few idle connections, each a few seconds at most (servers commonly
+# drop idle ones after 5 s or more).
+SESSION_CONNECTIONS = 4
+KEEPALIVE_SECONDS = 3.0
 
 
 def _dns_pool() -> ThreadPoolExecutor:
@@ -125,23 +131,27 @@ class _Deadline:
 
 
 class _DeadlineStream(httpcore.NetworkStream):
-    """A connected stream whose reads, writes and TLS handshake all end by the deadline."""
+    """A connected stream whose reads, writes and TLS handshake all end by the deadline: the
+    deadline of the fetch using it now (a kept-alive connection serves several fetches)."""
 
-    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+    def __init__(
+        self, inner: httpcore.NetworkStream, backend: _GuardedBackend, address: str
+    ) -> None:
         self.inner = inner
-        self.deadline = deadline
+        self.backend = backend
+        self.address = address  # the checked address connected to
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self.inner.read(max_bytes, self.deadline.cap(timeout))
+        return self.inner.read(max_bytes, self.backend.deadline.cap(timeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, self.deadline.cap(timeout, httpcore.WriteTimeout))
+        self.inner.write(buffer, self.backend.deadline.cap(timeout, httpcore.WriteTimeout))
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
         # SNI and certificate checks use the host name, not the address connected to.
-        timeout = self.deadline.cap(timeout, httpcore.ConnectTimeout)
+        timeout = self.backend.deadline.cap(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(
-            self.inner.start_tls(ssl_context, server_hostname, timeout), self.deadline
+            self.inner.start_tls(ssl_context, server_hostname, timeout), self.backend, self.address
         )
 
     def close(self) -> None:
@@ -158,6 +168,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         self.deadline = deadline
         self.inner = httpcore.SyncBackend()
         self.connected_to = ""
+        self.connections = 0  # connections opened (a request without a new one reused one)
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         error: Exception | None = None
@@ -174,7 +185,8 @@ class _GuardedBackend(httpcore.NetworkBackend):
                 error = failure
                 continue
             self.connected_to = str(address)
-            return _DeadlineStream(stream, self.deadline)
+            self.connections += 1
+            return _DeadlineStream(stream, self, str(address))
         raise error or FetchRefused(Outcome.DNS_ERROR, f"{host} has no address")
 
     def checked_addresses(self, host: str, port: int) -> list[IPAddress]:
@@ -211,11 +223,40 @@ class _GuardedBackend(httpcore.NetworkBackend):
 class _GuardedTransport(httpx.HTTPTransport):
     """httpx's transport with the guarded backend (httpx has no public argument for it)."""
 
-    def __init__(self, backend: _GuardedBackend) -> None:
+    def __init__(self, backend: _GuardedBackend, keepalive_connections: int | None = None) -> None:
         super().__init__(verify=tls_context(), trust_env=False, retries=0)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=tls_context(), http1=True, http2=False, retries=0, network_backend=backend
+            ssl_context=tls_context(),
+            http1=True,
+            http2=False,
+            retries=0,
+            network_backend=backend,
+            # A one-off fetch closes its connections with the transport; a session keeps some.
+            max_keepalive_connections=keepalive_connections,
+            keepalive_expiry=None if keepalive_connections is None else KEEPALIVE_SECONDS,
         )
+
+
+class FetchSession:
+    """Connections kept alive from one fetch to the next, for a run of fetches made one after
+    another by one thread (a lane of a batch of checks): a page of a host already visited
+    skips the connection (and TLS) set-up. Each connection was made to an address checked when
+    it was opened, as for any fetch; no host is looked up again while its connection lasts.
+    Use it as a context manager (the connections are closed at the end).
+    """
+
+    def __init__(self) -> None:
+        self.backend = _GuardedBackend(_Deadline(0))
+        self.transport = _GuardedTransport(self.backend, keepalive_connections=SESSION_CONNECTIONS)
+
+    def __enter__(self) -> FetchSession:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
 
 
 @dataclass
@@ -230,16 +271,27 @@ class _Progress:
     charset: str = ""
 
 
-def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
-    """Never raises for network/HTTP problems: every failure is an outcome value."""
+def fetch(
+    url: str, *, etag: str = "", last_modified: str = "", session: FetchSession | None = None
+) -> FetchResult:
+    """Never raises for network/HTTP problems: every failure is an outcome value. With a
+    session, its kept-alive connections serve the requests when they can."""
     started = time.monotonic()
     deadline = _Deadline(settings.SOURCES_TOTAL_TIMEOUT)
-    backend = _GuardedBackend(deadline)
     progress = _Progress(url=url, current=url)
+    headers = _request_headers(etag, last_modified)
     fields: dict[str, Any]
+    if session is None:
+        backend = _GuardedBackend(deadline)
+    else:
+        backend = session.backend
+        backend.deadline, backend.connected_to = deadline, ""
     try:
-        with _GuardedTransport(backend) as transport:
-            fields = _follow(transport, progress, _request_headers(etag, last_modified))
+        if session is None:
+            with _GuardedTransport(backend) as transport:
+                fields = _follow(transport, progress, headers, backend)
+        else:
+            fields = _follow(session.transport, progress, headers, backend)
         if fields["outcome"] == Outcome.NOT_MODIFIED:
             # Servers may leave the validators out of a 304; the ones sent still hold.
             fields["etag"] = fields["etag"] or etag
@@ -349,7 +401,9 @@ def _request_headers(etag: str, last_modified: str) -> dict[str, str]:
     return headers
 
 
-def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) -> dict:
+def _follow(
+    transport: httpx.BaseTransport, progress: _Progress, headers: dict, backend: _GuardedBackend
+) -> dict:
     """Request hop after hop, checking each, until a response that is not a redirect.
 
     The transport is called directly, not through httpx.Client: the client parses every
@@ -375,11 +429,13 @@ def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) 
         request = httpx.Request(
             "GET", progress.current, headers=headers, extensions={"timeout": timeout}
         )
-        cookies.set_cookie_header(request)
-        response = transport.handle_request(request)
+        if len(cookies.jar):  # the cookie jar's look-ups cost a tenth of a fetch: only if any
+            cookies.set_cookie_header(request)
+        response = _send(transport, request, backend)
         response.request = request
         try:
-            cookies.extract_cookies(response)
+            if "set-cookie" in response.headers:
+                cookies.extract_cookies(response)
             progress.status = response.status_code
             progress.content_type, progress.charset = _media_type(response)
             location = response.headers.get("location", "")
@@ -395,6 +451,29 @@ def _follow(transport: httpx.BaseTransport, progress: _Progress, headers: dict) 
             raise FetchRefused(
                 Outcome.ERROR, f"more than {settings.SOURCES_MAX_REDIRECTS} redirects"
             )
+
+
+# How a kept-alive connection that the server closed meanwhile fails a request (before any
+# answer: a GET sent again on a new connection is the same request).
+_STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def _send(
+    transport: httpx.BaseTransport, request: httpx.Request, backend: _GuardedBackend
+) -> httpx.Response:
+    """The response to one hop's request, and the address it came from in backend.connected_to.
+    A request that failed on a reused connection is sent once more, on a new one."""
+    opened = backend.connections
+    try:
+        response = transport.handle_request(request)
+    except _STALE_CONNECTION:
+        if backend.connections != opened:
+            raise  # the connection was new: a real failure
+        response = transport.handle_request(request)
+    stream = response.extensions.get("network_stream")
+    if isinstance(stream, _DeadlineStream):
+        backend.connected_to = stream.address
+    return response
 
 
 def _next_hop(current: str, location: str) -> str:

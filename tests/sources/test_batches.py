@@ -428,3 +428,34 @@ def test_a_page_back_to_an_earlier_text_gets_its_snapshot_back_in_a_batch(site, 
     citation = source.citations.get()
     assert (citation.excerpt_state, citation.found_figure) == ("present", "9,400")
     assert [c.outcome for c in source.checks.order_by("started_at")] == ["ok", "changed", "changed"]
+
+
+@pytest.mark.django_db
+def test_a_lane_fetches_its_pages_over_one_kept_alive_connection(rules):
+    from tests.support.servers import RawServer, read_request_head
+
+    body = article().encode()
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+    def keeps_alive(conn, server):
+        server.send(conn, answer)
+        while read_request_head(conn):
+            server.send(conn, answer)
+
+    server = RawServer(keeps_alive)
+    try:
+        sources = [SourceFactory(url=server.url(f"/page-{i}"), title="") for i in range(8)]
+        result = batches.check_sources([s.pk for s in sources], polite=False, threads=2)
+        assert set(result.outcomes.values()) == {"ok"} and len(result.outcomes) == 8
+        assert server.connections == 2  # one per lane, not one per page
+        # The same text as a single check over a connection of its own.
+        single = SourceFactory(url=server.url("/single"), title="")
+        check_source(single.pk)
+        texts = set(Snapshot.objects.values_list("main_text", "full_text", "title"))
+        assert len(texts) == 1 and Snapshot.objects.count() == 9
+    finally:
+        server.stop()

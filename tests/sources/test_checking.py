@@ -369,6 +369,35 @@ def test_a_title_that_merely_contains_404_is_not_a_soft_404(cited, site):
     assert check_source(source.pk).outcome == "ok"
 
 
+SAYS_NOT_FOUND = [
+    "Page not found",
+    "PAGE NOT FOUND",
+    "The document could not be found.",
+    "Sorry, the article was not found",
+    "Error 404",
+    "404 - page",
+    "page 404",
+    "This page does not exist",
+    "This page doesn't exist any more",
+    "The page no longer exists.",
+    "  not found",
+    "Error not found",
+    "This offer is no longer available",
+    "We cannot find that page",
+    "We can't find the PAGE",
+    "Sorry, we CAN'T FIND THIS PAGE",
+]
+
+
+@pytest.mark.parametrize("text", SAYS_NOT_FOUND)
+def test_the_soft_404_pre_check_lets_every_match_through(text):
+    # The cheap look for keywords must never hide a page the full expression calls an error.
+    from sources.checking import SOFT_404, _may_say_not_found
+
+    assert SOFT_404.search(text) and _may_say_not_found(text)
+    assert not _may_say_not_found("The department said 42 people were returned this year.")
+
+
 def test_an_edited_excerpt_is_looked_up_again_on_a_not_modified_answer(cited, site):
     source, citation = cited
     site.set("/returns", article(), ETag='"v1"')

@@ -20,7 +20,7 @@ from pytest_httpserver import HTTPServer
 from sources import fetching
 from sources.fetching import FetchResult, fetch
 from tests.support.network import PUBLIC_IP, FakeNetwork
-from tests.support.servers import RawServer, closed_port, stream_forever
+from tests.support.servers import RawServer, closed_port, read_request_head, stream_forever
 
 MB = 1024 * 1024
 
@@ -631,3 +631,69 @@ def test_each_process_gets_its_own_dns_threads(monkeypatch):
     assert child is not parent
     assert child.submit(lambda: 42).result(timeout=5) == 42
     fetching._dns_pools.pop(-1).shutdown()
+
+
+# --- Sessions: kept-alive connections from one fetch to the next ---------------------------
+
+KEEP_ALIVE_PAGE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\npage"
+
+
+def test_a_session_fetches_pages_of_one_host_over_one_connection(raw_servers, network):
+    def keeps_alive(conn, server):
+        server.send(conn, KEEP_ALIVE_PAGE)
+        while read_request_head(conn):
+            server.send(conn, KEEP_ALIVE_PAGE)
+
+    server = raw_servers(keeps_alive)
+    with fetching.FetchSession() as session:
+        results = [fetch(server.url(f"/{n}"), session=session) for n in range(3)]
+    assert [(r.outcome, r.body, r.address) for r in results] == [("ok", b"page", "127.0.0.1")] * 3
+    assert server.connections == 1 and network.connects == [("127.0.0.1", server.port)]
+    # Without a session, every fetch has a connection of its own.
+    assert [fetch(server.url("/again")).body for _ in range(2)] == [b"page", b"page"]
+    assert server.connections == 3
+
+
+def test_a_request_the_server_drops_on_a_kept_alive_connection_is_sent_again(raw_servers):
+    def answers_once_then_hangs_up(conn, server):
+        server.send(conn, KEEP_ALIVE_PAGE)
+        read_request_head(conn)  # the next request on this connection: closed unanswered
+
+    server = raw_servers(answers_once_then_hangs_up)
+    with fetching.FetchSession() as session:
+        first = fetch(server.url("/1"), session=session)
+        second = fetch(server.url("/2"), session=session)
+    assert (first.outcome, second.outcome, second.body) == ("ok", "ok", b"page")
+    assert server.connections == 2
+
+
+def test_a_first_request_the_server_drops_is_not_sent_again(raw_servers):
+    def hangs_up(conn, server):
+        pass
+
+    server = raw_servers(hangs_up)
+    with fetching.FetchSession() as session:
+        result = fetch(server.url("/"), session=session)
+    assert result.outcome == "error" and server.connections == 1
+
+
+def test_each_fetch_of_a_session_has_its_own_deadline(raw_servers, settings):
+    settings.SOURCES_TOTAL_TIMEOUT = 0.5
+
+    def answers_then_stalls(conn, server):
+        server.send(conn, KEEP_ALIVE_PAGE)
+        read_request_head(conn)
+        server.send(conn, KEEP_ALIVE_PAGE)
+        read_request_head(conn)
+        server.stopped.wait(5)  # the third gets none
+
+    server = raw_servers(answers_then_stalls)
+    with fetching.FetchSession() as session:
+        first = fetch(server.url("/1"), session=session)
+        time.sleep(0.6)  # past the first fetch's deadline: the second still gets its answer
+        second = fetch(server.url("/2"), session=session)
+        started = time.monotonic()
+        third = fetch(server.url("/3"), session=session)
+    assert (first.outcome, second.outcome, second.body) == ("ok", "ok", b"page")
+    assert third.outcome == "timeout" and time.monotonic() - started < 2
+    assert server.connections == 1

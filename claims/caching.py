@@ -5,11 +5,12 @@ Keys carry version numbers instead of being deleted one by one:
 - the *site* version covers every page; only a change of the rating scale (shown everywhere)
   bumps it;
 - the *lists* version covers every page but claim pages: home, lists, claimant and topic
-  pages, search, feeds, sitemap; editorial changes (claims, figures, corrections, claimants,
-  topics) bump it;
+  pages, search, feeds, sitemap; changes to what they show of public claims (a public claim
+  saved, published or taken down, flagged for attention; claimants, topics) bump it, a draft
+  saved or a source checked does not;
 - each claim's own version covers its page; editing the claim, its figures, citations,
-  claimant or topics bumps it, and a source check bumps the versions of the claims citing that
-  source. So an editor saving one draft, or monitoring a million sources, does not empty the
+  claimant or topics bumps it, and a source check bumps the versions of the public claims
+  citing that source. So an editor saving one draft, or monitoring a million sources, does not empty the
   cache of every claim page.
 
 Keys also carry the active language. Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
@@ -34,13 +35,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from claims import cache_metrics
 from claims.models import (
     Claim,
     Claimant,
     ClaimEvent,
+    ClaimQuerySet,
     Correction,
     Figure,
     PendingPageInvalidation,
@@ -55,8 +59,15 @@ LISTS_VERSION_KEY = "public:v:lists"
 PAGE_TIMEOUT = 60 * 60  # versions make stale keys unreachable; expiry only frees memory
 
 
+CLAIM_VERSION_KEY_PREFIX = "public:v:claim:"
+
+# Sent after commit with the version keys a change bumped (`keys`): claims.warmup renders the
+# pages again in the background (connected in ClaimsConfig.ready).
+pages_invalidated = Signal()
+
+
 def _claim_version_key(claim_id: int) -> str:
-    return f"public:v:claim:{claim_id}"
+    return f"{CLAIM_VERSION_KEY_PREFIX}{claim_id}"
 
 
 def page_cache_enabled() -> bool:
@@ -125,7 +136,15 @@ def _bump_now_and_after_commit(keys: list[str]) -> None:
         collecting.update(keys)
         return
     _bump(keys)
-    transaction.on_commit(lambda: _bump(keys))
+    transaction.on_commit(lambda: _bump_and_announce(keys))
+
+
+def _bump_and_announce(keys: list[str]) -> None:
+    _bump(keys)
+    try:
+        pages_invalidated.send(sender=None, keys=keys)
+    except Exception:  # a warm-up that cannot be asked for must not fail the change
+        logger.warning("Could not announce page invalidations", exc_info=True)
 
 
 _deferred = threading.local()
@@ -285,6 +304,12 @@ def _stored_page(key: str) -> tuple[bytes, str] | None:
     return page
 
 
+def _count(request: HttpRequest, result: str) -> None:
+    # Readers only: the background warm-up's own renders are not requests served.
+    if not getattr(request, "page_warmup", False):
+        cache_metrics.count(result)
+
+
 def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None = None):
     """Serve the view's anonymous 200 responses from the cache, keyed by URL and versions.
 
@@ -300,10 +325,13 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 and not request.user.is_authenticated
             )
             if not cacheable:
+                if request.method in ("GET", "HEAD") and not request.user.is_authenticated:
+                    _count(request, cache_metrics.BYPASS)
                 return view_func(request, *args, **kwargs)
             claim_id = kwargs.get(claim_kwarg) if claim_kwarg else None
             versions = _versions(claim_id)
             if versions is None:
+                _count(request, cache_metrics.BYPASS)
                 return view_func(request, *args, **kwargs)
             key = _page_key(request, versions)
             stored = _stored_page(key)
@@ -311,8 +339,13 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
+                _count(request, cache_metrics.HIT)
                 return response
-            response = view_func(request, *args, **kwargs)
+            try:
+                response = view_func(request, *args, **kwargs)
+            except Exception:  # Http404 and failures: answered without the cache
+                _count(request, cache_metrics.UNCACHEABLE)
+                raise
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if response.status_code == 200 and not response.streaming and not response.cookies:
@@ -321,9 +354,13 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                     cache.set(key, page, PAGE_TIMEOUT)
                 except Exception:
                     logger.warning("Could not store page in cache", exc_info=True)
+                    _count(request, cache_metrics.BYPASS)
                 else:
                     local_pages.put(key, page)
+                    _count(request, cache_metrics.MISS)
                 response["X-Page-Cache"] = "miss"
+            else:
+                _count(request, cache_metrics.UNCACHEABLE)
             return response
 
         return wrapper
@@ -338,20 +375,51 @@ def _site_changed(sender, **kwargs) -> None:
     invalidate_site()
 
 
-def _claim_changed(sender, instance, **kwargs) -> None:
+def _claim_changed(sender, instance: Claim, created: bool = False, **kwargs) -> None:
+    # Lists show public claims only: a draft saved (not public, never was since it was read)
+    # leaves them cached; publishing, editing a public claim or taking it down does not.
+    if created:
+        was_public = False
+    else:
+        stored = getattr(instance, "stored_status", None)
+        was_public = stored is None or stored in ClaimQuerySet.PUBLIC_STATUSES
+    update_fields = kwargs.get("update_fields")
+    status_saved = update_fields is None or "status" in update_fields
+    is_public = instance.is_public if status_saved else was_public
+    if status_saved:
+        instance.stored_status = instance.status
+    if was_public or is_public:
+        invalidate_lists([instance.pk])
+    else:
+        invalidate_claims([instance.pk])
+
+
+def _claim_deleted(sender, instance: Claim, **kwargs) -> None:
     invalidate_lists([instance.pk])
 
 
 def _claim_part_changed(sender, instance, **kwargs) -> None:
-    invalidate_lists([getattr(instance, "claim_id", None)])
+    # Figures, corrections and history show on the claim's page only; the card of a claim
+    # corrected changes through the claim's own save (status, revised_at).
+    invalidate_claims([getattr(instance, "claim_id", None)])
+
+
+def _claims_shown_changed(claims: Iterable[tuple[int, str]]) -> None:
+    # A claimant or topic shows on public pages only through its public claims (a new one,
+    # or one of drafts alone, is on none).
+    claims = list(claims)
+    if any(status in ClaimQuerySet.PUBLIC_STATUSES for _pk, status in claims):
+        invalidate_lists(pk for pk, _status in claims)
+    else:
+        invalidate_claims(pk for pk, _status in claims)
 
 
 def _claimant_changed(sender, instance, **kwargs) -> None:
-    invalidate_lists(Claim.objects.filter(claimant_id=instance.pk).values_list("pk", flat=True))
+    _claims_shown_changed(Claim.objects.filter(claimant_id=instance.pk).values_list("pk", "status"))
 
 
 def _topic_changed(sender, instance, **kwargs) -> None:
-    invalidate_lists(instance.claims.values_list("pk", flat=True))
+    _claims_shown_changed(instance.claims.values_list("pk", "status"))
 
 
 def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
@@ -369,7 +437,7 @@ def connect_claims_signals() -> None:
     """Called from ClaimsConfig.ready()."""
     receivers = [
         (Rating, _site_changed, _site_changed),
-        (Claim, _claim_changed, _claim_changed),
+        (Claim, _claim_changed, _claim_deleted),
         (Claimant, _claimant_changed, _claimant_changed),
         # After a topic is deleted its claims are unknown: rare enough to refresh everything.
         (Topic, _topic_changed, _site_changed),

@@ -148,3 +148,24 @@ def test_a_public_claim_returned_to_draft_state_by_a_raw_save_refreshes_the_list
     claim.title = "Edited while withdrawn"
     claim.save()  # no longer public, and it was not when read this time
     assert LISTS not in bumped
+
+
+def test_a_bulk_admin_action_sends_each_page_version_once_at_the_end(
+    reviewer_client, bumped, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    claims = [
+        ClaimFactory(status=Claim.Status.IN_REVIEW, rating=rating("mixed"), verdict_summary="Ok.")
+        for _ in range(3)
+    ]
+    bumped.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer_client.post(
+            reverse("admin:claims_claim_changelist"),
+            {"action": "publish_selected", "_selected_action": [c.pk for c in claims]},
+        )
+    assert Claim.objects.published().count() == 3
+    # Now and after commit, once for the three claims (each publication committed apart).
+    assert bumped.count(LISTS) == 2
+    assert sorted(set(bumped)) == sorted({LISTS, *(_claim_key(c) for c in claims)})

@@ -130,6 +130,7 @@ class Load:
         # X-Page-Cache of each anonymous public page answer ("none": not cacheable).
         self.page_cache: Counter[str] = Counter()
         self.published_edits = 0
+        self.missed: Counter[str] = Counter()  # path (its last segment) -> misses
 
     def _record(self, kind: str, started: float, response: httpx.Response, ok: tuple[int, ...]):
         elapsed = time.perf_counter() - started
@@ -182,8 +183,11 @@ class Load:
                             ]
                         )
                         response = self._get(anon, "public page", path)
+                        result = response.headers.get("X-Page-Cache", "none")
                         with self.lock:
-                            self.page_cache[response.headers.get("X-Page-Cache", "none")] += 1
+                            self.page_cache[result] += 1
+                            if result != "hit":
+                                self.missed[path.split("?")[0].rsplit("/", 2)[-2] or "/"] += 1
                     elif roll < 0.90:
                         path = rng.choice(
                             [
@@ -386,6 +390,12 @@ def report(result: dict, clients: int, web_workers: int, rate: float) -> str:
         f"claimwatch_public_page_cache_hit_ratio (since start, the pre-run reads included): "
         f"{result['metric_ratio']}.",
     ]
+    if load.missed:
+        lines.append(
+            "Misses by page: "
+            + ", ".join(f"{path} {count}" for path, count in load.missed.most_common(12))
+            + "."
+        )
     if load.errors:
         lines += ["", "Errors (first 20):", *[f"- {e}" for e in load.errors[:20]]]
     return "\n".join(lines)

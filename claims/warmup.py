@@ -33,6 +33,7 @@ from claims.models import Claim
 logger = logging.getLogger(__name__)
 
 LISTS_GROUP = "lists"
+NEWEST_CLAIMS = 50  # whose claimants' and topics' pages a change to the lists renders again
 _CLAIM_KEY_PREFIX = caching.CLAIM_VERSION_KEY_PREFIX
 
 
@@ -94,13 +95,14 @@ def pages_to_warm(claim_ids: list[int], lists: bool) -> list[str]:
             reverse("claims:feed_rss"),
             reverse("claims:feed_atom"),
         ]
-        if not claims:  # a change to every list (a new claim, the rating scale): the newest
-            claims = list(
-                Claim.objects.published()
-                .select_related("claimant")
-                .prefetch_related("topics")
-                .order_by("-published_at", "-pk")[:10]
-            )
+        # The lists' version covers every claimant's and topic's page: those of the claims
+        # concerned first, then those of the newest claims (the most read), within the budget.
+        claims += list(
+            Claim.objects.published()
+            .select_related("claimant")
+            .prefetch_related("topics")
+            .order_by("-published_at", "-pk")[:NEWEST_CLAIMS]
+        )
         for claim in claims:
             paths.append(reverse("claims:claimant_detail", kwargs={"slug": claim.claimant.slug}))
             paths += [

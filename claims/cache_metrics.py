@@ -20,7 +20,8 @@ HIT = "hit"  # served from the cache
 MISS = "miss"  # rendered and stored
 UNCACHEABLE = "uncacheable"  # rendered, not storable (not a 200, a cookie set, streamed)
 BYPASS = "bypass"  # rendered without the cache (switched off or unreachable)
-RESULTS = (HIT, MISS, UNCACHEABLE, BYPASS)
+STALE = "stale"  # the database unreachable: the page's last rendering served
+RESULTS = (HIT, MISS, UNCACHEABLE, BYPASS, STALE)
 
 COUNTER_NAME = "claimwatch_public_page_cache_requests"
 

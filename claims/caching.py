@@ -13,7 +13,8 @@ Keys carry version numbers instead of being deleted one by one:
   citing that source. So an editor saving one draft, or monitoring a million sources, does not empty the
   cache of every claim page.
 
-Keys also carry the active language. Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
+Keys also carry the active language. Each page's last rendering is also kept without versions
+and served (X-Page-Cache: stale) only when the database is unreachable for a fresh one. Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
 get a fresh page. Every cache call fails soft: if Redis is down the page is rendered normally.
 Settings `PUBLIC_PAGE_CACHE` (off for benchmarks) and `PUBLIC_PAGE_VERSION_TTL` (seconds a
 worker reuses the version numbers it read; 1 by default, so a hit needs no network I/O).
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
@@ -57,6 +58,7 @@ logger = logging.getLogger(__name__)
 SITE_VERSION_KEY = "public:v:site"
 LISTS_VERSION_KEY = "public:v:lists"
 PAGE_TIMEOUT = 60 * 60  # versions make stale keys unreachable; expiry only frees memory
+LAST_GOOD_TIMEOUT = 24 * 60 * 60  # each page's last rendering, for a database outage
 
 
 CLAIM_VERSION_KEY_PREFIX = "public:v:claim:"
@@ -304,6 +306,20 @@ def _stored_page(key: str) -> tuple[bytes, str] | None:
     return page
 
 
+def _last_good_key(request: HttpRequest) -> str:
+    # No versions: the page as last rendered, whatever changed since (served only when the
+    # database cannot render a fresh one).
+    return _page_key(request, "last")
+
+
+def _last_good_page(request: HttpRequest) -> tuple[bytes, str] | None:
+    try:
+        return cache.get(_last_good_key(request))
+    except Exception:
+        logger.warning("Page cache unavailable; no last good page", exc_info=True)
+        return None
+
+
 def _count(request: HttpRequest, result: str) -> None:
     # Readers only: the background warm-up's own renders are not requests served.
     if not getattr(request, "page_warmup", False):
@@ -343,15 +359,27 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 return response
             try:
                 response = view_func(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+            except (OperationalError, InterfaceError):
+                # The database is unreachable: the last page rendered here is better than a 500.
+                last_good = _last_good_page(request)
+                if last_good is None:
+                    _count(request, cache_metrics.UNCACHEABLE)
+                    raise
+                logger.warning("Database unavailable; serving the last good %s", request.path)
+                _count(request, cache_metrics.STALE)
+                response = HttpResponse(last_good[0], content_type=last_good[1])
+                response["X-Page-Cache"] = "stale"
+                return response
             except Exception:  # Http404 and failures: answered without the cache
                 _count(request, cache_metrics.UNCACHEABLE)
                 raise
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
             if response.status_code == 200 and not response.streaming and not response.cookies:
                 page = (response.content, response["Content-Type"])
                 try:
                     cache.set(key, page, PAGE_TIMEOUT)
+                    cache.set(_last_good_key(request), page, LAST_GOOD_TIMEOUT)
                 except Exception:
                     logger.warning("Could not store page in cache", exc_info=True)
                     _count(request, cache_metrics.BYPASS)

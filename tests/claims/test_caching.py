@@ -334,3 +334,25 @@ def test_one_address_never_serves_another_languages_cached_page(rf):
             response = view(request)
         answers.append((response.content.decode(), response["X-Page-Cache"]))
     assert answers == [("en", "miss"), ("es", "miss"), ("en", "hit")]
+
+
+def test_with_the_database_unreachable_the_last_good_page_is_served(anon, fact_check):
+    from django.db import OperationalError, connection
+
+    url = fact_check.get_absolute_url()
+    assert anon.get(url)["X-Page-Cache"] == "miss"
+    assert anon.get("/claims/")["X-Page-Cache"] == "miss"
+    caching.invalidate_lists([fact_check.pk])  # changed; then the database goes away
+
+    def unreachable(execute, sql, params, many, context):
+        raise OperationalError("could not connect to server")
+
+    with connection.execute_wrapper(unreachable):
+        response = anon.get(url)
+        assert response.status_code == 200
+        assert response["X-Page-Cache"] == "stale"
+        assert fact_check.title in response.content.decode()
+        assert anon.get("/claims/")["X-Page-Cache"] == "stale"
+        with pytest.raises(OperationalError):  # never rendered: nothing to fall back on
+            anon.get("/claimants/someone-never-seen/")
+    assert anon.get(url)["X-Page-Cache"] == "miss"  # back: rendered fresh

@@ -20,7 +20,7 @@ HIT = "hit"  # served from the cache
 MISS = "miss"  # rendered and stored
 UNCACHEABLE = "uncacheable"  # rendered, not storable (not a 200, a cookie set, streamed)
 BYPASS = "bypass"  # rendered without the cache (switched off or unreachable)
-STALE = "stale"  # the database unreachable: the page's last rendering served
+STALE = "stale"  # the page's previous rendering, while a warm-up renders it (or no database)
 RESULTS = (HIT, MISS, UNCACHEABLE, BYPASS, STALE)
 
 COUNTER_NAME = "claimwatch_public_page_cache_requests"
@@ -41,7 +41,8 @@ def count(result: str) -> None:
     _by_result[result].inc()
 
 
-def hit_ratio(totals: dict[str, float]) -> float | None:
-    """Hits over all counted requests, from per-result totals; None before any request."""
+def hit_ratio(totals: dict[str, float], served: tuple[str, ...] = (HIT,)) -> float | None:
+    """Requests answered with one of `served` over all counted requests, from per-result
+    totals; None before any request."""
     total = sum(totals.values())
-    return totals.get(HIT, 0.0) / total if total else None
+    return sum(totals.get(result, 0.0) for result in served) / total if total else None

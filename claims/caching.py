@@ -320,6 +320,33 @@ def _last_good_page(request: HttpRequest) -> tuple[bytes, str] | None:
         return None
 
 
+def warmup_pending_key(group: str) -> str:
+    """The mark claims.warmup sets while a run for this page group ("lists", "claim:<id>") is
+    due; it expires by itself a moment after the run starts."""
+    return f"public:warm:{group}"
+
+
+def _superseded_page_while_warming(
+    request: HttpRequest, claim_id: int | None
+) -> tuple[bytes, str] | None:
+    """The page's previous rendering, if a warm-up run that renders its group again is due.
+
+    Readers then never wait for a render just after a change: for at most the warm-up's
+    window (a second or two) they get the page as it was just before, like a reader whose
+    worker has not yet seen the new version (PUBLIC_PAGE_VERSION_TTL).
+    """
+    if getattr(request, "page_warmup", False):
+        return None  # the warm-up itself renders
+    group = f"claim:{claim_id}" if claim_id else "lists"
+    try:
+        found = cache.get_many([warmup_pending_key(group), _last_good_key(request)])
+    except Exception:
+        return None
+    if warmup_pending_key(group) not in found:
+        return None
+    return found.get(_last_good_key(request))
+
+
 def _count(request: HttpRequest, result: str) -> None:
     # Readers only: the background warm-up's own renders are not requests served.
     if not getattr(request, "page_warmup", False):
@@ -356,6 +383,12 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
                 _count(request, cache_metrics.HIT)
+                return response
+            stale = _superseded_page_while_warming(request, claim_id)
+            if stale is not None:
+                response = HttpResponse(stale[0], content_type=stale[1])
+                response["X-Page-Cache"] = "stale"
+                _count(request, cache_metrics.STALE)
                 return response
             try:
                 response = view_func(request, *args, **kwargs)

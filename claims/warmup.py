@@ -50,7 +50,7 @@ def max_pages() -> int:
 
 
 def _pending_key(group: str) -> str:
-    return f"public:warm:{group}"
+    return caching.warmup_pending_key(group)
 
 
 def request_warmup(bumped_keys: Iterable[str]) -> tuple[list[int], bool] | None:

@@ -157,9 +157,15 @@ class _WithPageCacheRatio:
         if ratio is not None:
             yield GaugeMetricFamily(
                 "claimwatch_public_page_cache_hit_ratio",
-                "Share of anonymous public page requests served from the page cache, since "
-                "the processes started.",
+                "Share of anonymous public page requests served from the page cache at the "
+                "current version, since the processes started.",
                 value=ratio,
+            )
+            yield GaugeMetricFamily(
+                "claimwatch_public_page_cache_served_ratio",
+                "Share of anonymous public page requests served from the page cache, the "
+                "previous rendering served while a warm-up renders the page included.",
+                value=cache_metrics.hit_ratio(totals, (cache_metrics.HIT, cache_metrics.STALE)),
             )
 
 

@@ -116,3 +116,42 @@ def test_warm_up_renders_are_not_counted_as_readers_requests(
     with mock.patch.object(cache_metrics, "count", side_effect=counted.append):
         assert warmup.warm_pages([fact_check.pk], lists=True) > 0
     assert counted == []
+
+
+def test_until_the_due_run_renders_a_page_readers_get_its_previous_rendering(
+    anon, fact_check, warmup_on, django_capture_on_commit_callbacks
+):
+    url = fact_check.get_absolute_url()
+    anon.get(url), anon.get("/claims/")
+    runs = []
+    with (
+        mock.patch.object(
+            tasks.warm_public_pages, "apply_async", side_effect=lambda args, **kw: runs.append(args)
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        claim = Claim.objects.get(pk=fact_check.pk)
+        claim.verdict_summary = "Reworded."
+        claim.save()
+    assert runs == [([fact_check.pk], True)]
+    for page in (url, "/claims/"):
+        response = anon.get(page)
+        assert response["X-Page-Cache"] == "stale"
+        assert "Reworded." not in response.content.decode()
+    assert anon.get("/claims/?page=1")["X-Page-Cache"] == "miss"  # never rendered: rendered
+    tasks.warm_public_pages(*runs[0])
+    for page in (url, "/claims/"):
+        response = anon.get(page)
+        assert response["X-Page-Cache"] == "hit"
+        assert "Reworded." in response.content.decode()
+
+
+def test_without_a_due_run_a_changed_page_is_rendered_fresh(anon, fact_check, warmup_on):
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    claim = Claim.objects.get(pk=fact_check.pk)
+    claim.verdict_summary = "Reworded."
+    claim.save()  # warm-up asked for only after commit: none is due in this test transaction
+    response = anon.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Reworded." in response.content.decode()

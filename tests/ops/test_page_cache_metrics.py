@@ -48,8 +48,10 @@ def test_hits_misses_and_uncacheable_pages_are_counted_with_the_ratio(
     after = _scrape(client)
     delta = {r: _count(after, r) - _count(before, r) for r in ("hit", "miss", "uncacheable")}
     assert delta == {"hit": 3, "miss": 1, "uncacheable": 1}
-    totals = {r: _count(after, r) for r in ("hit", "miss", "uncacheable", "bypass")}
+    totals = {r: _count(after, r) for r in ("hit", "miss", "uncacheable", "bypass", "stale")}
     assert after[(RATIO, ())] == pytest.approx(totals["hit"] / sum(totals.values()))
+    served = (totals["hit"] + totals["stale"]) / sum(totals.values())
+    assert after[("claimwatch_public_page_cache_served_ratio", ())] == pytest.approx(served)
 
 
 def test_pages_rendered_with_the_cache_off_count_as_bypass(client, settings):

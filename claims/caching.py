@@ -321,8 +321,8 @@ def _last_good_page(request: HttpRequest) -> tuple[bytes, str] | None:
 
 
 def warmup_pending_key(group: str) -> str:
-    """The mark claims.warmup sets while a run for this page group ("lists", "claim:<id>") is
-    due; it expires by itself a moment after the run starts."""
+    """The marks claims.warmup sets while a run for this page group ("lists", "claim:<id>") is
+    due, and ("rendering:<group>") while it renders; both expire by themselves."""
     return f"public:warm:{group}"
 
 
@@ -338,11 +338,12 @@ def _superseded_page_while_warming(
     if getattr(request, "page_warmup", False):
         return None  # the warm-up itself renders
     group = f"claim:{claim_id}" if claim_id else "lists"
+    marks = [warmup_pending_key(group), warmup_pending_key(f"rendering:{group}")]
     try:
-        found = cache.get_many([warmup_pending_key(group), _last_good_key(request)])
+        found = cache.get_many([*marks, _last_good_key(request)])
     except Exception:
         return None
-    if warmup_pending_key(group) not in found:
+    if not any(mark in found for mark in marks):
         return None
     return found.get(_last_good_key(request))
 

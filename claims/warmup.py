@@ -33,6 +33,7 @@ from claims.models import Claim
 logger = logging.getLogger(__name__)
 
 LISTS_GROUP = "lists"
+RENDERING_TIMEOUT = 30  # seconds: the longest a run may keep readers on previous renderings
 NEWEST_CLAIMS = 50  # whose claimants' and topics' pages a change to the lists renders again
 _CLAIM_KEY_PREFIX = caching.CLAIM_VERSION_KEY_PREFIX
 
@@ -142,10 +143,18 @@ def warm_pages(claim_ids: list[int], lists: bool) -> int:
     site language; how many were rendered (a page already cached is a hit and costs little)."""
     if not warmup_enabled():
         return 0
-    for pk in claim_ids:  # invalidations from now on ask for a new run
-        cache.delete(_pending_key(f"claim:{pk}"))
-    if lists:
-        cache.delete(_pending_key(LISTS_GROUP))
+    groups = [f"claim:{pk}" for pk in claim_ids] + ([LISTS_GROUP] if lists else [])
+    # Invalidations from now on ask for a new run; readers keep the previous renderings of
+    # these groups until this run is done (or RENDERING_TIMEOUT, if it dies).
+    cache.set_many({_pending_key(f"rendering:{group}"): 1 for group in groups}, RENDERING_TIMEOUT)
+    cache.delete_many([_pending_key(group) for group in groups])
+    try:
+        return _render_all(claim_ids, lists)
+    finally:
+        cache.delete_many([_pending_key(f"rendering:{group}") for group in groups])
+
+
+def _render_all(claim_ids: list[int], lists: bool) -> int:
     renderer = _AnonymousRenderer()
     budget = max_pages()
     rendered = 0

@@ -155,3 +155,22 @@ def test_without_a_due_run_a_changed_page_is_rendered_fresh(anon, fact_check, wa
     response = anon.get(url)
     assert response["X-Page-Cache"] == "miss"
     assert "Reworded." in response.content.decode()
+
+
+def test_while_a_run_renders_readers_keep_the_previous_rendering(
+    anon, fact_check, warmup_on, django_capture_on_commit_callbacks
+):
+    url = fact_check.get_absolute_url()
+    anon.get(url)
+    caching.invalidate_claims([fact_check.pk])
+    seen = []
+    real = warmup._render_all
+
+    def render_all(claim_ids, lists):
+        seen.append(anon.get(url)["X-Page-Cache"])  # a reader during the run
+        return real(claim_ids, lists)
+
+    with mock.patch.object(warmup, "_render_all", render_all):
+        assert warmup.warm_pages([fact_check.pk], lists=False) == 2  # en and es
+    assert seen == ["stale"]
+    assert anon.get(url)["X-Page-Cache"] == "hit"

@@ -13,6 +13,12 @@ class ClaimsConfig(AppConfig):
 
         connect_claims_signals()
 
+        # Pages emptied by a change are rendered again in the background (claims.warmup).
+        from claims.caching import pages_invalidated
+        from claims.tasks import request_warm_up
+
+        pages_invalidated.connect(request_warm_up, dispatch_uid="public-page-warm-up")
+
         # Intake scores with the trained model: refuse to start without a loadable one.
         from django.core import checks
 

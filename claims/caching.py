@@ -5,14 +5,16 @@ Keys carry version numbers instead of being deleted one by one:
 - the *site* version covers every page; only a change of the rating scale (shown everywhere)
   bumps it;
 - the *lists* version covers every page but claim pages: home, lists, claimant and topic
-  pages, search, feeds, sitemap; editorial changes (claims, figures, corrections, claimants,
-  topics) bump it;
+  pages, search, feeds, sitemap; changes to what they show of public claims (a public claim
+  saved, published or taken down, flagged for attention; claimants, topics) bump it, a draft
+  saved or a source checked does not;
 - each claim's own version covers its page; editing the claim, its figures, citations,
-  claimant or topics bumps it, and a source check bumps the versions of the claims citing that
-  source. So an editor saving one draft, or monitoring a million sources, does not empty the
+  claimant or topics bumps it, and a source check bumps the versions of the public claims
+  citing that source. So an editor saving one draft, or monitoring a million sources, does not empty the
   cache of every claim page.
 
-Keys also carry the active language. Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
+Keys also carry the active language. Each page's last rendering is also kept without versions
+and served (X-Page-Cache: stale) only when the database is unreachable for a fresh one. Only anonymous GET/HEAD responses with status 200 are stored; logged-in users (editors) always
 get a fresh page. Every cache call fails soft: if Redis is down the page is rendered normally.
 Settings `PUBLIC_PAGE_CACHE` (off for benchmarks) and `PUBLIC_PAGE_VERSION_TTL` (seconds a
 worker reuses the version numbers it read; 1 by default, so a hit needs no network I/O).
@@ -32,15 +34,18 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from claims import cache_metrics
 from claims.models import (
     Claim,
     Claimant,
     ClaimEvent,
+    ClaimQuerySet,
     Correction,
     Figure,
     PendingPageInvalidation,
@@ -53,10 +58,18 @@ logger = logging.getLogger(__name__)
 SITE_VERSION_KEY = "public:v:site"
 LISTS_VERSION_KEY = "public:v:lists"
 PAGE_TIMEOUT = 60 * 60  # versions make stale keys unreachable; expiry only frees memory
+LAST_GOOD_TIMEOUT = 24 * 60 * 60  # each page's last rendering, for a database outage
+
+
+CLAIM_VERSION_KEY_PREFIX = "public:v:claim:"
+
+# Sent after commit with the version keys a change bumped (`keys`): claims.warmup renders the
+# pages again in the background (connected in ClaimsConfig.ready).
+pages_invalidated = Signal()
 
 
 def _claim_version_key(claim_id: int) -> str:
-    return f"public:v:claim:{claim_id}"
+    return f"{CLAIM_VERSION_KEY_PREFIX}{claim_id}"
 
 
 def page_cache_enabled() -> bool:
@@ -125,7 +138,15 @@ def _bump_now_and_after_commit(keys: list[str]) -> None:
         collecting.update(keys)
         return
     _bump(keys)
-    transaction.on_commit(lambda: _bump(keys))
+    transaction.on_commit(lambda: _bump_and_announce(keys))
+
+
+def _bump_and_announce(keys: list[str]) -> None:
+    _bump(keys)
+    try:
+        pages_invalidated.send(sender=None, keys=keys)
+    except Exception:  # a warm-up that cannot be asked for must not fail the change
+        logger.warning("Could not announce page invalidations", exc_info=True)
 
 
 _deferred = threading.local()
@@ -285,6 +306,54 @@ def _stored_page(key: str) -> tuple[bytes, str] | None:
     return page
 
 
+def _last_good_key(request: HttpRequest) -> str:
+    # No versions: the page as last rendered, whatever changed since (served only when the
+    # database cannot render a fresh one).
+    return _page_key(request, "last")
+
+
+def _last_good_page(request: HttpRequest) -> tuple[bytes, str] | None:
+    try:
+        return cache.get(_last_good_key(request))
+    except Exception:
+        logger.warning("Page cache unavailable; no last good page", exc_info=True)
+        return None
+
+
+def warmup_pending_key(group: str) -> str:
+    """The marks claims.warmup sets while a run for this page group ("lists", "claim:<id>") is
+    due, and ("rendering:<group>") while it renders; both expire by themselves."""
+    return f"public:warm:{group}"
+
+
+def _superseded_page_while_warming(
+    request: HttpRequest, claim_id: int | None
+) -> tuple[bytes, str] | None:
+    """The page's previous rendering, if a warm-up run that renders its group again is due.
+
+    Readers then never wait for a render just after a change: for at most the warm-up's
+    window (a second or two) they get the page as it was just before, like a reader whose
+    worker has not yet seen the new version (PUBLIC_PAGE_VERSION_TTL).
+    """
+    if getattr(request, "page_warmup", False):
+        return None  # the warm-up itself renders
+    group = f"claim:{claim_id}" if claim_id else "lists"
+    marks = [warmup_pending_key(group), warmup_pending_key(f"rendering:{group}")]
+    try:
+        found = cache.get_many([*marks, _last_good_key(request)])
+    except Exception:
+        return None
+    if not any(mark in found for mark in marks):
+        return None
+    return found.get(_last_good_key(request))
+
+
+def _count(request: HttpRequest, result: str) -> None:
+    # Readers only: the background warm-up's own renders are not requests served.
+    if not getattr(request, "page_warmup", False):
+        cache_metrics.count(result)
+
+
 def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None = None):
     """Serve the view's anonymous 200 responses from the cache, keyed by URL and versions.
 
@@ -300,10 +369,13 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 and not request.user.is_authenticated
             )
             if not cacheable:
+                if request.method in ("GET", "HEAD") and not request.user.is_authenticated:
+                    _count(request, cache_metrics.BYPASS)
                 return view_func(request, *args, **kwargs)
             claim_id = kwargs.get(claim_kwarg) if claim_kwarg else None
             versions = _versions(claim_id)
             if versions is None:
+                _count(request, cache_metrics.BYPASS)
                 return view_func(request, *args, **kwargs)
             key = _page_key(request, versions)
             stored = _stored_page(key)
@@ -311,19 +383,46 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 content, content_type = stored
                 response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
+                _count(request, cache_metrics.HIT)
                 return response
-            response = view_func(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
+            stale = _superseded_page_while_warming(request, claim_id)
+            if stale is not None:
+                response = HttpResponse(stale[0], content_type=stale[1])
+                response["X-Page-Cache"] = "stale"
+                _count(request, cache_metrics.STALE)
+                return response
+            try:
+                response = view_func(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+            except (OperationalError, InterfaceError):
+                # The database is unreachable: the last page rendered here is better than a 500.
+                last_good = _last_good_page(request)
+                if last_good is None:
+                    _count(request, cache_metrics.UNCACHEABLE)
+                    raise
+                logger.warning("Database unavailable; serving the last good %s", request.path)
+                _count(request, cache_metrics.STALE)
+                response = HttpResponse(last_good[0], content_type=last_good[1])
+                response["X-Page-Cache"] = "stale"
+                return response
+            except Exception:  # Http404 and failures: answered without the cache
+                _count(request, cache_metrics.UNCACHEABLE)
+                raise
             if response.status_code == 200 and not response.streaming and not response.cookies:
                 page = (response.content, response["Content-Type"])
                 try:
                     cache.set(key, page, PAGE_TIMEOUT)
+                    cache.set(_last_good_key(request), page, LAST_GOOD_TIMEOUT)
                 except Exception:
                     logger.warning("Could not store page in cache", exc_info=True)
+                    _count(request, cache_metrics.BYPASS)
                 else:
                     local_pages.put(key, page)
+                    _count(request, cache_metrics.MISS)
                 response["X-Page-Cache"] = "miss"
+            else:
+                _count(request, cache_metrics.UNCACHEABLE)
             return response
 
         return wrapper
@@ -338,20 +437,51 @@ def _site_changed(sender, **kwargs) -> None:
     invalidate_site()
 
 
-def _claim_changed(sender, instance, **kwargs) -> None:
+def _claim_changed(sender, instance: Claim, created: bool = False, **kwargs) -> None:
+    # Lists show public claims only: a draft saved (not public, never was since it was read)
+    # leaves them cached; publishing, editing a public claim or taking it down does not.
+    if created:
+        was_public = False
+    else:
+        stored = getattr(instance, "stored_status", None)
+        was_public = stored is None or stored in ClaimQuerySet.PUBLIC_STATUSES
+    update_fields = kwargs.get("update_fields")
+    status_saved = update_fields is None or "status" in update_fields
+    is_public = instance.is_public if status_saved else was_public
+    if status_saved:
+        instance.stored_status = instance.status
+    if was_public or is_public:
+        invalidate_lists([instance.pk])
+    else:
+        invalidate_claims([instance.pk])
+
+
+def _claim_deleted(sender, instance: Claim, **kwargs) -> None:
     invalidate_lists([instance.pk])
 
 
 def _claim_part_changed(sender, instance, **kwargs) -> None:
-    invalidate_lists([getattr(instance, "claim_id", None)])
+    # Figures, corrections and history show on the claim's page only; the card of a claim
+    # corrected changes through the claim's own save (status, revised_at).
+    invalidate_claims([getattr(instance, "claim_id", None)])
+
+
+def _claims_shown_changed(claims: Iterable[tuple[int, str]]) -> None:
+    # A claimant or topic shows on public pages only through its public claims (a new one,
+    # or one of drafts alone, is on none).
+    claims = list(claims)
+    if any(status in ClaimQuerySet.PUBLIC_STATUSES for _pk, status in claims):
+        invalidate_lists(pk for pk, _status in claims)
+    else:
+        invalidate_claims(pk for pk, _status in claims)
 
 
 def _claimant_changed(sender, instance, **kwargs) -> None:
-    invalidate_lists(Claim.objects.filter(claimant_id=instance.pk).values_list("pk", flat=True))
+    _claims_shown_changed(Claim.objects.filter(claimant_id=instance.pk).values_list("pk", "status"))
 
 
 def _topic_changed(sender, instance, **kwargs) -> None:
-    invalidate_lists(instance.claims.values_list("pk", flat=True))
+    _claims_shown_changed(instance.claims.values_list("pk", "status"))
 
 
 def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
@@ -369,7 +499,7 @@ def connect_claims_signals() -> None:
     """Called from ClaimsConfig.ready()."""
     receivers = [
         (Rating, _site_changed, _site_changed),
-        (Claim, _claim_changed, _claim_changed),
+        (Claim, _claim_changed, _claim_deleted),
         (Claimant, _claimant_changed, _claimant_changed),
         # After a topic is deleted its claims are unknown: rare enough to refresh everything.
         (Topic, _topic_changed, _site_changed),

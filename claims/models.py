@@ -484,6 +484,19 @@ class Claim(CleanTextModelMixin, models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        claim = super().from_db(db, field_names, values)
+        # The status as stored, so a save knows whether readers could see the claim before it
+        # (the page cache leaves lists alone when a claim that never was public is saved).
+        claim.stored_status = claim.__dict__.get("status")
+        return claim
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self.stored_status = self.__dict__.get("status")
+
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)

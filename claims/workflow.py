@@ -34,6 +34,7 @@ from claims.exceptions import NotAllowed, WorkflowError
 from claims.models import (
     Claim,
     ClaimEvent,
+    ClaimQuerySet,
     Correction,
     Rating,
     slug_matches,
@@ -533,9 +534,10 @@ def create_claims_in_bulk(claims: list[Claim], user: User, *, publish: bool = Fa
                 )
             )
     ClaimEvent.objects.bulk_create(events)
-    # The lists show them; their own pages were never cached (no claim, no 200 to store), so
-    # their version keys need no bump (thousands of round trips in an import).
-    caching.invalidate_lists()
+    # The lists show them once published; their own pages were never cached (no claim, no 200
+    # to store), so their version keys need no bump (thousands of round trips in an import).
+    if publish:
+        caching.invalidate_lists()
     return claims
 
 
@@ -718,11 +720,12 @@ def withdraw(claim: Claim, user: User, reason: str) -> Claim:
 @transaction.atomic
 def flag_for_attention(claim_ids: list[int], reason: str) -> int:
     """Mark claims whose evidence moved; returns how many were newly flagged."""
-    newly = list(
-        Claim.objects.filter(pk__in=claim_ids, needs_attention=False).values_list("pk", flat=True)
+    found = list(
+        Claim.objects.filter(pk__in=claim_ids, needs_attention=False).values_list("pk", "status")
     )
-    if not newly:
+    if not found:
         return 0
+    newly = [pk for pk, _status in found]
     Claim.objects.filter(pk__in=newly).update(
         needs_attention=True, attention_reason=reason[:2000], updated_at=timezone.now()
     )
@@ -730,7 +733,7 @@ def flag_for_attention(claim_ids: list[int], reason: str) -> int:
         ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.ATTENTION, note=reason[:2000]) for pk in newly
     )
     # update() and bulk_create() send no signals: the pages showing the notice are told here.
-    caching.invalidate_claims(newly)
+    _invalidate_flagged([pk for pk, status in found if status in ClaimQuerySet.PUBLIC_STATUSES])
     claims_flagged.send(sender=Claim, claim_ids=newly, reason=reason[:2000])
     return len(newly)
 
@@ -742,8 +745,8 @@ def flag_each_for_attention(flags: list[tuple[int, str]]) -> int:
     claim_ids = sorted({claim_id for claim_id, _reason in flags})
     if not claim_ids:
         return 0
-    unflagged = set(
-        Claim.objects.filter(pk__in=claim_ids, needs_attention=False).values_list("pk", flat=True)
+    unflagged = dict(
+        Claim.objects.filter(pk__in=claim_ids, needs_attention=False).values_list("pk", "status")
     )
     reasons: dict[int, str] = {}
     for claim_id, reason in flags:
@@ -764,13 +767,20 @@ def flag_each_for_attention(flags: list[tuple[int, str]]) -> int:
         ClaimEvent(claim_id=pk, kind=ClaimEvent.Kind.ATTENTION, note=reason)
         for pk, reason in reasons.items()
     )
-    caching.invalidate_claims(reasons)
+    _invalidate_flagged([pk for pk in reasons if unflagged[pk] in ClaimQuerySet.PUBLIC_STATUSES])
     by_reason: dict[str, list[int]] = {}
     for pk, reason in reasons.items():
         by_reason.setdefault(reason, []).append(pk)
     for reason, pks in by_reason.items():
         claims_flagged.send(sender=Claim, claim_ids=pks, reason=reason)
     return len(reasons)
+
+
+def _invalidate_flagged(public_ids: list[int]) -> None:
+    # Cards show the "under review" notice: the lists and the claims' pages; drafts are on
+    # neither.
+    if public_ids:
+        caching.invalidate_lists(public_ids)
 
 
 @transaction.atomic

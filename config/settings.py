@@ -353,6 +353,12 @@ PUBLIC_PAGE_VERSION_TTL = env.float("PUBLIC_PAGE_VERSION_TTL", default=1.0)
 # Rendered claim cards kept under their claim's page version and reused by every list page
 # (claims/fragments.py), also when whole pages are not cached.
 PUBLIC_FRAGMENT_CACHE = env.bool("PUBLIC_FRAGMENT_CACHE", default=True)
+# After a change, a Celery task renders the public pages it emptied (claims/warmup.py), so
+# readers do not pay for the render: at most one run per page group per DELAY seconds, at
+# most MAX_PAGES pages (per language counted) per run.
+PUBLIC_PAGE_WARMUP = env.bool("PUBLIC_PAGE_WARMUP", default=True)
+PUBLIC_PAGE_WARMUP_DELAY = env.float("PUBLIC_PAGE_WARMUP_DELAY", default=1.5)
+PUBLIC_PAGE_WARMUP_MAX_PAGES = env.int("PUBLIC_PAGE_WARMUP_MAX_PAGES", default=200)
 
 # --- Check-worthiness model ------------------------------------------------------------
 # The trained artefact intake scores with (committed; `manage.py train_checkworthiness`).

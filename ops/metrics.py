@@ -29,6 +29,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from claims import cache_metrics
 from ops.health import heartbeat_age
 from sources import stats
 
@@ -123,12 +124,9 @@ class DatabaseCollector:
 
 
 def _scrape_registry() -> CollectorRegistry:
-    if MULTIPROCESS:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = CollectorRegistry()
-        registry.register(_ProcessMetrics())
+    registry = CollectorRegistry()
+    samples = multiprocess.MultiProcessCollector(None) if MULTIPROCESS else _ProcessMetrics()
+    registry.register(_WithPageCacheRatio(samples))
     registry.register(DatabaseCollector())
     return registry
 
@@ -136,6 +134,39 @@ def _scrape_registry() -> CollectorRegistry:
 class _ProcessMetrics:
     def collect(self):
         yield from _process_registry.collect()
+        yield from cache_metrics.PAGE_CACHE_REQUESTS.collect()
+
+
+class _WithPageCacheRatio:
+    """The counters and histograms as collected, and the page cache's hit ratio computed from
+    the page cache counter's totals (over every process, in multiprocess mode)."""
+
+    def __init__(self, samples) -> None:
+        self.samples = samples
+
+    def collect(self):
+        totals: dict[str, float] = {}
+        for family in self.samples.collect():
+            if family.name == cache_metrics.COUNTER_NAME:
+                for sample in family.samples:
+                    if sample.name.endswith("_total"):
+                        result = sample.labels.get("result", "")
+                        totals[result] = totals.get(result, 0.0) + sample.value
+            yield family
+        ratio = cache_metrics.hit_ratio(totals)
+        if ratio is not None:
+            yield GaugeMetricFamily(
+                "claimwatch_public_page_cache_hit_ratio",
+                "Share of anonymous public page requests served from the page cache at the "
+                "current version, since the processes started.",
+                value=ratio,
+            )
+            yield GaugeMetricFamily(
+                "claimwatch_public_page_cache_served_ratio",
+                "Share of anonymous public page requests served from the page cache, the "
+                "previous rendering served while a warm-up renders the page included.",
+                value=cache_metrics.hit_ratio(totals, (cache_metrics.HIT, cache_metrics.STALE)),
+            )
 
 
 def _authorised(request: HttpRequest) -> bool:

@@ -28,6 +28,7 @@ from claims.admin import add_claim_inline
 from claims.admin.changelists import EditorialModelAdmin
 from claims.admin.claims import ClaimPartAdmin, ClaimPartFormSet, ClaimPartInlineMixin
 from claims.admin.intake import IntakeForm, intake_page
+from claims.caching import deferred_invalidation
 from claims.exceptions import WorkflowError
 from claims.models import Claim
 from sources import intake
@@ -458,13 +459,15 @@ class CitationAdmin(ClaimPartAdmin):
     @admin.action(description=_("Accept what the page now says (new wording or figure)"))
     def accept_found_passages(self, request: HttpRequest, queryset: QuerySet[Citation]) -> None:
         accepted = 0
-        for citation in queryset.select_related("claim"):
-            try:
-                accept_found_passage(citation, request.user)
-            except WorkflowError as error:
-                self.message_user(request, f"{citation}: {error}", messages.WARNING)
-            else:
-                accepted += 1
+        # Many citations, one invalidation of each page version, sent once they are all done.
+        with deferred_invalidation():
+            for citation in queryset.select_related("claim"):
+                try:
+                    accept_found_passage(citation, request.user)
+                except WorkflowError as error:
+                    self.message_user(request, f"{citation}: {error}", messages.WARNING)
+                else:
+                    accepted += 1
         if accepted:
             self.message_user(request, f"{accepted} citation(s) updated.", messages.SUCCESS)
 

@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from claims import matching, workflow
+from claims import caching, matching, workflow
 from claims.admin.changelists import EditorialModelAdmin
 from claims.admin.hygiene import TEXT_FORMFIELD_OVERRIDES
 from claims.admin.reference import rating_badge
@@ -683,16 +683,18 @@ class ClaimAdmin(RepeatsAdminMixin, EditorialModelAdmin):
         **kwargs,
     ) -> None:
         done, failures, warnings = 0, [], []
-        for claim in queryset:
-            try:
-                step(claim, request.user, **kwargs)
-                done += 1
-            except workflow.WorkflowError as error:
-                failures.append(_("“%(claim)s”: %(error)s") % {"claim": claim, "error": error})
-                continue
-            warning = repeat_warning(claim) if check_repeats else None
-            if warning:
-                warnings.append(warning)
+        # Many claims, one invalidation of each page version, sent once they are all done.
+        with caching.deferred_invalidation():
+            for claim in queryset:
+                try:
+                    step(claim, request.user, **kwargs)
+                    done += 1
+                except workflow.WorkflowError as error:
+                    failures.append(_("“%(claim)s”: %(error)s") % {"claim": claim, "error": error})
+                    continue
+                warning = repeat_warning(claim) if check_repeats else None
+                if warning:
+                    warnings.append(warning)
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
         for warning in warnings:

@@ -219,7 +219,8 @@ def test_a_rating_scale_change_refreshes_every_page(anon, fact_check):
     assert _status(anon, fact_check.get_absolute_url()) == "miss"
 
 
-def test_a_source_turning_broken_refreshes_lists_and_citing_pages_only(anon, fact_check):
+def test_a_source_turning_broken_refreshes_the_citing_pages_only(anon, fact_check):
+    # Lists show no source; they move when a check flags the claim (workflow's flagging).
     other = publish_fact_check(title="Other claim")
     for url in (fact_check.get_absolute_url(), other.get_absolute_url(), "/claims/"):
         anon.get(url)
@@ -227,7 +228,7 @@ def test_a_source_turning_broken_refreshes_lists_and_citing_pages_only(anon, fac
     now = timezone.now()
     source.state, source.state_changed_at, source.last_checked_at = "broken", now, now
     source.save(update_fields=["state", "state_changed_at", "last_checked_at"])
-    assert _status(anon, "/claims/") == "miss"
+    assert _status(anon, "/claims/") == "hit"
     assert _status(anon, fact_check.get_absolute_url()) == "miss"
     assert _status(anon, other.get_absolute_url()) == "hit"
 
@@ -333,3 +334,25 @@ def test_one_address_never_serves_another_languages_cached_page(rf):
             response = view(request)
         answers.append((response.content.decode(), response["X-Page-Cache"]))
     assert answers == [("en", "miss"), ("es", "miss"), ("en", "hit")]
+
+
+def test_with_the_database_unreachable_the_last_good_page_is_served(anon, fact_check):
+    from django.db import OperationalError, connection
+
+    url = fact_check.get_absolute_url()
+    assert anon.get(url)["X-Page-Cache"] == "miss"
+    assert anon.get("/claims/")["X-Page-Cache"] == "miss"
+    caching.invalidate_lists([fact_check.pk])  # changed; then the database goes away
+
+    def unreachable(execute, sql, params, many, context):
+        raise OperationalError("could not connect to server")
+
+    with connection.execute_wrapper(unreachable):
+        response = anon.get(url)
+        assert response.status_code == 200
+        assert response["X-Page-Cache"] == "stale"
+        assert fact_check.title in response.content.decode()
+        assert anon.get("/claims/")["X-Page-Cache"] == "stale"
+        with pytest.raises(OperationalError):  # never rendered: nothing to fall back on
+            anon.get("/claimants/someone-never-seen/")
+    assert anon.get(url)["X-Page-Cache"] == "miss"  # back: rendered fresh

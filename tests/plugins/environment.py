@@ -11,3 +11,6 @@ os.environ.setdefault("SOURCES_FETCH_ALLOW", "127.0.0.1,::1,localhost")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 # Required with DEBUG off, like SECRET_KEY; Django's test client sends Host: testserver.
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# The background warm-up of public pages after each change (claims/warmup.py) would render
+# pages on every save with eager tasks; its own tests turn it on.
+os.environ.setdefault("PUBLIC_PAGE_WARMUP", "0")

@@ -276,21 +276,34 @@ def test_published_imports_fire_webhooks_and_draw_share_images(
 
 
 def test_each_page_cache_key_is_bumped_once_for_the_whole_import(
-    editor, monkeypatch, django_capture_on_commit_callbacks
+    reviewer, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(claimreview_import, "BATCH_SIZE", 4)
     bumped = []
     real = caching._try_bump
     monkeypatch.setattr(caching, "_try_bump", lambda key: bumped.append(key) or real(key))
     with django_capture_on_commit_callbacks(execute=True):
-        report = import_claim_reviews(claim_review_items(12), editor)
+        report = import_claim_reviews(claim_review_items(12), reviewer)
     assert report.count("created") == 12
+    assert Claim.objects.published().count() == 12
     # Now and after commit, though three chunks of four claims were written; new claims had
     # no cached page of their own, so only the lists' version is bumped.
     assert bumped == [caching.LISTS_VERSION_KEY] * 2
 
 
-def test_a_failing_import_still_invalidates_what_its_committed_chunks_wrote(editor, monkeypatch):
+def test_an_import_of_drafts_leaves_the_public_pages_cached(
+    editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    bumped = []
+    monkeypatch.setattr(caching, "_try_bump", lambda key: bumped.append(key) or True)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_claim_reviews(claim_review_items(6), editor)
+    assert report.count("created") == 6
+    assert not Claim.objects.published().exists()
+    assert caching.LISTS_VERSION_KEY not in bumped
+
+
+def test_a_failing_import_still_invalidates_what_its_committed_chunks_wrote(reviewer, monkeypatch):
     monkeypatch.setattr(claimreview_import, "BATCH_SIZE", 4)
     bumped = []
     monkeypatch.setattr(caching, "_try_bump", lambda key: bumped.append(key) or True)
@@ -305,7 +318,7 @@ def test_a_failing_import_still_invalidates_what_its_committed_chunks_wrote(edit
 
     monkeypatch.setattr(claimreview_import, "import_chunk", fail_on_the_second_chunk)
     with pytest.raises(RuntimeError):
-        import_claim_reviews(claim_review_items(12), editor)
+        import_claim_reviews(claim_review_items(12), reviewer)
     assert Claim.objects.count() == 4  # the first chunk, committed
     assert caching.LISTS_VERSION_KEY in bumped
 

@@ -149,14 +149,13 @@ def claim_page_stamp(pk: int) -> ClaimPageStamp | None:
     A routine source check changes only the last-checked time, and bumps no page version, so
     it is read on every request.
     """
-    rows = (
+    rows = list(
         Claim.objects.with_public_page()
         .filter(pk=pk)
         .values_list(
             "slug", "status", "repeat_of_id", "citations__pk", "citations__source__last_checked_at"
         )
     )
-    rows = list(rows)
     if not rows:
         return None
     slug, status, repeat_of_id = rows[0][:3]

@@ -356,7 +356,8 @@ PUBLIC_FRAGMENT_CACHE = env.bool("PUBLIC_FRAGMENT_CACHE", default=True)
 # After a change, a Celery task renders the public pages it emptied (claims/warmup.py), so
 # readers do not pay for the render: at most one run per page group per DELAY seconds, at
 # most MAX_PAGES pages (per language counted) per run.
-PUBLIC_PAGE_WARMUP = env.bool("PUBLIC_PAGE_WARMUP", default=True)
+# Off when tasks run in-process: the renders would then hold up the editor's save itself.
+PUBLIC_PAGE_WARMUP = env.bool("PUBLIC_PAGE_WARMUP", default=not CELERY_TASK_ALWAYS_EAGER)
 PUBLIC_PAGE_WARMUP_DELAY = env.float("PUBLIC_PAGE_WARMUP_DELAY", default=1.5)
 PUBLIC_PAGE_WARMUP_MAX_PAGES = env.int("PUBLIC_PAGE_WARMUP_MAX_PAGES", default=200)
 

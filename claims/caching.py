@@ -320,6 +320,41 @@ def _last_good_page(request: HttpRequest) -> tuple[bytes, str] | None:
         return None
 
 
+RECENT_LISTS_KEY = "public:warm:recent-lists"
+RECENT_LISTS_SIZE = 100
+RECENT_LISTS_TIMEOUT = 15 * 60  # a page nobody has asked for again since is not warmed
+
+
+def _remember_read(request: HttpRequest, claim_id: int | None) -> None:
+    """Note a page of the lists group that a reader had to wait for, so the warm-up renders it
+    after the next change: pages readers actually ask for (a search, page 3 of the list) are
+    kept warm, not only the ones the warm-up knows. Best effort: a lost race drops one entry."""
+    if claim_id or getattr(request, "page_warmup", False):
+        return
+    entry = (translation.get_language(), request.get_full_path())
+    try:
+        recent = cache.get(RECENT_LISTS_KEY) or {}
+        recent.pop(entry, None)
+        recent[entry] = time.time()
+        while len(recent) > RECENT_LISTS_SIZE:
+            recent.pop(next(iter(recent)))
+        cache.set(RECENT_LISTS_KEY, recent, RECENT_LISTS_TIMEOUT)
+    except Exception as error:
+        logger.warning("Could not note a page for the warm-up: %s", error)
+
+
+def recently_read_lists_pages(language: str) -> list[str]:
+    """The paths of lists-group pages readers waited for in the last RECENT_LISTS_TIMEOUT
+    seconds in this language, most recent first."""
+    try:
+        recent = cache.get(RECENT_LISTS_KEY) or {}
+    except Exception:
+        return []
+    cutoff = time.time() - RECENT_LISTS_TIMEOUT
+    read = [(at, path) for (lang, path), at in recent.items() if lang == language and at >= cutoff]
+    return [path for _at, path in sorted(read, reverse=True)]
+
+
 def warmup_pending_key(group: str) -> str:
     """The marks claims.warmup sets while a run for this page group ("lists", "claim:<id>") is
     due, and ("rendering:<group>") while it renders; both expire by themselves."""
@@ -420,6 +455,7 @@ def cached_public_page(view: Callable | None = None, *, claim_kwarg: str | None 
                 else:
                     local_pages.put(key, page)
                     _count(request, cache_metrics.MISS)
+                    _remember_read(request, claim_id)
                 response["X-Page-Cache"] = "miss"
             else:
                 _count(request, cache_metrics.UNCACHEABLE)

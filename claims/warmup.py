@@ -96,6 +96,8 @@ def pages_to_warm(claim_ids: list[int], lists: bool) -> list[str]:
             reverse("claims:feed_rss"),
             reverse("claims:feed_atom"),
         ]
+        # Then the pages readers had to wait for lately (searches, later pages of the list).
+        paths += caching.recently_read_lists_pages(translation.get_language())
         # The lists' version covers every claimant's and topic's page: those of the claims
         # concerned first, then those of the newest claims (the most read), within the budget.
         claims += list(

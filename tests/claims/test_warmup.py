@@ -64,6 +64,37 @@ def test_after_an_edit_the_next_anonymous_requests_are_hits(
     assert "Warmed summary." in anon.get("/claims/").content.decode()
 
 
+def test_pages_readers_waited_for_are_warmed_after_the_next_change(
+    anon, fact_check, warmup_on, django_capture_on_commit_callbacks
+):
+    # Pages the warm-up cannot guess (a search, a later page, a filter) are learnt from readers.
+    read = ["/search/?q=returned", "/claims/?page=1&sort=newest", "/es/search/?q=returned"]
+    for url in read:
+        assert anon.get(url)["X-Page-Cache"] == "miss", url
+    assert caching.recently_read_lists_pages("en") == ["/claims/?page=1&sort=newest", read[0]]
+    assert caching.recently_read_lists_pages("es") == [read[2]]
+
+    def edit():
+        claim = Claim.objects.get(pk=fact_check.pk)
+        claim.verdict_summary = "Warmed summary."
+        claim.save()
+
+    _invalidate_and_warm(edit, django_capture_on_commit_callbacks)
+    for url in read:
+        assert anon.get(url)["X-Page-Cache"] == "hit", url
+    # The warm-up's own renders are not readers': what it renders does not stay on the list.
+    assert len(caching.recently_read_lists_pages("en")) == 2
+
+
+def test_the_pages_remembered_for_the_warm_up_are_bounded_and_expire(anon, db, monkeypatch):
+    monkeypatch.setattr(caching, "RECENT_LISTS_SIZE", 3)
+    for n in range(5):
+        anon.get(f"/search/?q=term{n}")
+    assert caching.recently_read_lists_pages("en") == [f"/search/?q=term{n}" for n in (4, 3, 2)]
+    monkeypatch.setattr(caching, "RECENT_LISTS_TIMEOUT", -1)
+    assert caching.recently_read_lists_pages("en") == []
+
+
 def test_a_burst_of_invalidations_asks_for_one_run_per_page_group(
     fact_check, warmup_on, django_capture_on_commit_callbacks
 ):

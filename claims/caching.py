@@ -366,9 +366,10 @@ def _superseded_page_while_warming(
 ) -> tuple[bytes, str] | None:
     """The page's previous rendering, if a warm-up run that renders its group again is due.
 
-    Readers then never wait for a render just after a change: for at most the warm-up's
-    window (a second or two) they get the page as it was just before, like a reader whose
-    worker has not yet seen the new version (PUBLIC_PAGE_VERSION_TTL).
+    Readers then never wait for a render just after a change: until the run has rendered the
+    page (its countdown, a second or two, plus the render; at most claims.warmup.QUEUE_GRACE
+    more if the worker is busy, RENDERING_TIMEOUT if a run dies) they get the page as it was
+    just before, like a reader whose worker has not yet seen the new version.
     """
     if getattr(request, "page_warmup", False):
         return None  # the warm-up itself renders

@@ -33,6 +33,7 @@ from claims.models import Claim
 logger = logging.getLogger(__name__)
 
 LISTS_GROUP = "lists"
+QUEUE_GRACE = 10  # seconds a due run may wait for a worker before readers stop waiting for it
 RENDERING_TIMEOUT = 30  # seconds: the longest a run may keep readers on previous renderings
 NEWEST_CLAIMS = 50  # whose claimants' and topics' pages a change to the lists renders again
 _CLAIM_KEY_PREFIX = caching.CLAIM_VERSION_KEY_PREFIX
@@ -66,8 +67,10 @@ def request_warmup(bumped_keys: Iterable[str]) -> tuple[list[int], bool] | None:
         for key in keys
         if key.startswith(_CLAIM_KEY_PREFIX)
     )[: max_pages()]
-    # The window slightly outlasts the countdown: invalidations until the run starts join it.
-    window = warmup_delay() + 1
+    # The mark lasts until the run starts (it deletes it), or QUEUE_GRACE past the countdown:
+    # invalidations until then join the run, and readers keep the previous renderings while a
+    # busy worker's queue holds it, instead of each rendering the page themselves.
+    window = warmup_delay() + QUEUE_GRACE
     try:
         lists = lists and cache.add(_pending_key(LISTS_GROUP), 1, window)
         claim_ids = [pk for pk in claim_ids if cache.add(_pending_key(f"claim:{pk}"), 1, window)]

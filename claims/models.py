@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,9 @@ from claims.quantities import localised_quantity
 from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
+
+
+GENERATED_SLUG_ATTEMPTS = 3
 
 
 def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
@@ -497,6 +500,25 @@ class Claim(CleanTextModelMixin, models.Model):
         if fields is None or "status" in fields:
             self.stored_status = self.__dict__.get("status")
 
+    def _save_with_generated_slug(self, *args, **kwargs) -> None:
+        # Two saves can pick the same free slug at once (looking it up and writing it are not
+        # one step): the one that loses takes the next free slug instead of failing.
+        try:
+            for attempt in range(GENERATED_SLUG_ATTEMPTS):
+                try:
+                    with transaction.atomic(using=kwargs.get("using")):
+                        super().save(*args, **kwargs)
+                    return
+                except IntegrityError:
+                    taken = (
+                        Claim._default_manager.filter(slug=self.slug).exclude(pk=self.pk).exists()
+                    )
+                    if not taken or attempt == GENERATED_SLUG_ATTEMPTS - 1:
+                        raise
+                    self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
+        finally:
+            self.slug_was_generated = False
+
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Claim, self.title, exclude_pk=self.pk)
@@ -504,7 +526,10 @@ class Claim(CleanTextModelMixin, models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"text", "language"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "normalised_text"}
-        super().save(*args, **kwargs)
+        if getattr(self, "slug_was_generated", False):
+            self._save_with_generated_slug(*args, **kwargs)
+        else:
+            super().save(*args, **kwargs)
         if update_fields is None or SEARCHED_CLAIM_FIELDS.intersection(update_fields):
             refresh_search_vectors(claim_ids=[self.pk], using=kwargs.get("using") or "default")
 

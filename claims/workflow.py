@@ -610,6 +610,7 @@ def _slug_follows_title(claim: Claim, previous: Claim) -> None:
         return
     if claim.slug == previous.slug and slug_matches(Claim, previous.slug, previous.title):
         claim.slug = unique_slug(Claim, claim.title, exclude_pk=claim.pk)
+        claim.slug_was_generated = True
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
@@ -321,6 +322,26 @@ def test_slug_follows_the_title_until_first_publication(editor, reviewer):
     claim.title = "PM: Balkans agreements signed"
     workflow.save_claim(claim, reviewer, change=workflow.UpdateNote("Title shortened."))
     assert Claim.objects.get(pk=claim.pk).slug == "pm-new-balkans-agreements"
+
+
+def test_a_draft_renamed_at_the_same_time_as_another_takes_the_next_free_slug(editor, monkeypatch):
+    # Two editors renaming two drafts to one title at once both find "new-title" free; the
+    # second write then meets the first one's row and takes "new-title-2" instead of failing.
+    first, second = ClaimFactory(title="First draft"), ClaimFactory(title="Second draft")
+    monkeypatch.setattr(workflow, "unique_slug", lambda *args, **kwargs: "new-title")
+    first.title = second.title = "New title"
+    workflow.save_claim(first, editor)
+    workflow.save_claim(second, editor)
+    assert Claim.objects.get(pk=first.pk).slug == "new-title"
+    assert Claim.objects.get(pk=second.pk).slug == "new-title-2"
+    assert Claim.objects.get(pk=second.pk).title == "New title"
+
+
+def test_a_slug_chosen_by_hand_that_is_taken_is_still_refused(editor):
+    first, second = ClaimFactory(title="First draft"), ClaimFactory(title="Second draft")
+    second.slug = first.slug
+    with pytest.raises(IntegrityError):
+        second.save()
 
 
 def test_a_changed_slug_leaves_a_301_from_the_old_address(client):

@@ -68,19 +68,7 @@ CLAIM_COLUMNS = (
 _ORDERING_COLUMNS = ("created_at",)
 _ORDERING_ANNOTATIONS = ("publication_date", "search_rank")
 
-_FIGURE_COLUMNS = (
-    "claim_id",
-    "id",
-    "label",
-    "value",
-    "unit",
-    "approximation",
-    "period",
-    "baseline_value",
-    "baseline_period",
-    "stated_change_pct",
-    "position",
-)
+_FIGURE_COLUMNS = ("claim_id", "id", *Figure.READER_FIELDS)
 _CITATION_COLUMNS = (
     "claim_id",
     "id",

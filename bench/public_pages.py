@@ -1,7 +1,8 @@
 """Throughput of the public pages under gunicorn, as ratios to a bare Django hello-world view.
 
 Run:  .venv/bin/python bench/public_pages.py [--claims 1000] [--seconds 8] [--connections 16]
-      (BENCH_DATABASE and BENCH_REDIS_DB choose the database and Redis db; default cw_d_bench, 7)
+      (BENCH_DATABASE and BENCH_REDIS_DB choose the database and Redis db; default cw_d_bench, 7;
+      BENCH_PORT_OFFSET moves the servers' ports, so two checkouts can bench side by side)
 
 1. (Re)creates the PostgreSQL database `cw_d_bench`, migrates it and loads the demo records
    plus N demo-like published claims (3 figures, 3 citations each, shared sources, snapshots).
@@ -34,11 +35,12 @@ WRK = "/usr/bin/wrk"
 DB_NAME = os.environ.get("BENCH_DATABASE", "cw_d_bench")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DB', '7')}"
+PORT_OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
 # mode -> (port, page cache on, version TTL seconds)
 MODES = {
-    "cached (default: 1 s version TTL)": (18112, True, "1"),
-    "cached, strict versions (TTL 0)": (18110, True, "0"),
-    "uncached": (18111, False, "0"),
+    "cached (default: 1 s version TTL)": (18112 + PORT_OFFSET, True, "1"),
+    "cached, strict versions (TTL 0)": (18110 + PORT_OFFSET, True, "0"),
+    "uncached": (18111 + PORT_OFFSET, False, "0"),
 }
 
 

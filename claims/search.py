@@ -16,9 +16,14 @@ from __future__ import annotations
 import re
 import secrets
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchQueryField,
+    SearchRank,
+)
 from django.db import connection
-from django.db.models import F, IntegerField, Q, QuerySet, Value
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape
@@ -39,6 +44,21 @@ from claims.search_document import (  # noqa: F401
 from claims.text import one_line
 
 MAX_QUERY_LENGTH = 200
+# What a result shows (claims/search.html; the text when there is no headline, its language
+# for the literal highlight): nothing else is read. Topics are not shown.
+RESULT_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "text",
+    "language",
+    "status",
+    "needs_attention",
+    "published_at",
+    "claimant__name",
+    "rating__slug",
+    "rating__label",
+)
 # Markers that cannot come from the database: ts_headline's output is escaped as a whole,
 # then only these become <mark> elements.
 _START = f"\x1e{secrets.token_hex(4)}\x1e"
@@ -53,7 +73,9 @@ def clean_query(raw: str | None) -> str:
 def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
     """Published claims matching `query` (in `language` only, if given), best first (annotated
     `headline_raw` on PostgreSQL)."""
-    published = Claim.objects.published().with_public_relations()
+    published = (
+        Claim.objects.published().select_related("claimant", "rating").only(*RESULT_FIELDS)
+    )
     if language:
         published = published.filter(language=primary_language(language))
     if connection.vendor != "postgresql":
@@ -63,10 +85,10 @@ def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
             | Q(claimant__name__icontains=query)
         ).order_by("-published_at", "-pk")
 
-    ts_query = language_query(query, language)
+    ts_query, figures_ts_query = prepared_queries(query, language)
     return (
         published.annotate(rank=SearchRank(F("search_vector"), ts_query))
-        .filter(postgresql_match(query, ts_query, language))
+        .filter(postgresql_match(query, ts_query, language, figures_ts_query=figures_ts_query))
         .annotate(
             headline_raw=SearchHeadline(
                 "text",
@@ -88,30 +110,83 @@ def language_query(query: str, language: str | None, search_type: str = "websear
     """`query` as a tsquery stemmed for `language`, or (no language) for each configured
     claim language, any of which may match: "retornos" finds a Spanish claim, "returns" an
     English one."""
-    configs = (
-        [search_config(language)]
-        if language
-        else list(dict.fromkeys(search_config(code) for code in claim_languages()))
-    )
     combined = None
-    for config in configs:
+    for config in _configs(language):
         one = SearchQuery(query, search_type=search_type, config=config)
         combined = one if combined is None else combined | one
     return combined
 
 
-def postgresql_match(query: str, ts_query: SearchQuery, language: str | None = None) -> Q:
+class PreparedSearchQuery(SearchQuery):
+    """A tsquery already parsed and stemmed (see `prepared_queries`), written into the
+    statement as a literal: PostgreSQL takes it as a constant instead of parsing and stemming
+    the words again, in every configuration, for each part of the statement that uses them."""
+
+    template = "%(expressions)s::tsquery"
+
+    def __init__(self, text: str) -> None:
+        Func.__init__(self, Value(text), output_field=SearchQueryField())
+        self.config = None
+        self.invert = False
+
+
+def _configs(language: str | None) -> list[str]:
+    if language:
+        return [search_config(language)]
+    return list(dict.fromkeys(search_config(code) for code in claim_languages()))
+
+
+def prepared_queries(
+    query: str, language: str | None = None
+) -> tuple[PreparedSearchQuery, PreparedSearchQuery | None]:
+    """What `language_query(query, language)` and, when the query holds figures spelled
+    otherwise in the stored document, its plain `figures` counterpart (see `postgresql_match`)
+    evaluate to, computed in one round trip and with the parts that several configurations
+    stem alike written once (an OR of equal parts matches, ranks and highlights the same)."""
+    figures_query = normalise_claim_text(query, language or default_language())
+    if not figures_query or figures_query == query:
+        figures_query = None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT websearch_to_tsquery(c::regconfig, %s)::text, "
+            "plainto_tsquery(c::regconfig, %s)::text "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(c, n) ORDER BY n",
+            [query, figures_query, _configs(language)],
+        )
+        rows = cursor.fetchall()
+    words = _any_of(row[0] for row in rows)
+    figures = None if figures_query is None else _any_of(row[1] for row in rows)
+    return words, figures
+
+
+def _any_of(parts) -> PreparedSearchQuery:
+    # Empty parts (only stop words in that language) match nothing, as in an OR of tsqueries.
+    distinct = [part for part in dict.fromkeys(parts) if part]
+    return PreparedSearchQuery(" | ".join(f"( {part} )" for part in distinct))
+
+
+def postgresql_match(
+    query: str,
+    ts_query: SearchQuery,
+    language: str | None = None,
+    *,
+    figures_ts_query: SearchQuery | None = None,
+) -> Q:
     """The stored document matches, or the words appear literally in the title or text (what
     stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
     document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
-    PostgreSQL can answer it without reading every claim."""
+    PostgreSQL can answer it without reading every claim. `figures_ts_query`: the figures
+    part already prepared (`prepared_queries`), else built here."""
     match = Q(search_vector=ts_query) | _literal_match(query, language, with_figures=False)
-    figures_query = normalise_claim_text(query, language or default_language())
-    if figures_query and figures_query != query:
+    if figures_ts_query is None:
+        figures_query = normalise_claim_text(query, language or default_language())
+        if figures_query and figures_query != query:
+            figures_ts_query = language_query(figures_query, language, search_type="plain")
+    if figures_ts_query is not None:
         # "19 per cent" is '19' & 'per' & 'cent' to PostgreSQL; the document's normalised
         # part holds "19 percent" (and "9400" for "9,400"), so the figures need no unindexed
         # match on normalised_text here.
-        match |= Q(search_vector=language_query(figures_query, language, search_type="plain"))
+        match |= Q(search_vector=figures_ts_query)
     return match
 
 

@@ -35,7 +35,7 @@ from claims.widgets import QuickSelect
 
 PAGE_SIZE = 20
 # Columns no public page shows (search and similarity documents, the editors' note): not
-# fetched for the claim page or search results, nor for the claim a page links to as a repeat.
+# fetched for the claim page, nor for the claim a page links to as a repeat.
 UNSHOWN_FIELDS = (
     "search_vector",
     "normalised_text",
@@ -383,7 +383,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     filters = {"q": query, **({"languageCode": language} if language else {})}
     if query:
         results = search.search_claims(query, language or None)
-        paginator = Paginator(results.defer("analysis", *UNSHOWN_FIELDS[:3]), PAGE_SIZE)
+        paginator = Paginator(results, PAGE_SIZE)
         # The count is a second full-text query: kept with the lists' versions, like the lists'.
         lookup = fragments.look_up_list_parts(urlencode(filters), kind="search")
         if lookup is not None and lookup.stored is not None:

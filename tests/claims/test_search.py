@@ -241,3 +241,70 @@ def test_reader_search_takes_a_language_code_and_ignores_an_unknown_one(anon):
     assert unknown.status_code == 200
     html = unknown.content.decode()
     assert spanish.title in html and english.title in html
+
+
+def _search_as_built_per_configuration(query: str, language: str | None = None):
+    """The reader search with each configuration's tsquery built by Django (SearchQuery ORed
+    per configuration), as the prepared literal must evaluate."""
+    from django.contrib.postgres.search import SearchHeadline, SearchRank
+    from django.db.models import F
+    from django.db.models.expressions import RawSQL
+
+    from claims.models import Claim
+    from claims.search import _START, _STOP, language_query, postgresql_match, search_config_sql
+
+    ts_query = language_query(query, language)
+    published = Claim.objects.published()
+    if language:
+        published = published.filter(language=language)
+    return list(
+        published.annotate(rank=SearchRank(F("search_vector"), ts_query))
+        .filter(postgresql_match(query, ts_query, language))
+        .annotate(
+            headline_raw=SearchHeadline(
+                "text",
+                ts_query,
+                config=RawSQL(search_config_sql("claims_claim.language"), ()),
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=40,
+                min_words=20,
+                highlight_all=True,
+            )
+        )
+        .order_by(F("rank").desc(nulls_last=True), "-published_at", "-pk")
+        .values_list("pk", "rank", "headline_raw")
+    )
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [
+        ("returned 9,400", None),
+        ("returns", None),
+        ("returning people", "en"),
+        ('"people returned" -budget', None),
+        ("returns or removals", None),
+        ("19 per cent", None),
+        ("the", None),  # only stop words in most configurations
+        ("devoluciones 9.400", "es"),
+        ("devolución", None),
+        ("O'Brien's 2023", None),
+        ("zzz", None),
+    ],
+)
+def test_the_prepared_query_finds_ranks_and_highlights_as_the_per_language_one(query, language):
+    publish_fact_check()
+    publish_fact_check(title="Returns of migrants rose", text="Removals rose 19% in 2024.")
+    publish_fact_check(
+        title="Budget claim", text="The budget grew.", analysis="Mentions returning people once."
+    )
+    publish_fact_check(title="O'Brien's figure", text="O'Brien's 2023 figure was wrong.")
+    publish_fact_check(
+        title="Devoluciones", text="Se devolvieron 9.400 personas, un 19 % más.", language="es"
+    )
+    found = list(search_claims(query, language).values_list("pk", "rank", "headline_raw"))
+    assert found == _search_as_built_per_configuration(query, language)
+    if query in {"returned 9,400", "returns", "devolución"}:
+        assert found  # the comparison is not between two empty lists

@@ -73,9 +73,7 @@ def clean_query(raw: str | None) -> str:
 def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
     """Published claims matching `query` (in `language` only, if given), best first (annotated
     `headline_raw` on PostgreSQL)."""
-    published = (
-        Claim.objects.published().select_related("claimant", "rating").only(*RESULT_FIELDS)
-    )
+    published = Claim.objects.published().select_related("claimant", "rating").only(*RESULT_FIELDS)
     if language:
         published = published.filter(language=primary_language(language))
     if connection.vendor != "postgresql":
@@ -85,10 +83,10 @@ def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
             | Q(claimant__name__icontains=query)
         ).order_by("-published_at", "-pk")
 
-    ts_query, figures_ts_query = prepared_queries(query, language)
+    ts_query, match_query = prepared_queries(query, language)
     return (
         published.annotate(rank=SearchRank(F("search_vector"), ts_query))
-        .filter(postgresql_match(query, ts_query, language, figures_ts_query=figures_ts_query))
+        .filter(postgresql_match(query, match_query, language, with_figures=False))
         .annotate(
             headline_raw=SearchHeadline(
                 "text",
@@ -138,11 +136,12 @@ def _configs(language: str | None) -> list[str]:
 
 def prepared_queries(
     query: str, language: str | None = None
-) -> tuple[PreparedSearchQuery, PreparedSearchQuery | None]:
-    """What `language_query(query, language)` and, when the query holds figures spelled
-    otherwise in the stored document, its plain `figures` counterpart (see `postgresql_match`)
-    evaluate to, computed in one round trip and with the parts that several configurations
-    stem alike written once (an OR of equal parts matches, ranks and highlights the same)."""
+) -> tuple[PreparedSearchQuery, PreparedSearchQuery]:
+    """`language_query(query, language)` as evaluated (what ranks and highlights), and the same
+    ORed with the figures' plain query that `postgresql_match` adds (what matches): computed
+    in one round trip, the parts that several configurations stem alike written once (an OR of
+    equal parts matches, ranks and highlights the same), and the match one tsquery, so each
+    claim's stored document is read once rather than once per query."""
     figures_query = normalise_claim_text(query, language or default_language())
     if not figures_query or figures_query == query:
         figures_query = None
@@ -154,39 +153,32 @@ def prepared_queries(
             [query, figures_query, _configs(language)],
         )
         rows = cursor.fetchall()
-    words = _any_of(row[0] for row in rows)
-    figures = None if figures_query is None else _any_of(row[1] for row in rows)
-    return words, figures
+    words = [row[0] for row in rows]
+    figures = [] if figures_query is None else [row[1] for row in rows]
+    return _any_of(words), _any_of(words + figures)
 
 
-def _any_of(parts) -> PreparedSearchQuery:
+def _any_of(parts: list[str]) -> PreparedSearchQuery:
     # Empty parts (only stop words in that language) match nothing, as in an OR of tsqueries.
     distinct = [part for part in dict.fromkeys(parts) if part]
     return PreparedSearchQuery(" | ".join(f"( {part} )" for part in distinct))
 
 
 def postgresql_match(
-    query: str,
-    ts_query: SearchQuery,
-    language: str | None = None,
-    *,
-    figures_ts_query: SearchQuery | None = None,
+    query: str, ts_query: SearchQuery, language: str | None = None, *, with_figures: bool = True
 ) -> Q:
     """The stored document matches, or the words appear literally in the title or text (what
     stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
     document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
-    PostgreSQL can answer it without reading every claim. `figures_ts_query`: the figures
-    part already prepared (`prepared_queries`), else built here."""
+    PostgreSQL can answer it without reading every claim. `with_figures=False`: `ts_query`
+    already holds the figures' query (`prepared_queries`)."""
     match = Q(search_vector=ts_query) | _literal_match(query, language, with_figures=False)
-    if figures_ts_query is None:
-        figures_query = normalise_claim_text(query, language or default_language())
-        if figures_query and figures_query != query:
-            figures_ts_query = language_query(figures_query, language, search_type="plain")
-    if figures_ts_query is not None:
+    figures_query = normalise_claim_text(query, language or default_language())
+    if with_figures and figures_query and figures_query != query:
         # "19 per cent" is '19' & 'per' & 'cent' to PostgreSQL; the document's normalised
         # part holds "19 percent" (and "9400" for "9,400"), so the figures need no unindexed
         # match on normalised_text here.
-        match |= Q(search_vector=figures_ts_query)
+        match |= Q(search_vector=language_query(figures_query, language, search_type="plain"))
     return match
 
 

@@ -13,17 +13,25 @@ elements this module adds.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
-    SearchQueryField,
     SearchRank,
 )
 from django.db import connection
-from django.db.models import F, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.html import escape
@@ -84,23 +92,48 @@ def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
         ).order_by("-published_at", "-pk")
 
     ts_query, match_query = prepared_queries(query, language)
+    # Written as SQL with the prepared tsqueries as parameters: the same statement the
+    # SearchRank, SearchQuery lookup and SearchHeadline expressions compile to, without
+    # resolving and compiling those expression trees on every search.
+    table = Claim._meta.db_table
+    document = f'"{table}"."search_vector"'
     return (
-        published.annotate(rank=SearchRank(F("search_vector"), ts_query))
-        .filter(postgresql_match(query, match_query, language, with_figures=False))
+        published.annotate(
+            rank=RawSQL(  # noqa: S611 - constants only; the query is a parameter
+                f"ts_rank({document}, %s::tsquery)", (ts_query,), output_field=FloatField()
+            )
+        )
+        .filter(
+            RawSQL(  # noqa: S611 - constants only; the query is a parameter
+                f"{document} @@ %s::tsquery", (match_query,), output_field=BooleanField()
+            )
+            | _literal_match(query, language, with_figures=False)
+        )
         .annotate(
-            headline_raw=SearchHeadline(
-                "text",
-                ts_query,
-                # Each claim's own configuration; the SQL is built from constants only.
-                config=RawSQL(search_config_sql(f"{Claim._meta.db_table}.language"), ()),  # noqa: S611
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=40,
-                min_words=20,
-                highlight_all=True,
+            headline_raw=RawSQL(  # noqa: S611 - constants only; the query is a parameter
+                # Each claim's own configuration.
+                f"ts_headline({search_config_sql(f'{table}.language')}, "
+                f'"{table}"."text", %s::tsquery, %s)',
+                (ts_query, _headline_options()),
+                output_field=TextField(),
             )
         )
         .order_by(F("rank").desc(nulls_last=True), "-published_at", "-pk")
+    )
+
+
+@functools.cache
+def _headline_options() -> str:
+    """ts_headline's options, spelled as SearchHeadline spells them."""
+    options = {
+        "StartSel": _START,
+        "StopSel": _STOP,
+        "MaxWords": 40,
+        "MinWords": 20,
+        "HighlightAll": True,
+    }
+    return ", ".join(
+        connection.ops.compose_sql(f"{option}=%s", [value]) for option, value in options.items()
     )
 
 
@@ -115,29 +148,14 @@ def language_query(query: str, language: str | None, search_type: str = "websear
     return combined
 
 
-class PreparedSearchQuery(SearchQuery):
-    """A tsquery already parsed and stemmed (see `prepared_queries`), written into the
-    statement as a literal: PostgreSQL takes it as a constant instead of parsing and stemming
-    the words again, in every configuration, for each part of the statement that uses them."""
-
-    template = "%(expressions)s::tsquery"
-
-    def __init__(self, text: str) -> None:
-        Func.__init__(self, Value(text), output_field=SearchQueryField())
-        self.config = None
-        self.invert = False
-
-
 def _configs(language: str | None) -> list[str]:
     if language:
         return [search_config(language)]
     return list(dict.fromkeys(search_config(code) for code in claim_languages()))
 
 
-def prepared_queries(
-    query: str, language: str | None = None
-) -> tuple[PreparedSearchQuery, PreparedSearchQuery]:
-    """`language_query(query, language)` as evaluated (what ranks and highlights), and the same
+def prepared_queries(query: str, language: str | None = None) -> tuple[str, str]:
+    """The text of `language_query(query, language)` as evaluated (what ranks and highlights), and the same
     ORed with the figures' plain query that `postgresql_match` adds (what matches): computed
     in one round trip, the parts that several configurations stem alike written once (an OR of
     equal parts matches, ranks and highlights the same), and the match one tsquery, so each
@@ -158,10 +176,10 @@ def prepared_queries(
     return _any_of(words), _any_of(words + figures)
 
 
-def _any_of(parts: list[str]) -> PreparedSearchQuery:
+def _any_of(parts: list[str]) -> str:
     # Empty parts (only stop words in that language) match nothing, as in an OR of tsqueries.
     distinct = [part for part in dict.fromkeys(parts) if part]
-    return PreparedSearchQuery(" | ".join(f"( {part} )" for part in distinct))
+    return " | ".join(f"( {part} )" for part in distinct)
 
 
 def postgresql_match(

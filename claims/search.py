@@ -155,20 +155,27 @@ def _configs(language: str | None) -> list[str]:
 
 
 def prepared_queries(query: str, language: str | None = None) -> tuple[str, str]:
-    """The text of `language_query(query, language)` as evaluated (what ranks and highlights), and the same
-    ORed with the figures' plain query that `postgresql_match` adds (what matches): computed
-    in one round trip, the parts that several configurations stem alike written once (an OR of
-    equal parts matches, ranks and highlights the same), and the match one tsquery, so each
-    claim's stored document is read once rather than once per query."""
+    """The text of `language_query(query, language)` as evaluated (what ranks and highlights),
+    and the same ORed with the figures' plain query that `postgresql_match` adds (what
+    matches): computed in one round trip, the parts that several configurations stem alike
+    written once (an OR of equal parts matches, ranks and highlights the same), and the match
+    one tsquery, so each claim's stored document is read once rather than once per query."""
     figures_query = normalise_claim_text(query, language or default_language())
     if not figures_query or figures_query == query:
         figures_query = None
+    return _stemmed(query, figures_query, tuple(_configs(language)))
+
+
+# The same words stem the same way until the text search configurations change (an upgrade,
+# which restarts the processes): readers' frequent searches skip the round trip.
+@functools.lru_cache(maxsize=512)
+def _stemmed(query: str, figures_query: str | None, configs: tuple[str, ...]) -> tuple[str, str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT websearch_to_tsquery(c::regconfig, %s)::text, "
             "plainto_tsquery(c::regconfig, %s)::text "
             "FROM unnest(%s::text[]) WITH ORDINALITY AS t(c, n) ORDER BY n",
-            [query, figures_query, _configs(language)],
+            [query, figures_query, list(configs)],
         )
         rows = cursor.fetchall()
     words = [row[0] for row in rows]

@@ -184,8 +184,14 @@ def _stemmed(query: str, figures_query: str | None, configs: tuple[str, ...]) ->
 
 
 def _any_of(parts: list[str]) -> str:
-    # Empty parts (only stop words in that language) match nothing, as in an OR of tsqueries.
-    distinct = [part for part in dict.fromkeys(parts) if part]
+    """The parts ORed, each once, as `||` combines them: empty parts (only stop words in that
+    language) drop out. When several parts were alike, the OR stays on top (the part twice):
+    ts_rank ranks an OR by its distinct words and an AND by its own rules, so one copy alone
+    would rank otherwise (e.g. "people -budget")."""
+    present = [part for part in parts if part]
+    distinct = list(dict.fromkeys(present))
+    if len(distinct) == 1 and len(present) > 1:
+        distinct *= 2
     return " | ".join(f"( {part} )" for part in distinct)
 
 

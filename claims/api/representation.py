@@ -220,11 +220,18 @@ class AggregatedPartsStatement:
     columns: dict[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]]
     alias: str
 
-    def parts(self, claim_ids: Sequence[int]) -> ClaimParts:
+    def params(self, claim_ids: Sequence[int]) -> list[list[int]]:
         ids = list(claim_ids)
+        return [ids] * len(self.columns)
+
+    def parts(self, claim_ids: Sequence[int]) -> ClaimParts:
         with connections[self.alias].cursor() as cursor:
-            cursor.execute(self.sql, [ids] * len(self.columns))
+            cursor.execute(self.sql, self.params(claim_ids))
             values = cursor.fetchone()
+        return self.decode(values)
+
+    def decode(self, values: Sequence[str]) -> ClaimParts:
+        """The parts from the statement's columns (JSON text, one per relation)."""
         grouped = {}
         for (name, columns), text in zip(self.columns.items(), values, strict=True):
             rows = []
@@ -486,10 +493,11 @@ class ClaimReading:
     last_modified: datetime
 
 
-def claim_reading(row: Row) -> ClaimReading:
+def claim_reading(row: Row, parts: ClaimParts | None = None) -> ClaimReading:
     """ClaimSerializer's representation of one claim row, with its Last-Modified: the newest of
     the claim's, its citations' and sources' and its corrections' times."""
-    parts = claim_parts([row["id"]])
+    if parts is None:
+        parts = claim_parts([row["id"]])
     data = _claim(row, parts, _Formats())
     stamps = [row["updated_at"]]
     for citation in parts.citations.get(row["id"], ()):
@@ -501,3 +509,33 @@ def claim_reading(row: Row) -> ClaimReading:
         ]
     stamps += [correction["created_at"] for correction in parts.corrections.get(row["id"], ())]
     return ClaimReading(data, max(stamp for stamp in stamps if stamp is not None))
+
+
+def read_claim(rows: QuerySet[Claim], pk: Any) -> tuple[Row, ClaimReading] | None:
+    """The row of claim `pk` among `rows` (from `claim_rows`) and its reading, or None when
+    `rows` does not hold it: on PostgreSQL one statement for the row and its parts.
+
+    An unusable `pk` raises what `rows.filter(pk=pk)` raises (ValueError, ValidationError).
+    """
+    one = rows.filter(pk=pk).order_by()
+    statement = aggregated_parts_statement(one.db)
+    if statement is None:
+        found = list(one[:1])
+        return (found[0], claim_reading(found[0])) if found else None
+    compiler = one.query.get_compiler(using=one.db)
+    row_sql, row_params = compiler.as_sql()
+    width = compiler.col_count
+    with connections[one.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({row_sql}) AS claim CROSS JOIN ({statement.sql}) AS parts",  # noqa: S608
+            (*row_params, *statement.params([Claim._meta.pk.get_prep_value(pk)])),
+        )
+        fetched = cursor.fetchone()
+    if fetched is None:
+        return None
+    query = one.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    # The row's own converters (the claimant's same_as is JSON), as values() applies them.
+    values = next(iter(compiler.results_iter(results=[[fetched[:width]]])))
+    row = dict(zip(names, values, strict=True))
+    return row, claim_reading(row, statement.decode(fetched[width:]))

@@ -234,11 +234,14 @@ class AggregatedPartsStatement:
         """The parts from the statement's columns (JSON text, one per relation)."""
         grouped = {}
         for (name, columns), text in zip(self.columns.items(), values, strict=True):
+            names = [column for column, _decode in columns]
+            decoded = [(column, decode) for column, decode in columns if decode is not None]
             rows = []
             for item in json.loads(text, parse_float=Decimal):
-                row = {}
-                for (column, decode), value in zip(columns, item, strict=True):
-                    row[column] = value if decode is None or value is None else decode(value)
+                row = dict(zip(names, item, strict=True))
+                for column, decode in decoded:
+                    if row[column] is not None:
+                        row[column] = decode(row[column])
                 rows.append(row)
             grouped[name] = _by_claim(rows)
         return ClaimParts(**grouped)

@@ -20,6 +20,7 @@ from decimal import Context, Decimal, getcontext
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -526,7 +527,10 @@ def read_claim(rows: QuerySet[Claim], pk: Any) -> tuple[Row, ClaimReading] | Non
         found = list(one[:1])
         return (found[0], claim_reading(found[0])) if found else None
     compiler = one.query.get_compiler(using=one.db)
-    row_sql, row_params = compiler.as_sql()
+    try:
+        row_sql, row_params = compiler.as_sql()
+    except EmptyResultSet:
+        return None  # a pk no row can have (out of the column's range)
     width = compiler.col_count
     with connections[one.db].cursor() as cursor:
         cursor.execute(

@@ -271,6 +271,7 @@ def test_read_claim_gives_the_row_and_reading_of_the_claim_or_none(editor, monke
     assert JSONRenderer().render(reading.data) == JSONRenderer().render(portable.data)
     assert reading.last_modified == portable.last_modified
     assert representation.read_claim(rows, 999999) is None
+    assert representation.read_claim(rows, 10**23) is None  # beyond the id column's range
     public = representation.claim_rows(claim_reading_queryset(drf_request()))
     assert representation.read_claim(public, claims[-1].pk) is None  # the draft
     with pytest.raises(ValueError):

@@ -9,9 +9,11 @@ written by `sources.api`, which claims never imports).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +26,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -463,9 +464,15 @@ class ClaimViewSet(
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         rows = representation.claim_rows(self.filter_queryset(self.get_queryset()))
-        row = get_object_or_404(rows, pk=self.kwargs["pk"])
+        try:
+            found = representation.read_claim(rows, self.kwargs["pk"])
+        except (TypeError, ValueError, DjangoValidationError):
+            raise Http404 from None  # what get_object_or_404 answers for an unusable pk
+        if found is None:
+            # get_object_or_404's answer, word for word.
+            raise Http404("No Claim matches the given query.")
+        row, reading = found
         self.check_object_permissions(request, row)
-        reading = representation.claim_reading(row)
         return conditional_response(request, reading.data, reading.last_modified)
 
     def last_modified(self, claim: Claim):

@@ -34,10 +34,36 @@ class ConditionalRetrieveMixin:
         return conditional_response(request, data, self.last_modified(instance))
 
 
+class _PreRenderedResponse(Response):
+    """A Response whose plain JSON rendering is already done (the ETag hashes it): reused
+    when the negotiated renderer would write the same bytes, rendered again otherwise
+    (the browsable API, `; indent=`)."""
+
+    def __init__(self, data, rendered: bytes) -> None:
+        super().__init__(data)
+        self.rendered_json = rendered
+
+    @property
+    def rendered_content(self) -> bytes:
+        renderer = getattr(self, "accepted_renderer", None)
+        context = getattr(self, "renderer_context", None)
+        if (
+            type(renderer) is not JSONRenderer
+            or context is None
+            or renderer.get_indent(getattr(self, "accepted_media_type", None), context) is not None
+        ):
+            return super().rendered_content
+        # What Response.rendered_content does besides rendering (JSONRenderer has no charset).
+        context["response"] = self
+        self["Content-Type"] = self.content_type or renderer.media_type
+        return self.rendered_json
+
+
 def conditional_response(request: Request, data, modified: datetime | None) -> Response:
     """The representation `data` with its ETag and Last-Modified, or a 304 when the client's
     copy is current."""
-    etag = _etag_for(JSONRenderer().render(data).decode("utf-8"))
+    rendered = JSONRenderer().render(data)
+    etag = _etag_for(rendered.decode("utf-8"))
     if_none_match = request.headers.get("If-None-Match")
     if_modified_since = request.headers.get("If-Modified-Since")
     not_modified = False
@@ -47,7 +73,7 @@ def conditional_response(request: Request, data, modified: datetime | None) -> R
     elif if_modified_since and modified is not None:
         since = parse_http_date_safe(if_modified_since)
         not_modified = since is not None and int(modified.timestamp()) <= since
-    response = Response(status=304) if not_modified else Response(data)
+    response = Response(status=304) if not_modified else _PreRenderedResponse(data, rendered)
     response["ETag"] = etag
     if modified is not None:
         response["Last-Modified"] = http_date(modified.timestamp())

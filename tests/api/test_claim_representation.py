@@ -6,7 +6,9 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -184,3 +186,93 @@ def test_detail_of_a_missing_or_private_claim_is_the_same_404(anon_api):
     assert missing.status_code == private.status_code == 404
     assert missing.json() == private.json()
     assert anon_api.get("/api/v1/claims/not-a-number/").status_code == 404
+
+
+def test_detail_404_bodies_say_what_get_object_or_404_said(anon_api):
+    missing = anon_api.get("/api/v1/claims/999999/")
+    assert missing.json()["detail"] == "No Claim matches the given query."
+    assert anon_api.get("/api/v1/claims/not-a-number/").json()["detail"] == "Not found."
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the aggregated statement is PostgreSQL's"
+)
+
+
+def portable_json(queryset, monkeypatch) -> bytes:
+    with monkeypatch.context() as patched:
+        patched.setattr(representation, "aggregated_parts_statement", lambda alias: None)
+        return fast_json(queryset)
+
+
+@on_postgresql
+def test_aggregated_parts_read_what_the_query_per_relation_reads(editor):
+    claims = varied_claims()
+    ids = [claim.pk for claim in claims]
+    statement = representation.aggregated_parts_statement(connection.alias)
+    assert statement is not None
+    with CaptureQueriesContext(connection) as queries:
+        aggregated = statement.parts(ids)
+    assert len(queries.captured_queries) == 1
+    assert aggregated == representation.portable_claim_parts(ids)
+    assert aggregated.figures and aggregated.citations and aggregated.corrections
+    assert aggregated.topics
+
+
+@on_postgresql
+@pytest.mark.parametrize("zone", ["America/Sao_Paulo", "UTC"])
+def test_aggregated_parts_give_the_portable_bytes(editor, zone, monkeypatch):
+    varied_claims()
+    queryset = claim_reading_queryset(drf_request(editor)).order_by("pk")
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        assert fast_json(queryset) == portable_json(queryset, monkeypatch)
+
+
+@on_postgresql
+def test_aggregated_detail_reading_keeps_the_portable_last_modified(editor, monkeypatch):
+    for claim in varied_claims():
+        row = representation.claim_rows(claim_reading_queryset(drf_request(editor))).get(
+            pk=claim.pk
+        )
+        aggregated = representation.claim_reading(row)
+        with monkeypatch.context() as patched:
+            patched.setattr(representation, "aggregated_parts_statement", lambda alias: None)
+            portable = representation.claim_reading(row)
+        assert JSONRenderer().render(aggregated.data) == JSONRenderer().render(portable.data)
+        assert aggregated.last_modified == portable.last_modified
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the portable path's database")
+def test_other_databases_read_the_parts_one_query_per_relation():
+    claim = PublishedClaimFactory()
+    assert representation.aggregated_parts_statement(connection.alias) is None
+    with CaptureQueriesContext(connection) as queries:
+        representation.claim_parts([claim.pk])
+    assert len(queries.captured_queries) == 4
+
+
+def test_parts_of_no_claims_need_no_query():
+    with CaptureQueriesContext(connection) as queries:
+        assert representation.claim_parts([]) == representation.ClaimParts({}, {}, {}, {})
+    assert not queries.captured_queries
+
+
+def test_read_claim_gives_the_row_and_reading_of_the_claim_or_none(editor, monkeypatch):
+    claims = varied_claims()
+    rows = representation.claim_rows(claim_reading_queryset(drf_request(editor)))
+    with CaptureQueriesContext(connection) as queries:
+        row, reading = representation.read_claim(rows, str(claims[0].pk))
+    expected_queries = 1 if connection.vendor == "postgresql" else 5
+    assert len(queries.captured_queries) == expected_queries
+    with monkeypatch.context() as patched:
+        patched.setattr(representation, "aggregated_parts_statement", lambda alias: None)
+        portable_row, portable = representation.read_claim(rows, claims[0].pk)
+    assert row == portable_row == rows.get(pk=claims[0].pk)
+    assert JSONRenderer().render(reading.data) == JSONRenderer().render(portable.data)
+    assert reading.last_modified == portable.last_modified
+    assert representation.read_claim(rows, 999999) is None
+    assert representation.read_claim(rows, 10**23) is None  # beyond the id column's range
+    public = representation.claim_rows(claim_reading_queryset(drf_request()))
+    assert representation.read_claim(public, claims[-1].pk) is None  # the draft
+    with pytest.raises(ValueError):
+        representation.read_claim(rows, "not-a-number")

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from claims.api.claims import ClaimCitationSerializer
 from claims.api.figures import NestedFigureSerializer
 from claims.models import Claim, ClaimEvent
+from config.api.conditional import _etag_for
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -315,6 +316,56 @@ def test_if_modified_since_in_the_past_returns_the_claim(anon_api):
         f"/api/v1/claims/{claim.pk}/", HTTP_IF_MODIFIED_SINCE="Mon, 01 Jan 2001 00:00:00 GMT"
     )
     assert response.status_code == 200
+
+
+def test_detail_bytes_are_the_ones_its_etag_hashes(anon_api):
+    claim = PublishedClaimFactory(text="Line\u2028break")
+    FigureFactory(claim=claim)
+    response = anon_api.get(f"/api/v1/claims/{claim.pk}/")
+    assert response["Content-Type"] == "application/json"
+    assert response["ETag"] == _etag_for(response.content.decode("utf-8"))
+    assert b"\\u2028" in response.content
+
+
+def test_detail_asked_indented_or_as_html_is_rendered_for_it_with_the_same_etag(anon_api):
+    claim = PublishedClaimFactory()
+    url = f"/api/v1/claims/{claim.pk}/"
+    plain = anon_api.get(url)
+    indented = anon_api.get(url, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b'{\n  "id": ')
+    assert json.loads(indented.content) == json.loads(plain.content)
+    assert indented["ETag"] == plain["ETag"]
+    browsable = anon_api.get(url, HTTP_ACCEPT="text/html")
+    assert browsable["Content-Type"].startswith("text/html")
+    assert browsable["ETag"] == plain["ETag"]
+
+
+# --- Permissions ----------------------------------------------------------------------------
+
+
+def test_reads_do_not_build_the_views_queryset_for_the_permission_check(anon_api, monkeypatch):
+    from claims.api.claims import ClaimViewSet
+
+    built = []
+    original = ClaimViewSet.get_queryset
+
+    def counting(view):
+        built.append(view.action)
+        return original(view)
+
+    monkeypatch.setattr(ClaimViewSet, "get_queryset", counting)
+    claim = PublishedClaimFactory()
+    assert anon_api.get(f"/api/v1/claims/{claim.pk}/").status_code == 200
+    assert built == ["retrieve"]
+
+
+def test_anonymous_writes_are_still_refused(anon_api):
+    claimant = ClaimantFactory()
+    response = anon_api.post(
+        "/api/v1/claims/", {"title": "x", "text": "y", "claimant_id": claimant.pk}, format="json"
+    )
+    assert response.status_code in {401, 403}
+    assert not Claim.objects.exists()
 
 
 # --- Figures --------------------------------------------------------------------------------

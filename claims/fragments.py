@@ -40,7 +40,7 @@ from django.template.loader_tags import BlockNode, ExtendsNode
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from claims import caching
+from claims import caching, selectors
 from claims.models import Claim
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,15 @@ def render_card(claim: Claim, level: str) -> SafeString:
 
 
 def claim_cards(claims: Iterable[Claim], level: str = "3") -> SafeString:
-    """The cards of `claims`, in order, concatenated: cached ones read in one round trip, the
-    others rendered (with what `selectors.listing` reads) and stored."""
+    """The cards of `claims` (from `selectors.card_listing`, or with their topics read), in
+    order, concatenated: cached ones read in one round trip, the others rendered and stored."""
     claims = list(claims)
     if not claims:
         return mark_safe("")
     language = translation.get_language() or settings.LANGUAGE_CODE
     versions = caching.claim_versions(c.pk for c in claims) if fragment_cache_enabled() else None
     if versions is None:
+        selectors.read_card_topics(claims)
         return mark_safe("".join(render_card(claim, level) for claim in claims))  # noqa: S308 - rendered templates
     keys = {claim.pk: _card_key(versions[claim.pk], language, level, claim.pk) for claim in claims}
     try:
@@ -78,6 +79,7 @@ def claim_cards(claims: Iterable[Claim], level: str = "3") -> SafeString:
     except Exception:
         logger.warning("Fragment cache unavailable; rendering", exc_info=True)
         found = {}
+    selectors.read_card_topics([claim for claim in claims if keys[claim.pk] not in found])
     parts, fresh = [], {}
     for claim in claims:
         key = keys[claim.pk]

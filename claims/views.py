@@ -83,8 +83,10 @@ class ClaimFilterForm(forms.Form):
         label=_("Rating"),
         widget=QuickSelect,
     )
+    # Only claimants and topics with something public: the lists must not reveal what is being
+    # checked. Built once here: each form copies the querysets (cheaper than building them).
     claimant = forms.ModelChoiceField(
-        Claimant.objects.none(),
+        Claimant.objects.with_public_claims(),
         to_field_name="slug",
         required=False,
         empty_label=_("Anyone"),
@@ -92,7 +94,7 @@ class ClaimFilterForm(forms.Form):
         widget=QuickSelect,
     )
     topic = forms.ModelChoiceField(
-        Topic.objects.none(),
+        Topic.objects.with_public_claims(),
         to_field_name="slug",
         required=False,
         empty_label=_("Any topic"),
@@ -105,13 +107,6 @@ class ClaimFilterForm(forms.Form):
     published_to = forms.DateField(
         required=False, label=_("Published to"), widget=forms.DateInput(attrs={"type": "date"})
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Only claimants and topics with something public: the lists must not reveal what is
-        # being checked.
-        self.fields["claimant"].queryset = Claimant.objects.with_public_claims()
-        self.fields["topic"].queryset = Topic.objects.with_public_claims()
 
     def clean(self) -> dict:
         data = super().clean()

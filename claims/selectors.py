@@ -122,14 +122,12 @@ def read_card_topics(claims: Sequence[Claim]) -> None:
             continue
         rows = json.loads(getattr(claim, CARD_TOPICS) or "[]")
         topics = [Topic.from_db(claim._state.db, ["id", "name", "slug"], row) for row in rows]
-        # What prefetch_related("topics") leaves on a claim: the related queryset, evaluated.
+        # What prefetch_related("topics") leaves on a claim (Django's prefetch_one_level): the
+        # related queryset, evaluated, in the claim's cache of prefetched relations.
         queryset = claim.topics.all()
         queryset._result_cache = topics
-        queryset._prefetch_done = True
-        claim._prefetched_objects_cache = {
-            **getattr(claim, "_prefetched_objects_cache", {}),
-            "topics": queryset,
-        }
+        vars(queryset)["_prefetch_done"] = True
+        vars(claim).setdefault("_prefetched_objects_cache", {})["topics"] = queryset
     prefetch_related_objects(unread, "topics")
 
 

@@ -349,8 +349,9 @@ def test_a_cached_list_page_asks_the_cache_twice(anon, page_cache_off, settings)
         anon.get("/claims/?page=1")
     # The versions (site, lists, each claim's), then the filter fields, count and cards.
     assert get_many.call_count == 2
-    # (The local-memory cache of the tests answers get_many with one get per key.)
-    assert get.call_count == sum(len(call.args[0]) for call in get_many.call_args_list)
+    # No get of its own (the local-memory cache answers get_many with one get per key; Redis
+    # with one MGET).
+    assert get.call_count in (0, sum(len(call.args[0]) for call in get_many.call_args_list))
     assert len(ctx.captured_queries) == 1  # the page's claims, with their topics
 
 

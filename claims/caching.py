@@ -577,3 +577,15 @@ def lists_versions() -> str | None:
     if found is None:
         return None
     return f"{found[SITE_VERSION_KEY]}.{found[LISTS_VERSION_KEY]}"
+
+
+def lists_and_claim_versions(claim_ids: Iterable[int]) -> tuple[str, dict[int, str]] | None:
+    """`lists_versions()` and `claim_versions(claim_ids)` read in one round trip."""
+    ids = list(dict.fromkeys(pk for pk in claim_ids if pk))
+    keys = [SITE_VERSION_KEY, LISTS_VERSION_KEY, *(_claim_version_key(pk) for pk in ids)]
+    found = _read_versions(keys)
+    if found is None:
+        return None
+    site = found[SITE_VERSION_KEY]
+    claims = {pk: f"{site}.{found[_claim_version_key(pk)]}" for pk in ids}
+    return f"{site}.{found[LISTS_VERSION_KEY]}", claims

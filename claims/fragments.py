@@ -40,7 +40,7 @@ from django.template.loader_tags import BlockNode, ExtendsNode
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from claims import caching
+from claims import caching, selectors
 from claims.models import Claim
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,15 @@ def render_card(claim: Claim, level: str) -> SafeString:
 
 
 def claim_cards(claims: Iterable[Claim], level: str = "3") -> SafeString:
-    """The cards of `claims`, in order, concatenated: cached ones read in one round trip, the
-    others rendered (with what `selectors.listing` reads) and stored."""
+    """The cards of `claims` (from `selectors.card_listing`, or with their topics read), in
+    order, concatenated: cached ones read in one round trip, the others rendered and stored."""
     claims = list(claims)
     if not claims:
         return mark_safe("")
     language = translation.get_language() or settings.LANGUAGE_CODE
     versions = caching.claim_versions(c.pk for c in claims) if fragment_cache_enabled() else None
     if versions is None:
+        selectors.read_card_topics(claims)
         return mark_safe("".join(render_card(claim, level) for claim in claims))  # noqa: S308 - rendered templates
     keys = {claim.pk: _card_key(versions[claim.pk], language, level, claim.pk) for claim in claims}
     try:
@@ -78,6 +79,13 @@ def claim_cards(claims: Iterable[Claim], level: str = "3") -> SafeString:
     except Exception:
         logger.warning("Fragment cache unavailable; rendering", exc_info=True)
         found = {}
+    return _cards(claims, level, keys, found)
+
+
+def _cards(claims: list[Claim], level: str, keys: dict[int, str], found: dict) -> SafeString:
+    """The cards of `claims`: those in `found` (cache key -> html) as found, the others
+    rendered and stored under their `keys`."""
+    selectors.read_card_topics([claim for claim in claims if keys[claim.pk] not in found])
     parts, fresh = [], {}
     for claim in claims:
         key = keys[claim.pk]
@@ -250,15 +258,57 @@ def look_up_list_parts(filter_query: str, kind: str = "list") -> ListPartsLookup
     versions = caching.lists_versions()
     if versions is None:
         return None
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    digest = hashlib.sha256(filter_query.encode("utf-8")).hexdigest()[:32]
-    key = f"public:{kind}-parts:{versions}:{language}:{digest}"
+    key = _list_parts_key(versions, kind, filter_query)
     try:
         stored = cache.get(key)
     except Exception:
         logger.warning("Fragment cache unavailable; rendering", exc_info=True)
         return None
     return ListPartsLookup(key, stored if isinstance(stored, dict) else None)
+
+
+def _list_parts_key(versions: str, kind: str, filter_query: str) -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    digest = hashlib.sha256(filter_query.encode("utf-8")).hexdigest()[:32]
+    return f"public:{kind}-parts:{versions}:{language}:{digest}"
+
+
+@dataclass(frozen=True)
+class ListPageLookup:
+    """What the cache holds of one page of the list of all fact checks: its parts (filter
+    fields and count), and the cards of its claims (`cards()` renders the others)."""
+
+    parts: ListPartsLookup
+    claims: list[Claim]
+    level: str
+    card_keys: dict[int, str]
+    found_cards: dict
+
+    def cards(self) -> SafeString:
+        return _cards(self.claims, self.level, self.card_keys, self.found_cards)
+
+
+def look_up_list_page(filter_query: str, claims: list[Claim], level: str) -> ListPageLookup | None:
+    """`look_up_list_parts(filter_query)` and the cached cards of `claims` (a page of it) at
+    once: two round trips (all the versions, then the parts and the cards) instead of four;
+    None when fragments are off or the cache is down."""
+    if not fragment_cache_enabled():
+        return None
+    versions = caching.lists_and_claim_versions(c.pk for c in claims)
+    if versions is None:
+        return None
+    lists, claim_versions = versions
+    parts_key = _list_parts_key(lists, "list", filter_query)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    card_keys = {c.pk: _card_key(claim_versions[c.pk], language, level, c.pk) for c in claims}
+    try:
+        found = cache.get_many([parts_key, *card_keys.values()])
+    except Exception:
+        logger.warning("Fragment cache unavailable; rendering", exc_info=True)
+        return None
+    stored = found.pop(parts_key, None)
+    parts = ListPartsLookup(parts_key, stored if isinstance(stored, dict) else None)
+    return ListPageLookup(parts, claims, level, card_keys, found)
 
 
 def render_filter_fields(form) -> SafeString:

@@ -2,16 +2,18 @@
 HTML as before, reused across lists, and never stale: a card is rendered again whenever its
 claim, claimant, topics, figures, citations, sources or the rating scale change."""
 
+import re
 from unittest import mock
 
 import pytest
 from django import forms
+from django.core.paginator import Paginator
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from claims import caching, fragments, selectors, workflow
+from claims import caching, fragments, selectors, views, workflow
 from claims.models import Claim, Figure
 from claims.widgets import QuickSelect
 from sources.models import Citation, Source
@@ -308,6 +310,49 @@ def test_a_cached_list_count_and_filters_follow_new_claims_and_names(anon, page_
     with CaptureQueriesContext(connection) as ctx:
         anon.get("/claims/")
     assert len(ctx.captured_queries) == cached_queries
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_list_pages_answer_every_page_number_as_the_paginator_does(
+    anon, page_cache_off, settings, monkeypatch, cached
+):
+    settings.PUBLIC_FRAGMENT_CACHE = cached
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for n in range(5):
+        publish_fact_check(title=f"Numbered {n}")
+    for value in [None, "", "1", "2", "3", "03", "0", "-1", "x", "2.0", " 2", "4", "999", "1e1"]:
+        url = "/claims/" if value is None else f"/claims/?page={value}"
+        expected = Paginator(selectors.listing(), 2).get_page(value)
+        for _ in range(2):  # rendered, then (with fragments) read back
+            html = anon.get(url).content.decode()
+            assert f"Page {expected.number} of 3" in html, url
+            titles = re.findall(r'class="card__title"><a href="[^"]*">([^<]*)</a>', html)
+            assert titles == [claim.title for claim in expected.object_list], url
+
+
+def test_an_empty_list_shows_its_first_page(anon, page_cache_off):
+    for url in ["/claims/", "/claims/?page=1", "/claims/?page=2"]:
+        html = anon.get(url).content.decode()
+        assert "No fact checks match these filters." in html and "0 fact checks" in html
+
+
+def test_a_cached_list_page_asks_the_cache_twice(anon, page_cache_off, settings):
+    settings.PUBLIC_PAGE_VERSION_TTL = 0  # versions read from the cache on every request
+    for n in range(3):
+        publish_fact_check(title=f"Claim {n}")
+    anon.get("/claims/?page=1")
+    with (
+        mock.patch.object(caching.cache, "get_many", wraps=caching.cache.get_many) as get_many,
+        mock.patch.object(caching.cache, "get", wraps=caching.cache.get) as get,
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        anon.get("/claims/?page=1")
+    # The versions (site, lists, each claim's), then the filter fields, count and cards.
+    assert get_many.call_count == 2
+    # No get of its own (the local-memory cache answers get_many with one get per key; Redis
+    # with one MGET).
+    assert get.call_count in (0, sum(len(call.args[0]) for call in get_many.call_args_list))
+    assert len(ctx.captured_queries) == 1  # the page's claims, with their topics
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

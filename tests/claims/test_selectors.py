@@ -40,6 +40,54 @@ def test_listing_narrows_the_given_claims_and_reads_a_page_in_two_queries():
     assert len(ctx.captured_queries) == 2
 
 
+def _topics_by_claim(claims) -> dict[int, list[tuple]]:
+    return {c.pk: [(t.pk, t.name, t.slug) for t in c.topics.all()] for c in claims}
+
+
+def test_card_listing_reads_a_page_with_its_topics_in_one_query():
+    many = publish_fact_check(title="Many topics")
+    many.topics.add(TopicFactory(name="Zebra & <stripes>"), TopicFactory(name='Apple "quoted"'))
+    none = publish_fact_check(title="No topics")
+    none.topics.clear()
+    publish_fact_check(title="One topic")
+    expected = _topics_by_claim(selectors.listing())
+    with CaptureQueriesContext(connection) as ctx:
+        claims = list(selectors.card_listing())
+        selectors.read_card_topics(claims)
+        topics = _topics_by_claim(claims)
+        [(c.claimant.name, c.rating.label) for c in claims]
+    assert len(ctx.captured_queries) == 1
+    assert topics == expected  # the same topics in the same order (by name) as prefetched
+    assert [name for _pk, name, _slug in topics[many.pk]] == [
+        'Apple "quoted"',
+        "Migration",
+        "Zebra & <stripes>",
+    ]
+    assert topics[none.pk] == []
+
+
+def test_card_listing_prefetches_the_topics_where_they_cannot_be_read_with_the_rows(monkeypatch):
+    publish_fact_check(title="First")
+    publish_fact_check(title="Second")
+    monkeypatch.setattr(selectors, "_topics_as_json", lambda: None)
+    with CaptureQueriesContext(connection) as ctx:
+        claims = list(selectors.card_listing())
+        selectors.read_card_topics(claims)
+        topics = _topics_by_claim(claims)
+    assert len(ctx.captured_queries) == 2
+    assert topics == _topics_by_claim(selectors.listing())
+
+
+def test_reading_card_topics_again_costs_no_query():
+    publish_fact_check()
+    claims = list(selectors.listing())
+    assert claims
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.read_card_topics(claims)
+        selectors.read_card_topics([])
+    assert len(ctx.captured_queries) == 0
+
+
 def test_claim_page_refuses_unpublished_claims_and_keeps_withdrawn_ones(fact_check, reviewer):
     draft = ClaimFactory()
     assert selectors.claim_page(draft.pk) is None

@@ -86,3 +86,10 @@ def test_site_and_throttled_api_serve_while_the_cache_is_unreachable(client, set
     # The requests really went through the dead Redis (and its breaker opened).
     assert isinstance(caches["default"], FailSoftRedisCache)
     assert not caches["default"].is_available
+
+
+def test_one_redis_client_serves_every_call_on_a_pool():
+    cache = _cache(DEAD)  # clients connect lazily: none is made here
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client("key", write=True) is client

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from claims import workflow
 from claims.models import Claim, Rating
@@ -124,6 +125,7 @@ def test_embed_code_box_copies_with_script_and_is_selectable_without(site, brows
     page = context.new_page()
     page.goto(url)
     page.get_by_role("button", name="Copy embed code").click()
-    assert page.locator(".embed-code__status").inner_text() == "Copied"
+    # The status follows the clipboard's promise: wait for it rather than read it at once.
+    expect(page.locator(".embed-code__status")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == snippet.input_value()
     assert [v for v in axe_violations(page) if "(critical)" in v or "(serious)" in v] == []

@@ -17,10 +17,7 @@ import functools
 import re
 import secrets
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -156,7 +153,7 @@ def _configs(language: str | None) -> list[str]:
 
 def prepared_queries(query: str, language: str | None = None) -> tuple[str, str]:
     """The text of `language_query(query, language)` as evaluated (what ranks and highlights),
-    and the same ORed with the figures' plain query that `postgresql_match` adds (what
+    and the same ORed with the figures' plain query, as `postgresql_match` adds it (what
     matches): computed in one round trip, the parts that several configurations stem alike
     written once (an OR of equal parts matches, ranks and highlights the same), and the match
     one tsquery, so each claim's stored document is read once rather than once per query."""
@@ -195,17 +192,15 @@ def _any_of(parts: list[str]) -> str:
     return " | ".join(f"( {part} )" for part in distinct)
 
 
-def postgresql_match(
-    query: str, ts_query: SearchQuery, language: str | None = None, *, with_figures: bool = True
-) -> Q:
+def postgresql_match(query: str, ts_query: SearchQuery, language: str | None = None) -> Q:
     """The stored document matches, or the words appear literally in the title or text (what
     stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
     document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
-    PostgreSQL can answer it without reading every claim. `with_figures=False`: `ts_query`
-    already holds the figures' query (`prepared_queries`)."""
+    PostgreSQL can answer it without reading every claim. The reader search writes the same
+    match around its prepared tsqueries (`search_claims`)."""
     match = Q(search_vector=ts_query) | _literal_match(query, language, with_figures=False)
     figures_query = normalise_claim_text(query, language or default_language())
-    if with_figures and figures_query and figures_query != query:
+    if figures_query and figures_query != query:
         # "19 per cent" is '19' & 'per' & 'cent' to PostgreSQL; the document's normalised
         # part holds "19 percent" (and "9400" for "9,400"), so the figures need no unindexed
         # match on normalised_text here.

@@ -251,6 +251,11 @@ class AggregatedPartsStatement:
         return ClaimParts(**grouped)
 
 
+def _value_names(query) -> list[str]:
+    """The keys of a `values()` query's rows, in its columns' order."""
+    return [*query.extra_select, *query.values_select, *query.annotation_select]
+
+
 def _order_expression(name: str):
     return F(name[1:]).desc() if name.startswith("-") else F(name).asc()
 
@@ -271,8 +276,7 @@ def aggregated_parts_statement(alias: str) -> AggregatedPartsStatement | None:
         ).filter(claim_id__in=_SENTINEL_IDS)
         compiler = ranked.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        query = ranked.query
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        names = _value_names(ranked.query)
         fields = [select[0] for select in compiler.select[: compiler.col_count]]
         if (
             list(params) != _SENTINEL_IDS
@@ -543,8 +547,7 @@ def read_claim(rows: QuerySet[Claim], pk: Any) -> tuple[Row, ClaimReading] | Non
         fetched = cursor.fetchone()
     if fetched is None:
         return None
-    query = one.query
-    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    names = _value_names(one.query)
     # The row's own converters (the claimant's same_as is JSON), as values() applies them.
     values = next(iter(compiler.results_iter(results=[[fetched[:width]]])))
     row = dict(zip(names, values, strict=True))

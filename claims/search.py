@@ -100,12 +100,7 @@ def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
                 f"ts_rank({document}, %s::tsquery)", (ts_query,), output_field=FloatField()
             )
         )
-        .filter(
-            RawSQL(  # noqa: S611 - constants only; the query is a parameter
-                f"{document} @@ %s::tsquery", (match_query,), output_field=BooleanField()
-            )
-            | _literal_match(query, language, with_figures=False)
-        )
+        .filter(_indexed_match(query, match_query))
         .annotate(
             headline_raw=RawSQL(  # noqa: S611 - constants only; the query is a parameter
                 # Each claim's own configuration.
@@ -117,6 +112,36 @@ def search_claims(query: str, language: str | None = None) -> QuerySet[Claim]:
         )
         .order_by(F("rank").desc(nulls_last=True), "-published_at", "-pk")
     )
+
+
+# pg_trgm finds no trigram in a LIKE pattern shorter than this, so its index would be read whole.
+TRIGRAM_LENGTH = 3
+
+
+def _indexed_match(query: str, match_query: str) -> Q:
+    """Claims whose stored document matches `match_query` (a tsquery literal) or whose title
+    or text holds `query` as typed: the document match and `_literal_match`, written so that
+    PostgreSQL reads each part's index (GIN on the document, trigram GIN on UPPER(title) and
+    UPPER(text)). Written as one OR, the planner scans every public claim and evaluates all
+    three tests on each row, whatever the statistics say."""
+    table = Claim._meta.db_table
+    if len(query) < TRIGRAM_LENGTH:
+        return Q(
+            RawSQL(  # noqa: S611 - constants only; the query is a parameter
+                f'"{table}"."search_vector" @@ %s::tsquery',
+                (match_query,),
+                output_field=BooleanField(),
+            )
+        ) | _literal_match(query, with_figures=False)
+    # The LIKE pattern as Django's icontains writes it (wildcards in the query escaped).
+    pattern = f"%{connection.ops.prep_for_like_query(query)}%"
+    matching_ids = RawSQL(  # noqa: S611 - constants only; the query is a parameter
+        f'SELECT "id" FROM "{table}" WHERE "search_vector" @@ %s::tsquery '  # noqa: S608
+        f'UNION SELECT "id" FROM "{table}" WHERE UPPER("title"::text) LIKE UPPER(%s) '
+        f'UNION SELECT "id" FROM "{table}" WHERE UPPER("text"::text) LIKE UPPER(%s)',
+        (match_query, pattern, pattern),
+    )
+    return Q(pk__in=matching_ids)
 
 
 @functools.cache

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.defaultfilters import date as date_filter
-from django.urls import translate_url
+from django.urls import get_script_prefix, get_urlconf, reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -143,13 +145,48 @@ def language_alternates(context) -> list[dict]:
     request = context.get("request")
     if request is None or getattr(request, "resolver_match", None) is None:
         return []
-    path = request.get_full_path()
-    alternates = [
-        {"hreflang": code, "url": settings.SITE_URL + translate_url(path, code)}
-        for code, _name in settings.LANGUAGES
-    ]
-    default_url = settings.SITE_URL + translate_url(path, settings.LANGUAGE_CODE)
-    return [*alternates, {"hreflang": "x-default", "url": default_url}]
+    # translate_url keeps the query string as it is: only the path is translated (and memoised).
+    path, mark, query = request.get_full_path().partition("?")
+    urls = {
+        code: settings.SITE_URL + _translated_path(path, code, *_url_state()) + mark + query
+        for code in [*(code for code, _name in settings.LANGUAGES), settings.LANGUAGE_CODE]
+    }
+    alternates = [{"hreflang": code, "url": urls[code]} for code, _name in settings.LANGUAGES]
+    return [*alternates, {"hreflang": "x-default", "url": urls[settings.LANGUAGE_CODE]}]
+
+
+@register.simple_tag
+def site_url(view_name: str) -> str:
+    """`{% url view_name %}` for a URL without arguments (the site's header and footer links),
+    reversed once per language, script prefix and URLconf rather than on every page."""
+    return _reversed(view_name, get_language(), *_url_state())
+
+
+def _url_state() -> tuple[str, str]:
+    """What a reversed URL depends on besides the language: the script prefix and URLconf."""
+    return get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+
+
+# Both are pure functions of their arguments (the active language, script prefix and URLconf
+# are what reverse and translate_url read), so their results can be kept per process.
+@functools.lru_cache(maxsize=256)
+def _reversed(view_name: str, language: str | None, prefix: str, urlconf: str) -> str:
+    return reverse(view_name, urlconf=urlconf)
+
+
+@functools.lru_cache(maxsize=2048)
+def _translated_path(path: str, language: str, prefix: str, urlconf: str) -> str:
+    return translate_url(path, language)
+
+
+def _forget_urls(*, setting: str, **kwargs) -> None:
+    # Tests that swap URL patterns or languages change what the same arguments reverse to.
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"}:
+        _reversed.cache_clear()
+        _translated_path.cache_clear()
+
+
+setting_changed.connect(_forget_urls)
 
 
 @register.simple_tag

@@ -147,8 +147,9 @@ def language_alternates(context) -> list[dict]:
         return []
     # translate_url keeps the query string as it is: only the path is translated (and memoised).
     path, mark, query = request.get_full_path().partition("?")
+    state = _url_state()
     urls = {
-        code: settings.SITE_URL + _translated_path(path, code, *_url_state()) + mark + query
+        code: settings.SITE_URL + _translated_path(path, code, *state) + mark + query
         for code in [*(code for code, _name in settings.LANGUAGES), settings.LANGUAGE_CODE]
     }
     alternates = [{"hreflang": code, "url": urls[code]} for code, _name in settings.LANGUAGES]

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 from django.db import IntegrityError, models, transaction
@@ -23,7 +22,11 @@ from claims.exceptions import WorkflowError
 from claims.hygiene import CleanTextModelMixin
 from claims.languages import default_language, language_choices
 from claims.quantities import localised_quantity
-from claims.search_document import SEARCHED_CLAIM_FIELDS, refresh_search_vectors
+from claims.search_document import (
+    SEARCHED_CLAIM_FIELDS,
+    SearchDocumentField,
+    refresh_search_vectors,
+)
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
 
@@ -423,7 +426,7 @@ class Claim(CleanTextModelMixin, models.Model):
         blank=True, editable=False, verbose_name=_("normalised text")
     )
     # Weighted full-text document (PostgreSQL only; GIN-indexed): see claims.search_document.
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchDocumentField(null=True, editable=False)
     # When a correction or an update last changed what readers see (None: never since
     # publication): ClaimReview's dateModified and the feeds' updated date.
     revised_at = models.DateTimeField(

@@ -193,6 +193,18 @@ def test_queries_per_chunk_do_not_grow_with_the_number_of_new_items(editor):
     assert import_queries(editor, 5, 0) == import_queries(editor, 25, 100)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="UNNEST is PostgreSQL's bulk insert")
+def test_new_claims_are_inserted_as_one_array_per_column(editor):
+    items = [claim_review_item(n) for n in range(30)]
+    with CaptureQueriesContext(connection) as queries:
+        import_claim_reviews(items, editor)
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "claims_claim"')]
+    assert len(inserts) == 1
+    # One parameter per column, not per value: the stored search document's column too.
+    assert "UNNEST(" in inserts[0] and "::tsvector[]" in inserts[0]
+    assert Claim.objects.filter(review_url__isnull=False, search_vector__isnull=False).count() == 30
+
+
 def test_reviewer_queries_grow_only_by_the_webhooks_lookup_per_published_claim(reviewer):
     import_queries(reviewer, 3, 1000)
     few, more = import_queries(reviewer, 5, 0), import_queries(reviewer, 25, 100)

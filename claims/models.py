@@ -284,7 +284,11 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
 
     def visible_to(self, user) -> ClaimQuerySet:
         """The one visibility rule: everything for editors and reviewers, published for the rest."""
-        return self.all() if sees_unpublished(user) else self.published()
+        return self.with_visibility(unpublished=sees_unpublished(user))
+
+    def with_visibility(self, *, unpublished: bool) -> ClaimQuerySet:
+        """`visible_to` for a user who sees unpublished claims (`unpublished`) or not."""
+        return self.all() if unpublished else self.published()
 
     def with_public_page(self) -> ClaimQuerySet:
         """Claims whose page answers readers: the published ones, and the withdrawn ones (their

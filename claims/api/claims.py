@@ -351,9 +351,7 @@ def claim_list_queryset(request: Request) -> QuerySet[Claim]:
 
 def claim_reading_queryset(request: Request) -> QuerySet[Claim]:
     """Claims the client may see, annotated for ordering; the reads join what they show."""
-    return Claim.objects.visible_to(request.user).annotate(
-        publication_date=Coalesce("published_at", "created_at")
-    )
+    return representation.readable_claims(unpublished=sees_unpublished(request.user))
 
 
 class SimilarParamsSerializer(serializers.Serializer):
@@ -463,9 +461,16 @@ class ClaimViewSet(
         return self.get_paginated_response(representation.claim_representations(page))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        rows = representation.claim_rows(self.filter_queryset(self.get_queryset()))
         try:
-            found = representation.read_claim(rows, self.kwargs["pk"])
+            if request.query_params:
+                rows = representation.claim_rows(self.filter_queryset(self.get_queryset()))
+                found = representation.read_claim(rows, self.kwargs["pk"])
+            else:
+                # No filter applies and order is moot: the statement compiled for the
+                # client's visibility.
+                found = representation.read_readable_claim(
+                    self.kwargs["pk"], unpublished=sees_unpublished(request.user)
+                )
         except (TypeError, ValueError, DjangoValidationError):
             raise Http404 from None  # what get_object_or_404 answers for an unusable pk
         if found is None:

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
@@ -552,3 +552,82 @@ def read_claim(rows: QuerySet[Claim], pk: Any) -> tuple[Row, ClaimReading] | Non
     values = next(iter(compiler.results_iter(results=[[fetched[:width]]])))
     row = dict(zip(names, values, strict=True))
     return row, claim_reading(row, statement.decode(fetched[width:]))
+
+
+def readable_claims(*, unpublished: bool) -> QuerySet[Claim]:
+    """The claims of one visibility (`Claim.objects.with_visibility`), annotated for ordering;
+    the reads join what they show."""
+    return Claim.objects.with_visibility(unpublished=unpublished).annotate(
+        publication_date=Coalesce("published_at", "created_at")
+    )
+
+
+@dataclass(frozen=True)
+class ClaimRowStatement:
+    """`read_claim`'s statement for the readable claims of one visibility, compiled once: the
+    claim's id is its one variable parameter. Building and compiling the row's query was most
+    of a detail's cost in Django."""
+
+    sql: str
+    params: tuple[Any, ...]
+    pk_index: int
+    names: tuple[str, ...]
+    width: int
+    # values()'s converters by column (the claimant's same_as is JSON), with their expressions.
+    converters: dict[int, tuple[list[Callable], Any]]
+    parts: AggregatedPartsStatement
+
+    def read(self, pk: Any) -> tuple[Row, ClaimReading] | None:
+        connection = connections[self.parts.alias]
+        pk_field = Claim._meta.pk
+        value = pk_field.get_prep_value(pk)  # raises what `filter(pk=pk)` raises
+        low, high = connection.ops.integer_field_range(pk_field.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None  # a pk no row can have, as the ORM's empty result
+        params = list(self.params)
+        params[self.pk_index] = value
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [*params, *self.parts.params([value])])
+            fetched = cursor.fetchone()
+        if fetched is None:
+            return None
+        values = list(fetched[: self.width])
+        for position, (converters, expression) in self.converters.items():
+            for converter in converters:
+                values[position] = converter(values[position], expression, connection)
+        row = dict(zip(self.names, values, strict=True))
+        return row, claim_reading(row, self.parts.decode(fetched[self.width :]))
+
+
+@functools.cache
+def claim_row_statement(alias: str, unpublished: bool) -> ClaimRowStatement | None:
+    """The compiled `read_claim` statement of `readable_claims(unpublished=…)`, or None where
+    `read_claim` has no single statement (other databases) or the compiled query does not
+    take the id as one parameter."""
+    parts = aggregated_parts_statement(alias)
+    if parts is None:
+        return None
+    one = claim_rows(readable_claims(unpublished=unpublished)).filter(pk=_PLACEHOLDER_PK).order_by()
+    compiler = one.query.get_compiler(using=alias)
+    row_sql, row_params = compiler.as_sql()
+    if list(row_params).count(_PLACEHOLDER_PK) != 1:
+        return None
+    fields = [select[0] for select in compiler.select[: compiler.col_count]]
+    return ClaimRowStatement(
+        sql=f"SELECT * FROM ({row_sql}) AS claim CROSS JOIN ({parts.sql}) AS parts",  # noqa: S608
+        params=tuple(row_params),
+        pk_index=list(row_params).index(_PLACEHOLDER_PK),
+        names=tuple(_value_names(one.query)),
+        width=compiler.col_count,
+        converters=compiler.get_converters(fields),
+        parts=parts,
+    )
+
+
+def read_readable_claim(pk: Any, *, unpublished: bool) -> tuple[Row, ClaimReading] | None:
+    """`read_claim(claim_rows(readable_claims(unpublished=…)), pk)`, from the statement
+    compiled once for that visibility where there is one."""
+    statement = claim_row_statement(Claim.objects.db, unpublished)
+    if statement is None:
+        return read_claim(claim_rows(readable_claims(unpublished=unpublished)), pk)
+    return statement.read(pk)

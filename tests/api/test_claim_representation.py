@@ -276,3 +276,39 @@ def test_read_claim_gives_the_row_and_reading_of_the_claim_or_none(editor, monke
     assert representation.read_claim(public, claims[-1].pk) is None  # the draft
     with pytest.raises(ValueError):
         representation.read_claim(rows, "not-a-number")
+
+
+@pytest.mark.parametrize("unpublished", [True, False])
+def test_the_compiled_detail_statement_reads_as_read_claim_does(unpublished):
+    claims = varied_claims()
+    rows = representation.claim_rows(representation.readable_claims(unpublished=unpublished))
+    visible = set(rows.values_list("pk", flat=True))
+    assert visible and (len(visible) < len(claims)) != unpublished  # drafts only for editors
+    for claim in claims:
+        expected = representation.read_claim(rows, claim.pk)
+        with CaptureQueriesContext(connection) as queries:
+            found = representation.read_readable_claim(str(claim.pk), unpublished=unpublished)
+        if claim.pk not in visible:
+            assert expected is None and found is None
+            assert len(queries.captured_queries) == 1
+            continue
+        assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 5)
+        (row, reading), (expected_row, expected_reading) = found, expected
+        assert row == expected_row
+        assert JSONRenderer().render(reading.data) == JSONRenderer().render(expected_reading.data)
+        assert reading.last_modified == expected_reading.last_modified
+    for unknown in (999999, 10**23, -(10**23)):
+        assert representation.read_readable_claim(unknown, unpublished=unpublished) is None
+    with pytest.raises(ValueError):
+        representation.read_readable_claim("not-a-number", unpublished=unpublished)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compiled for PostgreSQL only")
+def test_the_detail_statement_is_compiled_once_per_visibility():
+    claim = PublishedClaimFactory()
+    representation.read_readable_claim(claim.pk, unpublished=False)
+    statement = representation.claim_row_statement(connection.alias, False)
+    assert statement is not None
+    assert statement.params.count(claim.pk) == 0  # the id is set per read, not compiled in
+    assert representation.claim_row_statement(connection.alias, True) is not statement
+    assert "'published'" not in statement.sql  # the statuses stay parameters

@@ -219,10 +219,11 @@ def _any_of(parts: list[str]) -> str:
 
 def postgresql_match(query: str, ts_query: SearchQuery, language: str | None = None) -> Q:
     """The stored document matches, or the words appear literally in the title or text (what
-    stemming misses: parts of words, odd spellings). Each part has its own index (GIN on the
-    document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), so
-    PostgreSQL can answer it without reading every claim. The reader search writes the same
-    match around its prepared tsqueries (`search_claims`)."""
+    stemming misses: parts of words, odd spellings), as one OR of ORM lookups: the definition
+    the reader search's match is compared with in tests. Each part has its own index (GIN on
+    the document, trigram GIN on UPPER(title) and UPPER(text), migrations 0006 and 0008), but
+    written as an OR the planner scans every claim; `search_claims` matches through a UNION of
+    the parts instead (`_indexed_match`)."""
     match = Q(search_vector=ts_query) | _literal_match(query, language, with_figures=False)
     figures_query = normalise_claim_text(query, language or default_language())
     if figures_query and figures_query != query:

@@ -17,7 +17,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from decimal import Context, Decimal, getcontext
 from typing import Any
@@ -529,29 +529,15 @@ def read_claim(rows: QuerySet[Claim], pk: Any) -> tuple[Row, ClaimReading] | Non
     An unusable `pk` raises what `rows.filter(pk=pk)` raises (ValueError, ValidationError).
     """
     one = rows.filter(pk=pk).order_by()
-    statement = aggregated_parts_statement(one.db)
-    if statement is None:
+    parts = aggregated_parts_statement(one.db)
+    if parts is None:
         found = list(one[:1])
         return (found[0], claim_reading(found[0])) if found else None
-    compiler = one.query.get_compiler(using=one.db)
     try:
-        row_sql, row_params = compiler.as_sql()
+        statement = ClaimRowStatement.of(one, parts)
     except EmptyResultSet:
         return None  # a pk no row can have (out of the column's range)
-    width = compiler.col_count
-    with connections[one.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT * FROM ({row_sql}) AS claim CROSS JOIN ({statement.sql}) AS parts",  # noqa: S608
-            (*row_params, *statement.params([Claim._meta.pk.get_prep_value(pk)])),
-        )
-        fetched = cursor.fetchone()
-    if fetched is None:
-        return None
-    names = _value_names(one.query)
-    # The row's own converters (the claimant's same_as is JSON), as values() applies them.
-    values = next(iter(compiler.results_iter(results=[[fetched[:width]]])))
-    row = dict(zip(names, values, strict=True))
-    return row, claim_reading(row, statement.decode(fetched[width:]))
+    return statement.read(statement.params, Claim._meta.pk.get_prep_value(pk))
 
 
 def readable_claims(*, unpublished: bool) -> QuerySet[Claim]:
@@ -564,30 +550,40 @@ def readable_claims(*, unpublished: bool) -> QuerySet[Claim]:
 
 @dataclass(frozen=True)
 class ClaimRowStatement:
-    """`read_claim`'s statement for the readable claims of one visibility, compiled once: the
-    claim's id is its one variable parameter. Building and compiling the row's query was most
-    of a detail's cost in Django."""
+    """One claim's row (a `claim_rows` query narrowed to one id) joined to its parts, compiled:
+    one round trip for a detail. Compiled once for a visibility (`claim_row_statement`), the
+    id is the parameter at `pk_index`: building and compiling the row's query was most of a
+    detail's cost in Django."""
 
     sql: str
     params: tuple[Any, ...]
-    pk_index: int
     names: tuple[str, ...]
     width: int
     # values()'s converters by column (the claimant's same_as is JSON), with their expressions.
     converters: dict[int, tuple[list[Callable], Any]]
     parts: AggregatedPartsStatement
+    pk_index: int | None = None
 
-    def read(self, pk: Any) -> tuple[Row, ClaimReading] | None:
+    @classmethod
+    def of(cls, one: QuerySet[Claim], parts: AggregatedPartsStatement) -> ClaimRowStatement:
+        """The statement of `one`; raises EmptyResultSet when no row can match."""
+        compiler = one.query.get_compiler(using=parts.alias)
+        row_sql, row_params = compiler.as_sql()
+        fields = [select[0] for select in compiler.select[: compiler.col_count]]
+        return cls(
+            sql=f"SELECT * FROM ({row_sql}) AS claim CROSS JOIN ({parts.sql}) AS parts",  # noqa: S608
+            params=tuple(row_params),
+            names=tuple(_value_names(one.query)),
+            width=compiler.col_count,
+            converters=compiler.get_converters(fields),
+            parts=parts,
+        )
+
+    def read(self, params: Sequence[Any], pk: int) -> tuple[Row, ClaimReading] | None:
+        """The row and reading, with the row's `params`, of claim `pk` (a prepared id)."""
         connection = connections[self.parts.alias]
-        pk_field = Claim._meta.pk
-        value = pk_field.get_prep_value(pk)  # raises what `filter(pk=pk)` raises
-        low, high = connection.ops.integer_field_range(pk_field.get_internal_type())
-        if (low is not None and value < low) or (high is not None and value > high):
-            return None  # a pk no row can have, as the ORM's empty result
-        params = list(self.params)
-        params[self.pk_index] = value
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, [*params, *self.parts.params([value])])
+            cursor.execute(self.sql, [*params, *self.parts.params([pk])])
             fetched = cursor.fetchone()
         if fetched is None:
             return None
@@ -597,6 +593,20 @@ class ClaimRowStatement:
                 values[position] = converter(values[position], expression, connection)
         row = dict(zip(self.names, values, strict=True))
         return row, claim_reading(row, self.parts.decode(fetched[self.width :]))
+
+    def read_id(self, pk: Any) -> tuple[Row, ClaimReading] | None:
+        """`read` of claim `pk` as given (a URL's text), set at `pk_index`."""
+        if self.pk_index is None:
+            raise TypeError("This statement was compiled for one id, not as a parameter.")
+        pk_field = Claim._meta.pk
+        value = pk_field.get_prep_value(pk)  # raises what `filter(pk=pk)` raises
+        ops = connections[self.parts.alias].ops
+        low, high = ops.integer_field_range(pk_field.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None  # a pk no row can have, as the ORM's empty result
+        params = list(self.params)
+        params[self.pk_index] = value
+        return self.read(params, value)
 
 
 @functools.cache
@@ -608,20 +618,10 @@ def claim_row_statement(alias: str, unpublished: bool) -> ClaimRowStatement | No
     if parts is None:
         return None
     one = claim_rows(readable_claims(unpublished=unpublished)).filter(pk=_PLACEHOLDER_PK).order_by()
-    compiler = one.query.get_compiler(using=alias)
-    row_sql, row_params = compiler.as_sql()
-    if list(row_params).count(_PLACEHOLDER_PK) != 1:
+    statement = ClaimRowStatement.of(one, parts)
+    if statement.params.count(_PLACEHOLDER_PK) != 1:
         return None
-    fields = [select[0] for select in compiler.select[: compiler.col_count]]
-    return ClaimRowStatement(
-        sql=f"SELECT * FROM ({row_sql}) AS claim CROSS JOIN ({parts.sql}) AS parts",  # noqa: S608
-        params=tuple(row_params),
-        pk_index=list(row_params).index(_PLACEHOLDER_PK),
-        names=tuple(_value_names(one.query)),
-        width=compiler.col_count,
-        converters=compiler.get_converters(fields),
-        parts=parts,
-    )
+    return replace(statement, pk_index=statement.params.index(_PLACEHOLDER_PK))
 
 
 def read_readable_claim(pk: Any, *, unpublished: bool) -> tuple[Row, ClaimReading] | None:
@@ -630,4 +630,4 @@ def read_readable_claim(pk: Any, *, unpublished: bool) -> tuple[Row, ClaimReadin
     statement = claim_row_statement(Claim.objects.db, unpublished)
     if statement is None:
         return read_claim(claim_rows(readable_claims(unpublished=unpublished)), pk)
-    return statement.read(pk)
+    return statement.read_id(pk)
